@@ -1,0 +1,43 @@
+# osmu: the two commands a fresh machine needs are `make demo` and `make test`.
+# Both create .venv and install pinned dependencies (constraints.txt) on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+VAULT  := examples/vault
+
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test lint golden bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## demo: run osmu on the bundled example vault and print where the outputs are
+demo: install
+	$(BIN)/osmu run \
+	  "$(VAULT)/34-learning/34.01-books/books/프로세스-이코노미.md" \
+	  "$(VAULT)/00-roots/root-04-프로세스-공유.md"
+	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/"
+
+## lint: ruff + mypy (CI runs them as part of `make test`)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## test: lint, then the whole test suite
+test: lint
+	$(BIN)/pytest
+
+## golden: regenerate tests/golden/ (review the diff with `git diff tests/golden`)
+golden: install
+	OSMU_REGEN_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu

@@ -1,0 +1,1 @@
+"""osmu flows (Prefect), deployments and the `osmu` command line."""

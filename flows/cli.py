@@ -1,0 +1,164 @@
+"""The `osmu` command line (typer + rich).
+
+Prefect runs embedded (a temporary local server, no set-up) unless PREFECT_API_URL points
+at a running server. Prefect's start-up chatter is silenced here; flow-level lines stay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+_QUIET_PREFECT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER": "simple",
+}
+for _key, _value in _QUIET_PREFECT.items():  # must happen before prefect is imported
+    os.environ.setdefault(_key, _value)
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from tasks.model import NoteError, NoteResult  # noqa: E402
+from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
+
+app = typer.Typer(
+    help="osmu: One Source, Multi Use. 노트 하나를 블로그·뉴스레터·인스타그램·워크숍으로.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+VaultOpt = Annotated[Path | None, typer.Option("--vault", help="Vault folder (default from config).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default <vault>/_osmu).")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A settings file merged over config/osmu.yaml.")]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, overrides)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _note_arg(note: Path, settings: Settings) -> Path:
+    """A note given on the command line: relative to the working folder, else the vault."""
+    if note.is_absolute():
+        return note
+    if note.exists():
+        return note.resolve()
+    return (settings.vault / note).resolve()
+
+
+def _summary(results: list[NoteResult]) -> None:
+    table = Table(title="osmu", show_lines=False)
+    for column in ("note", "insights", "roots", "files", "warnings", "lint", "outputs"):
+        table.add_column(column)
+    for r in results:
+        changed = sum(f.status in ("created", "updated", "forced") for f in r.files)
+        kept = [f for f in r.files if f.status == "kept-edited"]
+        files = f"{len(r.files)} ({changed} written{f', {len(kept)} kept' if kept else ''})"
+        lint = "ok" if not r.lint_failures else f"{len(r.lint_failures)} failed"
+        table.add_row(r.source, str(r.insights), ", ".join(r.roots), files, str(len(r.warnings)), lint, r.out_dir)
+    out.print(table)
+    for r in results:
+        for f in r.files:
+            if f.status == "kept-edited":
+                out.print(f"[yellow]edited by hand, kept:[/yellow] {f.path} → new version at {f.written_to}")
+        for failure in r.lint_failures:
+            out.print(f"[yellow]lint:[/yellow] {r.source}: {failure}")
+
+
+@app.command()
+def run(
+    notes: Annotated[list[Path], typer.Argument(help="Note(s) or process log(s) to repurpose.")],
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    channels: Annotated[str | None, typer.Option("--channels", "-c", help="Comma-separated channels.")] = None,
+    strict: Annotated[bool, typer.Option(help="Fail on any channel-rule violation.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List warnings.")] = False,
+) -> None:
+    """Repurpose note(s) through the `repurpose-note` Prefect flow."""
+    settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
+    from flows.repurpose import LintFailed, repurpose_note
+
+    chosen = [c.strip() for c in channels.split(",") if c.strip()] if channels else None
+    results: list[NoteResult] = []
+    failed = False
+    for note in notes:
+        try:
+            result = repurpose_note(
+                note=str(_note_arg(note, settings)),
+                vault=str(settings.vault),
+                out=str(settings.out_dir),
+                channels=chosen,
+                strict=settings.strict,
+                force=force,
+                config=str(config) if config else None,
+            )
+        except (NoteError, LintFailed, ConfigError) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            failed = True
+            continue
+        results.append(result)
+        if verbose:
+            for warning in result.warnings:
+                console.print(f"[dim]warning:[/dim] {warning}")
+    if results:
+        _summary(results)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def insights(
+    note: Annotated[Path, typer.Argument(help="The note to cut into insights.")],
+    vault: VaultOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print a note's insights (no Prefect run: quick to inspect)."""
+    from tasks.insights import extract_insights
+    from tasks.links import NoteIndex
+    from tasks.parse import parse_note
+    from tasks.read import list_vault, read_note, read_roots
+    from tasks.roots import build_root_index, resolve_note_roots
+
+    settings = _settings(config, vault=vault)
+    try:
+        parsed = parse_note(read_note(settings.vault, _note_arg(note, settings)), settings.navigation_sections)
+    except NoteError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    index = build_root_index(*read_roots(settings.vault, settings.roots_folder))
+    note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(settings.vault)))
+    found = extract_insights(parsed, note_roots, index)
+    if as_json:
+        sys.stdout.write(json.dumps({"insights": [i.to_json() for i in found]}, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=parsed.title)
+    for column in ("id", "type", "lines", "title", "roots"):
+        table.add_column(column)
+    for i in found:
+        table.add_row(i.id, i.type, f"{i.lines[0]}–{i.lines[1]}", i.title, ", ".join(i.root_slugs))
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

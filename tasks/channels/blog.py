@@ -1,0 +1,59 @@
+"""Blog preparer: sections from grouped insights, description, reading time, front matter."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from tasks.model import Insight
+from tasks.render import ChannelSpec, _clip
+from tasks.slug import safe_slug
+
+HANGUL_SYLLABLE = re.compile(r"[가-힣]")
+LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def reading_minutes(text: str, syllables_per_minute: int, words_per_minute: int) -> int:
+    """Minutes to read: Hangul syllables plus Latin words, at least one."""
+    syllables = len(HANGUL_SYLLABLE.findall(text))
+    words = len(LATIN_WORD.findall(text))
+    return max(1, math.ceil(syllables / syllables_per_minute + words / words_per_minute))
+
+
+def _sections(insights: list[Insight]) -> list[dict[str, Any]]:
+    sections: list[dict[str, Any]] = []
+    for insight in insights:
+        if not sections or sections[-1]["title"] != insight.section:
+            sections.append({"title": insight.section, "insights": []})
+        sections[-1]["insights"].append(insight)
+    return sections
+
+
+def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
+    """Add `sections`, `lead`, `description`, `reading_minutes` and `front_matter`."""
+    insights: list[Insight] = ctx["insights"]
+    note = ctx["note"]
+    claims = [i for i in insights if i.type != "quote"] or insights
+    lead = claims[0].text.split("\n")[0] if claims else note["title"]
+    description = _clip(lead, int(spec.limits["description_max_chars"]))
+    body = "\n".join(i.text for i in insights)
+    tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(spec.options["max_tags"])]
+    front = {
+        "title": note["title"],
+        "date": note["date"],
+        "lastmod": note["lastmod"],
+        "draft": ctx["settings"].blog.draft,
+        "slug": safe_slug(note["title"], fallback=note["path"]),
+        "description": description,
+        "tags": tags,
+    }
+    minutes = reading_minutes(body, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
+    return {
+        **ctx,
+        "sections": _sections(insights),
+        "lead": lead,
+        "description": description,
+        "reading_minutes": minutes,
+        "front_matter": front,
+    }

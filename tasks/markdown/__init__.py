@@ -1,0 +1,43 @@
+"""markdown-it-py rules for Obsidian notes, one rule per module (as markdown-it-py does).
+
+`build_parser()` assembles them; the order of `INLINE_RULES` and `CORE_RULES` is data.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from tasks.markdown.callout import callout_rule
+from tasks.markdown.cjk_emphasis import cjk_emphasis_rule
+from tasks.markdown.highlight import highlight_rule
+from tasks.markdown.wikilink import wikilink_rule
+
+INLINE_RULES = (
+    # (name, rule, placed before): wikilinks must win over `[` links and `!` images.
+    ("wikilink", wikilink_rule, "link"),
+    ("highlight", highlight_rule, "emphasis"),
+)
+CORE_RULES = (("callout", callout_rule, "inline"),)
+
+
+@lru_cache(maxsize=1)
+def build_parser() -> MarkdownIt:
+    """The shared parser (built once per process; markdown-it parsers are reusable)."""
+    md = (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+        .use(footnote_plugin)
+        .use(tasklists_plugin)
+    )
+    md.inline.ruler.at("emphasis", cjk_emphasis_rule)
+    for name, rule, before in INLINE_RULES:
+        md.inline.ruler.before(before, name, rule)
+    for name, core_rule, before in CORE_RULES:
+        md.core.ruler.before(before, name, core_rule)
+    return md

@@ -1,0 +1,351 @@
+"""Plain values passed between stages: read → parse → roots → insights → render → write.
+
+Every value is a frozen, slotted dataclass holding tuples (never lists), so it pickles
+for Prefect results, hashes into cache keys and compares in tests. Line numbers are
+1-based and count every line of the file, front matter included, as an editor does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RootReason = Literal["frontmatter", "link", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A warning or error about one place in one file."""
+
+    file: str
+    """Vault-relative path (or absolute path when outside the vault)."""
+    line: int
+    """1-based line in the file; 0 when the problem concerns the whole file."""
+    message: str
+    """Human-readable explanation, in one line."""
+    code: str = "warning"
+    """Short machine name of the problem (`missing-link`, `root-number`, …)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form: file, line, message (and code)."""
+        return {"file": self.file, "line": self.line, "message": self.message, "code": self.code}
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class NoteError(Exception):
+    """A note that cannot be used: names the file and the line."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file = file
+        self.line = line
+        self.message = message
+
+    def to_diagnostic(self) -> Diagnostic:
+        """The same problem as a manifest/report entry."""
+        return Diagnostic(self.file, self.line, self.message, "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note as read from disk (the only stage before this one is the file system)."""
+
+    path: str
+    """Vault-relative POSIX path, NFC-normalised (`34-learning/…/프로세스-이코노미.md`)."""
+    text: str
+    """Whole file text, BOM removed and line ends normalised to LF."""
+    meta: dict[str, Any]
+    """Parsed front matter, keys lower-cased; empty when the note has none."""
+    body_line: int
+    """1-based file line where the body (after the front matter) starts."""
+    source_hash: str
+    """`sha256:<hex>` of the raw file bytes."""
+    kind: Literal["root", "knowledge", "process-log", "project"]
+    """What the note is, following the vault conventions."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings found while reading (still usable)."""
+    modified: str = ""
+    """ISO date of the file's last modification (UTC), the fallback for output dates."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A wikilink or embed found in the note."""
+
+    target: str
+    """Link target as written, without anchor or alias (`../../00-roots/root-08-프로세스-공유`)."""
+    display: str
+    """Text shown to a reader: the alias, else the last path part of the target."""
+    line: int
+    """1-based file line of the link."""
+    anchor: str = ""
+    """Heading or `^block` after `#`, without the `#`."""
+    alias: str | None = None
+    """Text after `|`, when given (for image embeds this may be a size such as `200`)."""
+    embed: bool = False
+    """True for `![[…]]` embeds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of body content: a paragraph, a list item, a quote, a heading…"""
+
+    kind: Literal["paragraph", "item", "quote", "callout", "heading", "code", "table", "task", "hr", "html"]
+    """Block type. List items are `item` (or `task` for `- [ ]`)."""
+    text: str
+    """Plain text (markup removed, wikilinks replaced by their display text)."""
+    source: str
+    """The exact source lines of the block (for quotes, slides and traceability)."""
+    lines: tuple[int, int]
+    """1-based inclusive line span in the file."""
+    depth: int = 0
+    """List nesting depth: 0 for top-level items and non-list blocks."""
+    ordered: bool = False
+    """True for items of an ordered list, or bullets whose text starts with `1.`."""
+    level: int = 0
+    """Heading level (1–6) for headings; 0 otherwise."""
+    meta: tuple[tuple[str, str], ...] = ()
+    """Small extra facts as pairs (callout type and title, checked task state…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A run of blocks under one heading."""
+
+    title: str
+    """Heading text without `#` and leading emoji (`관련 Root Concepts`)."""
+    level: int
+    """Heading level; 0 for the preamble before the first heading."""
+    lines: tuple[int, int]
+    """1-based inclusive span from the heading to the section's last line."""
+    blocks: tuple[Block, ...]
+    """Content blocks in order (the heading itself is not included)."""
+    navigation: bool = False
+    """True for sections that are mostly link lists: they feed links and roots, not insights."""
+    path: tuple[str, ...] = ()
+    """Titles of enclosing sections, outermost first, ending with this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNote:
+    """A note split into sections and blocks, with its links and tags."""
+
+    note: Note
+    """The note that was parsed."""
+    title: str
+    """Front matter `title`, else the first H1, else the file stem."""
+    sections: tuple[Section, ...]
+    """Sections in document order (nested headings appear as their own sections)."""
+    links: tuple[Link, ...]
+    """Every wikilink and embed in document order (front matter excluded)."""
+    tags: tuple[str, ...]
+    """Front matter tags and inline `#tags`, de-duplicated, in order of appearance."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings found while parsing."""
+
+
+@dataclass(frozen=True, slots=True)
+class RootConcept:
+    """A root concept of the author's philosophy, identified by slug (never by number)."""
+
+    slug: str
+    """Identity: the file slug without `root-NN-` (`프로세스-공유`)."""
+    title: str
+    """Display name (`프로세스 공유`)."""
+    path: str
+    """Vault-relative path of the root note."""
+    number: int | None = None
+    """The `NN` in `root-NN-…`; unstable across the vault, used only for warnings."""
+    aliases: tuple[str, ...] = ()
+    """Other names: English title, tags, `aliases:` key (`Process Sharing`, `process-sharing`)."""
+    summary: str = ""
+    """The note's one-line definition (its first quote), for link lists and voice guides."""
+
+
+@dataclass(frozen=True, slots=True)
+class RootTag:
+    """One root attached to a note or insight, with why it was attached."""
+
+    slug: str
+    """Root slug."""
+    reason: RootReason
+    """Where the evidence came from: front matter, a link, or the text."""
+    evidence: str = ""
+    """The key, link or words that matched."""
+    line: int = 0
+    """1-based file line of the evidence (0 for front matter lists without a line)."""
+    score: float = 1.0
+    """Confidence between 0 and 1."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form of the tag."""
+        return {
+            "slug": self.slug,
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "line": self.line,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RootIndex:
+    """All root concepts of a vault, with lookup by slug, alias and link target."""
+
+    roots: tuple[RootConcept, ...]
+    """Roots sorted by slug."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Problems found while loading root notes."""
+
+    def get(self, slug: str) -> RootConcept | None:
+        """The root with this slug, if any."""
+        return next((r for r in self.roots if r.slug == slug), None)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRoots:
+    """Roots attached to a whole note, before insights are cut."""
+
+    tags: tuple[RootTag, ...]
+    """Note-level tags (front matter and links), one per (slug, reason)."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings: unknown roots, number mismatches, missing link targets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """One atomic idea cut from a note, traceable to its lines and roots."""
+
+    id: str
+    """Stable id: hash of the note path and the normalised text (`ins-3f2a9c01d4`)."""
+    type: str
+    """`claim`, `quote`, `framework`, `case`, `definition`, `checklist`, `contrast`, … ."""
+    title: str
+    """A short label for headings and slides."""
+    text: str
+    """The author's words (plain text, typos kept)."""
+    lines: tuple[int, int]
+    """1-based inclusive line span in the source note."""
+    section: str
+    """Title of the section it came from."""
+    roots: tuple[RootTag, ...] = ()
+    """Roots this insight carries, each with its reason."""
+    keywords: tuple[str, ...] = ()
+    """Salient nouns, most important first."""
+    hashtags: tuple[str, ...] = ()
+    """Hashtag candidates without `#`, spaces or trailing particles."""
+    points: tuple[str, ...] = ()
+    """Sub-points (list items, numbered steps) when the insight is a list."""
+
+    @property
+    def root_slugs(self) -> tuple[str, ...]:
+        """Slugs of the roots, de-duplicated, in tag order."""
+        return tuple(dict.fromkeys(t.slug for t in self.roots))
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest form (see the manifest contract in README)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "text": self.text,
+            "lines": list(self.lines),
+            "section": self.section,
+            "keywords": list(self.keywords),
+            "hashtags": list(self.hashtags),
+            "roots": [t.to_json() for t in self.roots],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """One rule checked on one output."""
+
+    rule: str
+    """Rule name, as in channel.yaml (`caption-max-chars`)."""
+    ok: bool
+    """True when the output satisfies the rule."""
+    message: str = ""
+    """What was measured, and the limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOutput:
+    """One rendered file for one channel."""
+
+    channel: str
+    """Channel name (`blog`, `newsletter`, `instagram`, `workshop`)."""
+    path: str
+    """Path relative to the note's output folder (`blog/프로세스-이코노미.md`)."""
+    content: bytes
+    """Exact bytes to write."""
+    insights: tuple[str, ...]
+    """Ids of the insights this output uses."""
+    root_concepts: tuple[str, ...]
+    """Root slugs this output is tagged with."""
+    lint: tuple[LintResult, ...] = ()
+    """Constraint checks run on this output."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """Everything rendered for one note."""
+
+    source: str
+    """Vault-relative path of the source note."""
+    slug: str
+    """Output folder name for the note."""
+    outputs: tuple[ChannelOutput, ...]
+    """Rendered files in channel order."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings raised while rendering."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFile:
+    """What happened to one output on disk."""
+
+    path: str
+    """Path relative to the output root."""
+    status: Literal["created", "updated", "unchanged", "kept-edited", "forced"]
+    """`kept-edited`: the file was edited by hand, so the new version went beside it."""
+    written_to: str = ""
+    """Where the bytes actually went (differs from `path` for `kept-edited`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    """Result of the write stage for one note."""
+
+    out_dir: str
+    """Absolute folder holding the note's outputs and manifest."""
+    files: tuple[WrittenFile, ...]
+    """One entry per output, plus the manifest."""
+    manifest_path: str = ""
+    """Absolute path of `manifest.json`."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteResult:
+    """The outcome of repurposing one note (what flows return and summaries show)."""
+
+    source: str
+    """Vault-relative path of the source note."""
+    ok: bool
+    """False when the note failed (see `error`)."""
+    insights: int = 0
+    """How many insights were cut."""
+    roots: tuple[str, ...] = ()
+    """Root slugs the outputs are tagged with."""
+    out_dir: str = ""
+    """Folder with the outputs."""
+    files: tuple[WrittenFile, ...] = ()
+    """Written files."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """All warnings for this note."""
+    lint_failures: tuple[str, ...] = field(default=())
+    """`path: rule: message` for each failed lint check."""
+    error: str = ""
+    """`file:line: message` when the note could not be used."""

@@ -1,0 +1,165 @@
+"""Declared settings: `config/osmu.yaml` merged with a user file, validated by pydantic.
+
+Unknown keys are errors (`extra="forbid"`), and every problem is reported at once, as
+MkDocs does: `ConfigError` lists `file: key.path: message` lines.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Folder holding `config/`, `channel_templates/` and `examples/`."""
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "osmu.yaml"
+CHANNELS_DIR = PROJECT_ROOT / "channel_templates"
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BlogSettings(_Strict):
+    """Blog channel switches."""
+
+    flavor: Literal["hugo", "jekyll", "astro"] = "hugo"
+    """Front-matter conventions of the static site generator."""
+    draft: bool = True
+    """Posts start as drafts."""
+
+
+class NewsletterSettings(_Strict):
+    """Newsletter channel switches."""
+
+    commercial: bool = False
+    """Commercial mail: `(광고)` subject prefix, sender, contact and 수신거부 link enforced."""
+    sender: str = "IMI WORK"
+    """Sender name shown in the footer and the `From` header."""
+    contact: str = "hello@example.com"
+    """Contact address shown in the footer."""
+    unsubscribe_url: str = "https://example.com/unsubscribe"
+    """Free unsubscribe link (수신거부)."""
+
+
+class WorkshopSettings(_Strict):
+    """Workshop channel switches."""
+
+    total_minutes: int = Field(default=90, ge=15, le=480)
+    """Total workshop length; run-of-show blocks add up to it."""
+
+
+class Settings(_Strict):
+    """All osmu settings (see config/osmu.yaml for the documented defaults)."""
+
+    vault: Path = Path("examples/vault")
+    """Vault folder to read."""
+    out: Path | None = None
+    """Output folder; None means `<vault>/_osmu`."""
+    channels: tuple[str, ...] = ("blog", "newsletter", "instagram", "workshop")
+    """Channels rendered by default."""
+    templates: Path | None = None
+    """User template override folder (one sub-folder per channel)."""
+    roots_folder: str = "00-roots"
+    """Vault-relative folder of root-concept notes."""
+    navigation_sections: tuple[str, ...] = ()
+    """Section titles that are navigation (links only, no insights)."""
+    strict: bool = False
+    """Fail the run on any constraint-linter failure."""
+    blog: BlogSettings = BlogSettings()
+    """Blog channel switches."""
+    newsletter: NewsletterSettings = NewsletterSettings()
+    """Newsletter channel switches."""
+    workshop: WorkshopSettings = WorkshopSettings()
+    """Workshop channel switches."""
+
+    @property
+    def out_dir(self) -> Path:
+        """The output folder, defaulting to `<vault>/_osmu`."""
+        return self.out if self.out is not None else self.vault / "_osmu"
+
+    @property
+    def templates_dir(self) -> Path | None:
+        """The override folder, if configured or present in the vault."""
+        if self.templates is not None:
+            return self.templates
+        candidate = self.vault / ".osmu" / "templates"
+        return candidate if candidate.is_dir() else None
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise ConfigError([f"{path}:{line}: {getattr(exc, 'problem', exc)}"]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: settings must be a mapping, got {type(data).__name__}"])
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make relative path settings absolute against `base`."""
+    resolved = dict(raw)
+    for key in ("vault", "out", "templates"):
+        value = resolved.get(key)
+        if isinstance(value, str | Path) and str(value):
+            path = Path(os.path.expanduser(value))
+            resolved[key] = path if path.is_absolute() else base / path
+    return resolved
+
+
+def validate(data: dict[str, Any], source: str = "settings") -> Settings:
+    """Validate a settings mapping, reporting every problem at once."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{source}: {'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+        ]
+        raise ConfigError(problems) from exc
+
+
+def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Bundled defaults, then the user file (explicit or in the vault), then `overrides`.
+
+    Relative paths in the bundled file are relative to the project root; in a user file,
+    to that file's folder; in `overrides` (CLI arguments), to the working directory.
+    """
+    data = _resolve(_load_yaml(DEFAULT_CONFIG), PROJECT_ROOT)
+    sources = [str(DEFAULT_CONFIG)]
+    over = _resolve({k: v for k, v in (overrides or {}).items() if v is not None}, Path.cwd())
+    vault = Path(over.get("vault", data.get("vault", ".")))
+    user_file = config_file or vault / ".osmu" / "config.yaml"
+    if user_file.is_file():
+        data = _merge(data, _resolve(_load_yaml(user_file), user_file.parent))
+        sources.append(str(user_file))
+    elif config_file is not None:
+        raise ConfigError([f"{config_file}: settings file not found"])
+    return validate(_merge(data, over), source=" + ".join(sources))

@@ -1,0 +1,42 @@
+"""Shared fixtures: a copy of the example vault, parsed seeds, and one Prefect harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_VAULT = ROOT / "examples" / "vault"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BOOK = "34-learning/34.01-books/books/프로세스-이코노미.md"
+ROOT_NOTE = "00-roots/root-04-프로세스-공유.md"
+
+
+def require_system(what: str) -> None:
+    """Skip when a system component is missing, but fail in CI (OSMU_REQUIRE_SYSTEM=1)."""
+    if os.environ.get("OSMU_REQUIRE_SYSTEM") == "1":
+        pytest.fail(f"{what} is required in CI but missing")
+    pytest.skip(f"{what} not installed")
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    """A private copy of the example vault (without outputs)."""
+    target = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("_osmu"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for every flow test of the session (~7 s once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield

@@ -1,0 +1,95 @@
+"""Stage render: four channels, headers, template overrides, autoescape, strict undefined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from tasks.render import load_channel, render_channel
+from tasks.settings import ConfigError
+from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
+from tests.helpers import render, settings_for
+
+
+def test_four_channels_render_their_main_outputs() -> None:
+    result = render(EXAMPLE_VAULT, BOOK)
+    paths = {o.path for o in result.outputs}
+    assert "blog/프로세스-이코노미.md" in paths
+    assert {"newsletter/프로세스-이코노미.html", "newsletter/프로세스-이코노미.txt"} <= paths
+    assert "instagram/post-01/caption.txt" in paths and "instagram/post-01/carousel.md" in paths
+    assert {"workshop/프로세스-이코노미-slides.md", "workshop/프로세스-이코노미-guide.md"} <= paths
+
+
+def test_every_output_names_insights_and_the_book_roots() -> None:
+    result = render(EXAMPLE_VAULT, BOOK)
+    for output in result.outputs:
+        assert output.insights, output.path
+        assert {"프로세스-공유", "의미가치", "응원-경제"} <= set(output.root_concepts), output.path
+    blog = next(o for o in result.outputs if o.channel == "blog").content.decode()
+    assert blog.startswith("---\ntitle: 프로세스 이코노미\n")
+    for key in ("source:", "source_hash:", "root_concepts:", "insights:", "generated_at:", "osmu_version:"):
+        assert key in blog
+
+
+def test_no_obsidian_syntax_leaks_and_lint_passes() -> None:
+    for note in (BOOK, ROOT_NOTE):
+        for output in render(EXAMPLE_VAULT, note).outputs:
+            text = output.content.decode()
+            assert "[[" not in text and "%%" not in text, output.path
+            assert all(r.ok for r in output.lint), (output.path, [r for r in output.lint if not r.ok])
+
+
+def test_workshop_guide_blocks_add_up_to_the_total() -> None:
+    guide = next(o for o in render(EXAMPLE_VAULT, BOOK).outputs if o.path.endswith("-guide.md")).content.decode()
+    minutes = [
+        int(row.split("|")[2].strip().removesuffix("분"))
+        for row in guide.splitlines()
+        if row.startswith("| ") and "분 |" in row
+    ]
+    assert sum(minutes) == 90
+
+
+def test_html_outputs_escape_note_text(vault: Path) -> None:
+    note = vault / "hostile.md"
+    note.write_text(
+        '---\ntitle: "<script>alert(1)</script> & 제목"\n---\n\n- <img src=x onerror=alert(1)> 본문 한 줄.\n',
+        encoding="utf-8",
+    )
+    outputs = {o.path: o.content.decode() for o in render(vault, "hostile.md", ("newsletter",)).outputs}
+    html, txt = outputs["newsletter/hostile.html"], outputs["newsletter/hostile.txt"]
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
+    assert "<script>alert(1)</script> & 제목" in txt  # plain text is not HTML-escaped
+
+
+def test_user_override_replaces_one_block(vault: Path) -> None:
+    override = vault / ".osmu" / "templates" / "blog"
+    override.mkdir(parents=True)
+    (override / "post.md.j2").write_text(
+        '{% extends "builtin/post.md.j2" %}\n{% block lead %}OVERRIDDEN LEAD{% endblock %}\n', encoding="utf-8"
+    )
+    settings = settings_for(vault)
+    from tests.helpers import pipeline
+
+    parsed, note_roots, index, insights, _ = pipeline(vault, BOOK)
+    from tasks.render import base_context
+
+    ctx = base_context(parsed, insights, note_roots, index, settings)
+    blog = render_channel("blog", ctx, settings)[0].content.decode()
+    assert "OVERRIDDEN LEAD" in blog and "## 핵심 인사이트" in blog
+
+
+def test_strict_undefined_in_templates(vault: Path) -> None:
+    override = vault / ".osmu" / "templates" / "blog"
+    override.mkdir(parents=True)
+    (override / "post.md.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
+    with pytest.raises(UndefinedError):
+        render(vault, BOOK, ("blog",))
+
+
+def test_unknown_channel_lists_known_ones() -> None:
+    with pytest.raises(ConfigError, match="known: blog"):
+        load_channel("podcast")
+    with pytest.raises(ConfigError):
+        load_channel("../etc")
