@@ -66,6 +66,8 @@ class OutputSpec(BaseModel):
     """Name of the element inside the template."""
     postprocess: tuple[str, ...] = ()
     """Post-processors applied to the rendered text, in order (see `POSTPROCESSORS`)."""
+    when: tuple[str, ...] = ()
+    """Note kinds this output is for (`knowledge`, `root`, `project`, `process-log`); empty: all."""
 
 
 class ChannelSpec(BaseModel):
@@ -252,6 +254,8 @@ def render_channel(
         channel_ctx = module.prepare(channel_ctx, spec)
     outputs: list[ChannelOutput] = []
     for out in spec.outputs:
+        if out.when and ctx["note"]["kind"] not in out.when:
+            continue
         items = list(enumerate(channel_ctx[out.each], 1)) if out.each else [(1, None)]
         for index, item in items:
             ids, roots = _ids_and_roots(channel_ctx, item)
