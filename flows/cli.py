@@ -26,7 +26,7 @@ import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from tasks.model import NoteError, NoteResult  # noqa: E402
+from tasks.model import LlmUsage, NoteError, NoteResult  # noqa: E402
 from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
 
 app = typer.Typer(
@@ -76,6 +76,13 @@ def _summary(results: list[NoteResult]) -> None:
                 out.print(f"[yellow]edited by hand, kept:[/yellow] {f.path} → new version at {f.written_to}")
         for failure in r.lint_failures:
             out.print(f"[yellow]lint:[/yellow] {r.source}: {failure}")
+    spent = [r.llm for r in results if r.llm is not None]
+    if spent:
+        u = sum(spent, LlmUsage())
+        out.print(
+            f"llm: {u.calls} calls, {u.cache_hits} cache hits, {u.failures} failed, "
+            f"{u.tokens_in + u.tokens_out} tokens ({u.tokens_in} in, {u.tokens_out} out), est. ${u.cost_usd:.4f}"
+        )
 
 
 @app.command()

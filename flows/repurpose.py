@@ -65,6 +65,7 @@ def repurpose(
         files=report.files,
         warnings=warnings,
         lint_failures=failures,
+        llm=rendered.llm,
     )
 
 

@@ -272,6 +272,52 @@ class LintResult:
 
 
 @dataclass(frozen=True, slots=True)
+class LlmUsage:
+    """What the optional LLM polish spent (see tasks/llm.py)."""
+
+    calls: int = 0
+    """HTTP requests made (retries included)."""
+    cache_hits: int = 0
+    """Answers served from the disk cache (no request)."""
+    failures: int = 0
+    """Parts whose request failed after retries (their deterministic text was kept)."""
+    tokens_in: int = 0
+    """Prompt tokens reported by the provider."""
+    tokens_out: int = 0
+    """Generated tokens reported by the provider."""
+    cost_usd: float = 0.0
+    """Estimated cost from the configured prices."""
+
+    def __add__(self, other: LlmUsage) -> LlmUsage:
+        return LlmUsage(
+            self.calls + other.calls,
+            self.cache_hits + other.cache_hits,
+            self.failures + other.failures,
+            self.tokens_in + other.tokens_in,
+            self.tokens_out + other.tokens_out,
+            round(self.cost_usd + other.cost_usd, 6),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PolishedPart:
+    """One context field whose deterministic text was replaced by a model's."""
+
+    part: str
+    """Part name from channel.yaml (`hook`, `subject`)."""
+    field: str
+    """Where in the channel context (`posts[0].hook`)."""
+    provider: str
+    """Provider that wrote it."""
+    model: str
+    """Model that wrote it."""
+
+    def to_json(self) -> dict[str, str]:
+        """The manifest form."""
+        return {"part": self.part, "field": self.field, "provider": self.provider, "model": self.model}
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelOutput:
     """One rendered file for one channel."""
 
@@ -287,6 +333,8 @@ class ChannelOutput:
     """Root slugs this output is tagged with."""
     lint: tuple[LintResult, ...] = ()
     """Constraint checks run on this output."""
+    llm: tuple[PolishedPart, ...] = ()
+    """Parts of this output written by a model (empty: all deterministic)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +349,8 @@ class RenderResult:
     """Rendered files in channel order."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings raised while rendering."""
+    llm: LlmUsage | None = None
+    """LLM spend of this render; None when no LLM is configured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,3 +399,5 @@ class NoteResult:
     """`path: rule: message` for each failed lint check."""
     error: str = ""
     """`file:line: message` when the note could not be used."""
+    llm: LlmUsage | None = None
+    """LLM spend for this note; None when no LLM is configured."""

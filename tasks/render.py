@@ -42,6 +42,7 @@ from tasks.model import (
     RenderResult,
     RootIndex,
 )
+from tasks.polish import PartSpec, PolishLog, guard, polish, quotes_of
 from tasks.settings import CHANNELS_DIR, ConfigError, Settings
 from tasks.slug import is_safe_component, safe_slug
 
@@ -86,6 +87,8 @@ class ChannelSpec(BaseModel):
     """Channel options, available as `options`."""
     checks: tuple[dict[str, Any], ...] = ()
     """Constraint-linter checks: `{rule, files, name, …params}`."""
+    llm: dict[str, PartSpec] = {}
+    """Parts an LLM may polish when one is configured (tasks/polish.py); empty: none."""
 
 
 def load_channel(name: str, channels_dir: Path = CHANNELS_DIR) -> ChannelSpec:
@@ -243,18 +246,34 @@ def _ids_and_roots(ctx: Mapping[str, Any], item: Any) -> tuple[tuple[str, ...], 
 
 
 def render_channel(
-    name: str, ctx: Mapping[str, Any], settings: Settings, channels_dir: Path = CHANNELS_DIR
+    name: str,
+    ctx: Mapping[str, Any],
+    settings: Settings,
+    channels_dir: Path = CHANNELS_DIR,
+    llm_log: PolishLog | None = None,
 ) -> tuple[ChannelOutput, ...]:
-    """Render every output of one channel."""
+    """Render every output of one channel (LLM-polished when configured; see tasks/polish.py)."""
     spec = load_channel(name, channels_dir)
     env = environment(channels_dir / name, settings.templates_dir)
     channel_ctx: dict[str, Any] = {**ctx, "channel": spec.name, "limits": spec.limits, "options": spec.options}
     module = preparer(name)
     if module is not None and hasattr(module, "prepare"):
         channel_ctx = module.prepare(channel_ctx, spec)
+    polished = polish(channel_ctx, spec, settings, env, llm_log)
+    outputs = _render_outputs(spec, env, module, polished.ctx if polished else channel_ctx)
+    if polished is not None and polished.parts:
+        plain = _render_outputs(spec, env, module, channel_ctx)
+        outputs = guard(outputs, plain, polished, quotes_of(channel_ctx), llm_log)
+    return tuple(outputs)
+
+
+def _render_outputs(
+    spec: ChannelSpec, env: ImmutableSandboxedEnvironment, module: ModuleType | None, channel_ctx: dict[str, Any]
+) -> list[ChannelOutput]:
+    name = spec.name
     outputs: list[ChannelOutput] = []
     for out in spec.outputs:
-        if out.when and ctx["note"]["kind"] not in out.when:
+        if out.when and channel_ctx["note"]["kind"] not in out.when:
             continue
         items = list(enumerate(channel_ctx[out.each], 1)) if out.each else [(1, None)]
         for index, item in items:
@@ -271,7 +290,7 @@ def render_channel(
                 content = text.encode("utf-8")
                 lint = run_checks(rel.split("/", 1)[1], text, spec.checks)
             outputs.append(ChannelOutput(name, rel, content, ids, roots, lint))
-    return tuple(outputs)
+    return outputs
 
 
 def _inline_css(html: str) -> str:
@@ -295,9 +314,11 @@ def render_note(
     ctx = base_context(parsed, insights, note_roots, index, settings)
     outputs: list[ChannelOutput] = []
     diagnostics: list[Diagnostic] = []
+    llm_log = PolishLog()
     for name in channels or settings.channels:
-        outputs.extend(render_channel(name, ctx, settings))
-    return RenderResult(parsed.note.path, ctx["note"]["slug"], tuple(outputs), tuple(diagnostics))
+        outputs.extend(render_channel(name, ctx, settings, llm_log=llm_log))
+    diagnostics.extend(llm_log.diagnostics)
+    return RenderResult(parsed.note.path, ctx["note"]["slug"], tuple(outputs), tuple(diagnostics), llm_log.snapshot())
 
 
 @task(name="render-channels")

@@ -61,6 +61,49 @@ class WorkshopSettings(_Strict):
     """Total workshop length; run-of-show blocks add up to it."""
 
 
+class LlmSettings(_Strict):
+    """Optional LLM polish (tasks/llm.py); with no provider nothing touches the network.
+
+    `OSMU_LLM_PROVIDER`, `OSMU_LLM_BASE_URL`, `OSMU_LLM_MODEL` override the first three keys;
+    the API key comes only from `OSMU_LLM_API_KEY` or a Prefect Secret block, never this file.
+    """
+
+    provider: Literal["none", "openai", "anthropic", "ollama"] = "none"
+    """`openai` (any OpenAI-compatible server: OpenAI, vLLM, LM Studio, Ollama /v1), `anthropic`, `ollama`."""
+    base_url: str | None = None
+    """Server root; None: the provider's public default."""
+    model: str | None = None
+    """Model name (required when a provider is set)."""
+    api_key_secret: str | None = None
+    """Name of a Prefect Secret block holding the API key (used when OSMU_LLM_API_KEY is unset)."""
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    """Per-request timeout."""
+    max_retries: int = Field(default=3, ge=0, le=10)
+    """Retries on 429, 5xx and transport errors."""
+    backoff_seconds: float = Field(default=1.0, ge=0)
+    """First retry delay when the server sends no Retry-After; doubles each retry."""
+    max_backoff_seconds: float = Field(default=30.0, ge=0)
+    """Upper bound of one retry delay (Retry-After included)."""
+    concurrency: int = Field(default=2, ge=1, le=32)
+    """Requests in flight at once."""
+    temperature: float = Field(default=0.3, ge=0, le=2)
+    """Sampling temperature (part of the cache key)."""
+    budget_tokens: int = Field(default=200_000, ge=0)
+    """Tokens (in + out) one run may spend; 0: unlimited."""
+    budget_usd: float = Field(default=1.0, ge=0)
+    """Estimated dollars one run may spend; 0: unlimited."""
+    price_input_per_mtok: float = Field(default=0.0, ge=0)
+    """Price per million input tokens, for the cost estimate."""
+    price_output_per_mtok: float = Field(default=0.0, ge=0)
+    """Price per million output tokens, for the cost estimate."""
+    cache_dir: Path | None = None
+    """Response cache; None: `<vault>/.osmu/cache/llm`."""
+    skip: tuple[str, ...] = ()
+    """Parts to leave deterministic, as `channel.part` (`instagram.caption`)."""
+    second_opinion: bool = False
+    """Ask the model for insight-boundary and root-tag suggestions (report only, never applied)."""
+
+
 class Settings(_Strict):
     """All osmu settings (see config/osmu.yaml for the documented defaults)."""
 
@@ -84,6 +127,8 @@ class Settings(_Strict):
     """Newsletter channel switches."""
     workshop: WorkshopSettings = WorkshopSettings()
     """Workshop channel switches."""
+    llm: LlmSettings = LlmSettings()
+    """Optional LLM polish (off by default)."""
 
     @property
     def out_dir(self) -> Path:
@@ -97,6 +142,11 @@ class Settings(_Strict):
             return self.templates
         candidate = self.vault / ".osmu" / "templates"
         return candidate if candidate.is_dir() else None
+
+    @property
+    def llm_cache_dir(self) -> Path:
+        """The LLM response cache folder, defaulting to `<vault>/.osmu/cache/llm`."""
+        return self.llm.cache_dir if self.llm.cache_dir is not None else self.vault / ".osmu" / "cache" / "llm"
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
@@ -132,6 +182,10 @@ def _resolve(raw: dict[str, Any], base: Path) -> dict[str, Any]:
         if isinstance(value, str | Path) and str(value):
             path = Path(os.path.expanduser(value))
             resolved[key] = path if path.is_absolute() else base / path
+    llm = resolved.get("llm")
+    if isinstance(llm, dict) and "cache_dir" in llm:
+        resolved["llm"] = {**llm, **_resolve({"vault": llm["cache_dir"]}, base)}
+        resolved["llm"]["cache_dir"] = resolved["llm"].pop("vault")
     return resolved
 
 

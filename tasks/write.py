@@ -149,6 +149,8 @@ def write_outputs(
             "root_concepts": list(output.root_concepts),
             "lint": [{"rule": r.rule, "ok": r.ok, "message": r.message} for r in output.lint],
         }
+        if output.llm:  # which parts a model wrote (absent when all deterministic)
+            entry["llm"] = [part.to_json() for part in output.llm]
         if written.status == "kept-edited":
             entry["edited_by_hand"] = True
             entry["new_version"] = Path(written.written_to).relative_to(folder).as_posix()
