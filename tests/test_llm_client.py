@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
@@ -78,7 +78,7 @@ def test_429_then_200_waits_for_retry_after() -> None:
 def test_5xx_backs_off_exponentially_then_gives_up() -> None:
     sleeps: list[float] = []
     c = client(config(max_retries=3, backoff_seconds=0.5), lambda r: httpx.Response(503), sleeps=sleeps)
-    with pytest.raises(llm.LlmError, match="HTTP 503 .*4 attempts"):
+    with pytest.raises(llm.LlmError, match=r"HTTP 503 .*4 attempts"):
         c.complete("s", "p", 10)
     assert sleeps == [0.5, 1.0, 2.0]
     assert c.usage.snapshot().calls == 4 and c.usage.snapshot().failures == 1
@@ -165,7 +165,8 @@ def test_resolve_defaults_to_off_and_reads_env() -> None:
     assert llm.resolve(LlmSettings(), {}) is None
     env = {"OSMU_LLM_PROVIDER": "ollama", "OSMU_LLM_MODEL": "qwen", "OSMU_LLM_BASE_URL": "http://h:1/"}
     cfg = llm.resolve(LlmSettings(), env)
-    assert cfg is not None and (cfg.provider, cfg.model, cfg.base_url, cfg.api_key) == ("ollama", "qwen", "http://h:1", "")
+    assert cfg is not None
+    assert (cfg.provider, cfg.model, cfg.base_url, cfg.api_key) == ("ollama", "qwen", "http://h:1", "")
     cfg = llm.resolve(LlmSettings(provider="openai", model="gpt"), {"OSMU_LLM_API_KEY": KEY})
     assert cfg is not None and cfg.base_url == llm.DEFAULT_BASE_URLS["openai"] and cfg.api_key == KEY
     assert KEY not in repr(cfg) and KEY not in cfg.settings.model_dump_json()
