@@ -1,0 +1,245 @@
+"""LLM polish end to end against a real HTTP server on localhost (tests/llm_server.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.model import ChannelOutput, LintResult, RenderResult
+from tasks.polish import Polished, carries_quote, guard, leaves, set_at
+from tasks.render import render_note
+from tasks.write import write_outputs
+from tests.conftest import BOOK
+from tests.helpers import pipeline, settings_for
+from tests.llm_server import MARK, LlmServer, running
+
+KEY = "sk-osmu-TEST-SECRET-4242"
+ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL", "OSMU_LLM_API_KEY")
+BASE = {"openai": "/v1", "anthropic": "", "ollama": ""}
+
+
+@pytest.fixture
+def server() -> Iterator[LlmServer]:
+    with running() as state:
+        yield state
+
+
+@pytest.fixture(autouse=True)
+def no_llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def use(monkeypatch: pytest.MonkeyPatch, server: LlmServer, provider: str = "openai", key: str = "") -> None:
+    monkeypatch.setenv("OSMU_LLM_PROVIDER", provider)
+    monkeypatch.setenv("OSMU_LLM_BASE_URL", server.url(BASE[provider]))
+    monkeypatch.setenv("OSMU_LLM_MODEL", "test-model")
+    if key:
+        monkeypatch.setenv("OSMU_LLM_API_KEY", key)
+
+
+def render(vault: Path, channels: tuple[str, ...] | None = None, **llm: Any) -> RenderResult:
+    parsed, note_roots, index, insights, _ = pipeline(vault, BOOK)
+    settings = settings_for(vault, llm={"backoff_seconds": 0, **llm})
+    return render_note(parsed, insights, note_roots, index, settings, channels)
+
+
+def contents(result: RenderResult) -> dict[str, bytes]:
+    return {o.path: o.content for o in result.outputs}
+
+
+def subject(result: RenderResult) -> str:
+    return contents(result)["newsletter/프로세스-이코노미.txt"].decode().split("\n")[0]
+
+
+def quote_lines(vault: Path) -> list[str]:
+    insights = pipeline(vault, BOOK)[3]
+    return [ln.strip() for i in insights if i.type == "quote" for ln in i.text.split("\n") if len(ln.strip()) >= 6]
+
+
+def test_without_llm_nothing_touches_the_network(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    result = render(vault)
+    assert attempts == []
+    assert result.llm is None and all(o.llm == () for o in result.outputs)
+    assert not any(d.code.startswith("llm") for d in result.diagnostics)
+    assert not (vault / ".osmu" / "cache").exists()
+
+
+def test_polished_parts_carry_provenance_keep_quotes_and_rerun_free(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = contents(render(vault))
+    use(monkeypatch, server)
+    first = render(vault)
+    made = len(server.requests)
+    assert made > 0 and first.llm is not None and first.llm.calls == made and first.llm.cache_hits == 0
+    polished = contents(first)
+    slug = "프로세스-이코노미"
+    assert polished[f"newsletter/{slug}.txt"].decode().startswith(f"(광고) {MARK}")  # subject keeps its prefix
+    assert polished["instagram/post-01/caption.txt"].decode().startswith(MARK)  # hook
+    assert MARK in polished[f"blog/{slug}.md"].decode() and MARK in polished[f"workshop/{slug}-slides.md"].decode()
+    by_path = {o.path: o for o in first.outputs}
+    assert {p.part for p in by_path[f"blog/{slug}.md"].llm} == {"lead", "description"}
+    assert {(p.provider, p.model) for o in first.outputs for p in o.llm} == {("openai", "test-model")}
+    assert all(o.llm == () for o in first.outputs if o.content == plain[o.path])
+    # quotes: never in a prompt, and every quoted line of the plain outputs is still there verbatim
+    quotes = quote_lines(vault)
+    assert quotes, "the seed note has quotes"
+    sent = "\n".join(str(r.body) for r in server.requests)
+    assert not [q for q in quotes if q in sent]
+    for path, text in plain.items():
+        for line in quotes:
+            if line.encode() in text:
+                assert line.encode() in polished[path], (path, line)
+    # a second run costs nothing: zero HTTP requests, same bytes
+    second = render(vault)
+    assert len(server.requests) == made
+    assert contents(second) == polished
+    assert second.llm is not None and (second.llm.calls, second.llm.cache_hits) == (0, made)
+
+
+@pytest.mark.parametrize(("provider", "path"), [("anthropic", "/v1/messages"), ("ollama", "/api/chat")])
+def test_other_wire_formats(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch, provider: str, path: str
+) -> None:
+    use(monkeypatch, server, provider, key=KEY if provider == "anthropic" else "")
+    result = render(vault, ("newsletter",))
+    assert {r.path for r in server.requests} == {path}
+    if provider == "anthropic":
+        assert all(r.headers["x-api-key"] == KEY for r in server.requests)
+    assert MARK in subject(result)
+
+
+def test_429_then_200_succeeds_after_retry_after(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, server)
+    server.script = [(429, {"Retry-After": "1"})]
+    result = render(vault, ("newsletter",), concurrency=1, skip=["newsletter.preheader"])
+    first, second = server.requests
+    assert second.at - first.at >= 0.9
+    assert result.llm is not None and (result.llm.calls, result.llm.failures) == (2, 0)
+    assert MARK in subject(result)
+    assert not [d for d in result.diagnostics if d.code == "llm-fallback"]
+
+
+def test_too_long_answers_are_rejected_for_the_deterministic_text(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = contents(render(vault, ("instagram",)))
+    use(monkeypatch, server)
+    server.reply = lambda prompt: "아주 긴 캡션 " * 400
+    result = render(vault, ("instagram",))
+    assert server.requests and contents(result) == plain
+    assert all(o.llm == () for o in result.outputs)
+    reasons = " ".join(d.message for d in result.diagnostics if d.code == "llm-fallback")
+    assert "hook-max-chars" in reasons and "more than 1.2×" in reasons
+
+
+def test_slow_model_times_out_and_the_run_goes_on(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = contents(render(vault, ("newsletter",)))
+    use(monkeypatch, server)
+    server.delay = 1.5
+    result = render(vault, ("newsletter",), timeout_seconds=0.3, max_retries=0)
+    assert contents(result) == plain
+    assert result.llm is not None and result.llm.failures == 2
+    assert sum("ReadTimeout" in d.message for d in result.diagnostics) == 2
+
+
+def test_server_errors_fall_back_after_retries(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = contents(render(vault, ("blog",)))
+    use(monkeypatch, server)
+    server.script = [(500, {})] * 4
+    result = render(vault, ("blog",), max_retries=1, concurrency=1)
+    assert len(server.requests) == 4 and contents(result) == plain
+    assert result.llm is not None and result.llm.failures == 2
+    assert all("HTTP 500" in d.message for d in result.diagnostics if d.code == "llm-fallback")
+
+
+def test_concurrency_limit_holds(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(monkeypatch, server)
+    server.delay = 0.2
+    render(vault, ("instagram",), concurrency=2, skip=["instagram.caption"])
+    assert len(server.requests) >= 6 and server.max_in_flight == 2
+
+
+def test_budget_stops_further_calls(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(monkeypatch, server)
+    result = render(vault, ("newsletter", "blog"), budget_tokens=1, concurrency=1)
+    assert len(server.requests) == 1
+    assert sum("budget spent" in d.message for d in result.diagnostics) == 3
+
+
+def test_key_never_reaches_logs_outputs_or_cache(
+    vault: Path, tmp_path: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    use(monkeypatch, server, key=KEY)
+    server.script = [(401, {}), (503, {"Retry-After": "0"})]
+    caplog.set_level(logging.DEBUG)
+    result = render(vault, ("newsletter", "blog"), concurrency=1)
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in server.requests)
+    insights = pipeline(vault, BOOK)[3]
+    write_outputs(result, "sha256:x", insights, result.diagnostics, tmp_path / "out")
+    written = [p for p in [*(tmp_path / "out").rglob("*"), *(vault / ".osmu").rglob("*")] if p.is_file()]
+    assert any(p.suffix == ".json" and "cache" in p.parts for p in written)
+    assert not [p for p in written if KEY.encode() in p.read_bytes()]
+    assert KEY not in caplog.text and KEY not in repr(result)
+    assert any("401" in d.message for d in result.diagnostics)
+
+
+def test_user_prompt_override_and_broken_prompt(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(monkeypatch, server)
+    prompts = vault / ".osmu" / "templates" / "newsletter" / "prompts"
+    prompts.mkdir(parents=True)
+    (prompts / "subject.j2").write_text("MY HOUSE STYLE\n<current>\n{{ current }}\n</current>\n", encoding="utf-8")
+    (prompts / "preheader.j2").write_text("{% if %}", encoding="utf-8")
+    result = render(vault, ("newsletter",))
+    assert [p.startswith("MY HOUSE STYLE") for p in server.prompts()] == [True]
+    assert any("prompts/preheader.j2" in d.message for d in result.diagnostics)
+
+
+def test_guard_keeps_deterministic_output_on_new_lint_failure_or_changed_quote() -> None:
+    ok, bad = LintResult("max", True), LintResult("max", False)
+    plain = [
+        ChannelOutput("c", "c/a.txt", b"hook\n> quoted words here\n", (), (), (ok,)),
+        ChannelOutput("c", "c/b.txt", b"hook\n> quoted words here\n", (), (), (ok,)),
+        ChannelOutput("c", "c/c.txt", b"hook\n", (), (), (ok,)),
+    ]
+    polished = [
+        ChannelOutput("c", "c/a.txt", b"HOOK\n> quoted words here\n", (), (), (bad,)),
+        ChannelOutput("c", "c/b.txt", b"HOOK\n> quoted wording here\n", (), (), (ok,)),
+        ChannelOutput("c", "c/c.txt", b"HOOK\n", (), (), (ok,)),
+    ]
+    from tasks.model import PolishedPart
+
+    part = PolishedPart("hook", "hook", "openai", "m")
+    result = Polished({"note": {"path": "n.md"}}, (part,), ((part, "HOOK"),))
+    chosen = guard(polished, plain, result, ["quoted words here"])
+    assert [o.content for o in chosen] == [plain[0].content, plain[1].content, b"HOOK\n"]
+    assert [o.llm for o in chosen] == [(), (), (part,)]
+
+
+def test_paths_quotes_and_copy_on_write() -> None:
+    ctx = {"posts": [{"hook": "a", "paragraphs": ["p1", "p2"]}, {"hook": "b", "paragraphs": []}], "lead": "x"}
+    assert [(k, v) for k, v, _ in leaves(ctx, "posts[].hook")] == [(("posts", 0, "hook"), "a"), (("posts", 1, "hook"), "b")]
+    assert [v for _, v, _ in leaves(ctx, "posts[].paragraphs[]")] == ["p1", "p2"]
+    assert [v for _, v, _ in leaves(ctx, "missing[].x")] == []
+    changed = set_at(ctx, ("posts", 0, "paragraphs", 1), "P2")
+    assert changed["posts"][0]["paragraphs"] == ["p1", "P2"] and ctx["posts"][0]["paragraphs"] == ["p1", "p2"]
+    quote = "사람들은 결과가 아니라 과정에 돈을 낸다. 그것이 프로세스 이코노미다."
+    assert carries_quote("사람들은 결과가 아니라 과정에…", None, [quote])
+    assert not carries_quote("완전히 다른 문장입니다", None, [quote])
