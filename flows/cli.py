@@ -81,7 +81,8 @@ def _summary(results: list[NoteResult]) -> None:
         u = sum(spent, LlmUsage())
         out.print(
             f"llm: {u.calls} calls, {u.cache_hits} cache hits, {u.failures} failed, "
-            f"{u.tokens_in + u.tokens_out} tokens ({u.tokens_in} in, {u.tokens_out} out), est. ${u.cost_usd:.4f}"
+            f"{u.tokens_in + u.tokens_out} tokens ({u.tokens_in} in, {u.tokens_out} out), est. ${u.cost_usd:.4f}",
+            soft_wrap=True,
         )
 
 

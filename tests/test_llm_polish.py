@@ -201,7 +201,9 @@ def test_key_never_reaches_logs_outputs_or_cache(
     assert any("401" in d.message for d in result.diagnostics)
 
 
-def test_user_prompt_override_and_broken_prompt(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_prompt_override_and_broken_prompt(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use(monkeypatch, server)
     prompts = vault / ".osmu" / "templates" / "newsletter" / "prompts"
     prompts.mkdir(parents=True)
@@ -235,7 +237,10 @@ def test_guard_keeps_deterministic_output_on_new_lint_failure_or_changed_quote()
 
 def test_paths_quotes_and_copy_on_write() -> None:
     ctx = {"posts": [{"hook": "a", "paragraphs": ["p1", "p2"]}, {"hook": "b", "paragraphs": []}], "lead": "x"}
-    assert [(k, v) for k, v, _ in leaves(ctx, "posts[].hook")] == [(("posts", 0, "hook"), "a"), (("posts", 1, "hook"), "b")]
+    assert [(k, v) for k, v, _ in leaves(ctx, "posts[].hook")] == [
+        (("posts", 0, "hook"), "a"),
+        (("posts", 1, "hook"), "b"),
+    ]
     assert [v for _, v, _ in leaves(ctx, "posts[].paragraphs[]")] == ["p1", "p2"]
     assert [v for _, v, _ in leaves(ctx, "missing[].x")] == []
     changed = set_at(ctx, ("posts", 0, "paragraphs", 1), "P2")
