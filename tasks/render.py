@@ -45,6 +45,7 @@ from tasks.model import (
 from tasks.polish import PartSpec, PolishLog, guard, polish, quotes_of
 from tasks.settings import CHANNELS_DIR, ConfigError, Settings
 from tasks.slug import is_safe_component, safe_slug
+from tasks.suggest import second_opinion
 
 BASE_DIR_NAME = "_base"
 DATE_KEYS_CREATED = ("date", "created")
@@ -317,6 +318,7 @@ def render_note(
     llm_log = PolishLog()
     for name in channels or settings.channels:
         outputs.extend(render_channel(name, ctx, settings, llm_log=llm_log))
+    second_opinion(ctx, index, settings, environment(CHANNELS_DIR / BASE_DIR_NAME, settings.templates_dir), llm_log)
     diagnostics.extend(llm_log.diagnostics)
     return RenderResult(parsed.note.path, ctx["note"]["slug"], tuple(outputs), tuple(diagnostics), llm_log.snapshot())
 

@@ -155,3 +155,22 @@ def running() -> Iterator[LlmServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def main() -> None:
+    """`python -m tests.llm_server [PORT]`: serve until Ctrl-C (to try `osmu run` with an LLM offline)."""
+    import sys
+
+    state = LlmServer()
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 8765), _handler(state))
+    print(f"fake LLM on http://127.0.0.1:{server.server_address[1]} (openai: /v1, anthropic: /, ollama: /)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -248,3 +248,35 @@ def test_paths_quotes_and_copy_on_write() -> None:
     quote = "사람들은 결과가 아니라 과정에 돈을 낸다. 그것이 프로세스 이코노미다."
     assert carries_quote("사람들은 결과가 아니라 과정에…", None, [quote])
     assert not carries_quote("완전히 다른 문장입니다", None, [quote])
+
+
+def test_second_opinion_is_reported_never_applied(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    insights = [i for i in pipeline(vault, BOOK)[3] if i.type != "quote"]
+    a, b = insights[0], insights[1]
+    plain = render(vault, ("blog",))
+    use(monkeypatch, server)
+
+    def reply(prompt: str) -> str:
+        if "MERGE <id> <id>" not in prompt:
+            raise AssertionError("only the second opinion is asked")
+        return "\n".join(
+            [
+                f"MERGE {a.id} {b.id}: 같은 생각을 두 번 말합니다",
+                f"ROOT {b.id} +의미가치: 의미를 말합니다",
+                f"ROOT {b.id} +no-such-root: ignored",
+                "SPLIT ins-0000000000: unknown id, ignored",
+                "Sure! Here are my thoughts:",
+            ]
+        )
+
+    server.reply = reply
+    result = render(vault, ("blog",), second_opinion=True, skip=["blog.lead", "blog.description"])
+    assert len(server.requests) == 1
+    suggestions = [d for d in result.diagnostics if d.code == "llm-suggestion"]
+    assert [(d.line, d.message.split(": ", 1)[1]) for d in suggestions] == [
+        (a.lines[0], f"merge {a.id} with {b.id}: 같은 생각을 두 번 말합니다"),
+        (b.lines[0], f"add root 의미가치 on {b.id}: 의미를 말합니다"),
+    ]
+    assert contents(result) == contents(plain)  # suggestions only: nothing applied
+    quotes = quote_lines(vault)
+    assert not [q for q in quotes if any(q in p for p in server.prompts())]
