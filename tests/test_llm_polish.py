@@ -250,7 +250,9 @@ def test_paths_quotes_and_copy_on_write() -> None:
     assert not carries_quote("완전히 다른 문장입니다", None, [quote])
 
 
-def test_second_opinion_is_reported_never_applied(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_opinion_is_reported_never_applied(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     insights = [i for i in pipeline(vault, BOOK)[3] if i.type != "quote"]
     a, b = insights[0], insights[1]
     plain = render(vault, ("blog",))
