@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ class Completion:
     """True when served from the disk cache (no request made)."""
 
 
+@lru_cache(maxsize=8)
 def _secret_block(name: str) -> str:
     """The value of a Prefect Secret block (needs a Prefect API)."""
     from prefect.blocks.system import Secret

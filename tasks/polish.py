@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -32,6 +32,9 @@ from pydantic import BaseModel, ConfigDict
 from tasks.lint import run_checks
 from tasks.model import ChannelOutput, Diagnostic, Insight, LlmUsage, PolishedPart
 from tasks.settings import Settings
+
+if TYPE_CHECKING:  # render imports this module; the type is only needed for checking
+    from tasks.render import ChannelSpec
 
 SYSTEM_TEMPLATE = "prompts/system.j2"
 MARKUP_CHECK = {"rule": "forbidden", "name": "no-vault-markup", "patterns": [r"\[\[", "%%", r"<\s*script"]}
@@ -224,10 +227,14 @@ def _jobs(
 
 
 def polish(
-    ctx: dict[str, Any], spec: Any, settings: Settings, env: ImmutableSandboxedEnvironment, log: PolishLog | None = None
+    ctx: dict[str, Any],
+    spec: ChannelSpec,
+    settings: Settings,
+    env: ImmutableSandboxedEnvironment,
+    log: PolishLog | None = None,
 ) -> Polished | None:
     """Replace the channel's switched-on parts with checked model text; None when nothing to do."""
-    parts: Mapping[str, PartSpec] = getattr(spec, "llm", None) or {}
+    parts = spec.llm
     if not parts:
         return None
     from tasks import llm

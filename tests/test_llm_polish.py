@@ -282,3 +282,20 @@ def test_second_opinion_is_reported_never_applied(
     assert contents(result) == contents(plain)  # suggestions only: nothing applied
     quotes = quote_lines(vault)
     assert not [q for q in quotes if any(q in p for p in server.prompts())]
+
+
+def test_channel_llm_section_is_validated(tmp_path: Path) -> None:
+    from tasks.render import load_channel
+    from tasks.settings import ConfigError
+
+    spec = load_channel("instagram")
+    assert spec.llm["hook"].field == "posts[].hook" and spec.llm["hook"].checks
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "channel.yaml").write_text(
+        "name: demo\noutputs: [{template: a.j2, path: a.txt}]\nllm:\n  hook: {field: hook, promt: p.j2}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_channel("demo", tmp_path)
+    assert "llm.hook.promt" in str(info.value) and "llm.hook.prompt" in str(info.value)
