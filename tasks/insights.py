@@ -158,6 +158,10 @@ def make_insight(
 
 def extract_insights(parsed: ParsedNote, note_roots: NoteRoots, index: RootIndex) -> tuple[Insight, ...]:
     """All insights of a note, in document order, ids unique."""
+    if parsed.note.kind == "process-log":  # dated entries → typed did/why/failure/… insights
+        from tasks.story import note_insights
+
+        return note_insights(parsed, note_roots, index)
     out: list[Insight] = []
     seen: set[str] = set()
     for section in parsed.sections:

@@ -238,6 +238,10 @@ class Insight:
     """Hashtag candidates without `#`, spaces or trailing particles."""
     points: tuple[str, ...] = ()
     """Sub-points (list items, numbered steps) when the insight is a list."""
+    date: str = ""
+    """Entry date (`YYYY-MM-DD`) of a process-log insight; empty for other notes."""
+    source: str = ""
+    """Vault path of the note the lines are in, when it is not the output's source (gathered logs)."""
 
     @property
     def root_slugs(self) -> tuple[str, ...]:
@@ -256,6 +260,8 @@ class Insight:
             "keywords": list(self.keywords),
             "hashtags": list(self.hashtags),
             "roots": [t.to_json() for t in self.roots],
+            **({"date": self.date} if self.date else {}),
+            **({"source": self.source} if self.source else {}),
         }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
 from prefect import task
@@ -265,7 +265,7 @@ def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
     walker.close_section(len(lines))
     sections = tuple(walker.sections)
     all_blocks = [b for s in sections for b in s.blocks]
-    return ParsedNote(
+    parsed = ParsedNote(
         note=note,
         title=note_title(note, sections),
         sections=sections,
@@ -273,6 +273,11 @@ def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
         tags=note_tags(note, all_blocks),
         diagnostics=tuple(walker.diagnostics),
     )
+    if note.kind == "process-log":  # out-of-order, duplicate and undated entries
+        from tasks.process_log import log_warnings
+
+        return replace(parsed, diagnostics=parsed.diagnostics + log_warnings(parsed))
+    return parsed
 
 
 @task(name="parse-note")
