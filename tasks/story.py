@@ -11,6 +11,7 @@ hook; a date range selects the entries a story tells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +35,11 @@ ARC: tuple[tuple[PartKey, str, str, tuple[str, ...]], ...] = (
 KIND_LABELS = {"did": "한 일", "why": "왜", "failure": "실패", "pivot": "피벗", "learned": "배운 점", "next": "다음"}
 """How each part kind is named to readers."""
 HOOK_KINDS = ("failure", "pivot")
+SHARED = re.compile(
+    r"같은 고민|다들|모두|우리|여러분|사람들|누구나|수강생|손님|고객|독자|everyone|\bwe\b|\bour\b|others|people|readers",
+    re.IGNORECASE,
+)
+"""Words showing a `why` is a problem others have too (the Us part's opening question)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,7 @@ class Story:
     timeline: tuple[TimelineEntry, ...]
     """Entries in date order."""
     shared_problem: Insight | None = None
-    """The first `why`: the problem readers are likely to share (told in Us)."""
+    """The `why` readers are likely to share (told in Us, see `shared_problem`)."""
     invitation: Insight | None = None
     """The last `next`: what comes now, offered as an invitation (told in Now)."""
 
@@ -200,15 +206,25 @@ def _timeline(insights: Sequence[Insight]) -> tuple[TimelineEntry, ...]:
     return tuple(out)
 
 
+def shared_problem(whys: Sequence[Insight]) -> Insight | None:
+    """The `why` readers are most likely to share: one that speaks of others, else the latest.
+
+    The first `why` stays in Self (why I started); with a single `why` there is none.
+    """
+    shared = [i for i in whys if SHARED.search(i.text)]
+    if shared:
+        return shared[-1]
+    return whys[-1] if len(whys) > 1 else None
+
+
 def build_story(title: str, insights: Sequence[Insight]) -> Story:
     """Arrange process insights as Self → Us → Now, with a hook and a timeline."""
     ordered = sorted((i for i in insights if i.type in PART_KINDS), key=_order)
-    whys = [i for i in ordered if i.type == "why"]
     nexts = [i for i in ordered if i.type == "next"]
-    shared = whys[0] if whys else None
+    shared = shared_problem([i for i in ordered if i.type == "why"])
     parts = []
     for key, label, heading, kinds in ARC:
-        chosen = [i for i in ordered if i.type in kinds]
+        chosen = [i for i in ordered if i.type in kinds and i is not shared]
         if key == "us" and shared is not None:
             chosen = sorted([shared, *chosen], key=_order)
         parts.append(StoryPart(key, label, heading, tuple(chosen)))

@@ -32,6 +32,10 @@ def _sections(insights: list[Insight]) -> list[dict[str, Any]]:
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `sections`, `lead`, `description`, `reading_minutes` and `front_matter`."""
+    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
+        from tasks.channels.story import prepare_blog
+
+        return prepare_blog(ctx, spec)
     insights: list[Insight] = ctx["insights"]
     note = ctx["note"]
     claims = [i for i in insights if i.type != "quote"] or insights

@@ -39,6 +39,10 @@ def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `posts`: one per group of insights."""
+    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
+        from tasks.channels.story import prepare_instagram
+
+        return prepare_instagram(ctx, spec)
     insights = [i for i in ctx["insights"] if i.text.strip()]
     size = int(spec.options["insights_per_post"])
     return {**ctx, "posts": [_post(g, ctx, spec.limits) for g in _groups(insights, size)]}

@@ -23,6 +23,10 @@ def preheader(insights: list[Insight], low: int, high: int) -> str:
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `subject`, `preheader`, `items` and footer fields."""
+    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
+        from tasks.channels.story import prepare_newsletter
+
+        return prepare_newsletter(ctx, spec)
     settings = ctx["settings"].newsletter
     insights: list[Insight] = ctx["insights"]
     subject = ctx["note"]["title"]

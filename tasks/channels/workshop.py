@@ -36,6 +36,10 @@ def _slide(insight: Insight, max_lines: int) -> dict[str, Any]:
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `slides`, `blocks`, `exercise`, `questions` and `total_minutes`."""
+    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
+        from tasks.channels.story import prepare_workshop
+
+        return prepare_workshop(ctx, spec)
     insights: list[Insight] = ctx["insights"][: int(spec.limits["max_slides"])]
     total = ctx["settings"].workshop.total_minutes
     checklist = [p for i in insights if i.type == "checklist" for p in i.points]
