@@ -163,6 +163,55 @@ def insights(
     out.print(table)
 
 
+SinceOpt = Annotated[str | None, typer.Option("--since", help="First entry date (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Last entry date (YYYY-MM-DD).")]
+
+
+@app.command()
+def story(
+    log: Annotated[str, typer.Argument(help="A process-log note, or #process/<project> for tagged daily notes.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Tell a process log as a Self → Us → Now story (default: entries since the last story)."""
+    from flows.digest import process_story, project_name
+
+    settings = _settings(config, vault=vault, out=out_dir)
+    target = log if project_name(log) else str(_note_arg(Path(log), settings))
+    _run_process(process_story, settings, config, force, log=target, since=since, until=until)
+
+
+@app.command()
+def digest(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Every process entry of a week (default: the week of the newest entry) → one newsletter and one carousel."""
+    from flows.digest import process_digest
+
+    _run_process(process_digest, _settings(config, vault=vault, out=out_dir), config, force, since=since, until=until)
+
+
+def _run_process(flow: Any, settings: Settings, config: Path | None, force: bool, **params: Any) -> None:
+    from flows.repurpose import LintFailed
+
+    try:
+        result = flow(vault=str(settings.vault), out=str(settings.out_dir), force=force,
+                      config=str(config) if config else None, **params)  # fmt: skip
+    except (NoteError, LintFailed, ConfigError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    _summary([result])
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

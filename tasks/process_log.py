@@ -13,6 +13,7 @@ Pure functions over `ParsedNote`s: reading files is the read stage's job.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ WEEKDAY = re.compile(r"^\(\s*[^()\s]{1,9}\s*\)\s*")
 """A parenthesised weekday right after the date: `(월)`, `(Mon)`, `(목요일)`."""
 PROCESS_TAG = re.compile(r"(?<![\w#&/])#process/([^\s#,;:!?()\[\]{}\"'`]+)")
 """`#process/<project>` in the body of a daily note."""
+GATHER_TAGS = frozenset({"process", "daily", "process-log"})
+"""Tags that only say how a note was gathered: not carried to the story."""
 TITLE_MAX = 40
 """Longest entry title taken from a daily note's first line."""
 DAILY_NAME = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})\.md$")
@@ -321,7 +324,7 @@ def daily_entry(parsed: ParsedNote) -> Entry | None:
         blocks = [b for b in blocks if b is not tagged]
     parts = entry_parts(blocks)
     if not title and parts:
-        first = parts[0].text.split("\n")[0]
+        first = re.split(r"(?<=[.!?])\s", parts[0].text.split("\n")[0].strip(), maxsplit=1)[0].rstrip(".")
         title = first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1].rstrip() + "…"
     line = h1.lines[0] if h1 is not None else parsed.note.body_line
     return Entry(day, title, parsed.note.path, line, parts) if parts else None
@@ -342,3 +345,34 @@ def gather_daily(notes: Sequence[ParsedNote], project: str) -> ProcessLog:
 def sections_of(log: ProcessLog) -> tuple[Section, ...]:
     """Empty-bodied sections naming each entry (for a `ParsedNote` standing for a gathered log)."""
     return tuple(Section(e.heading, 2, (e.line, e.line), (), False, (e.heading,)) for e in log.entries)
+
+
+def log_note(log: ProcessLog, sources: Sequence[ParsedNote], path: str = "", title: str = "") -> ParsedNote:
+    """A `ParsedNote` standing for a log gathered from several notes (daily notes, a digest).
+
+    It carries what rendering and root tagging need: the title, dates, the sources' root
+    concepts, links and tags, and a hash of the sources' hashes (so it changes when they do).
+    """
+    roots: list[str] = []
+    for parsed in sources:
+        raw = parsed.note.meta.get("root-concepts") or []
+        roots += [str(r) for r in (raw if isinstance(raw, list) else str(raw).strip("[]").split(","))]
+    digest = hashlib.sha256("\n".join(sorted(p.note.source_hash for p in sources)).encode()).hexdigest()
+    first, last = log.entries[0].date, log.entries[-1].date
+    note = Note(
+        path=path or log.path,
+        text="",
+        meta={"title": title or log.title, "root-concepts": list(dict.fromkeys(r.strip() for r in roots if r.strip())),
+              "created": first, "updated": last},
+        body_line=1,
+        source_hash=f"sha256:{digest}",
+        kind="process-log",
+        modified=last,
+    )  # fmt: skip
+    return ParsedNote(
+        note=note,
+        title=title or log.title,
+        sections=sections_of(log),
+        links=tuple(link for p in sources for link in p.links),
+        tags=tuple(dict.fromkeys(t for p in sources for t in p.tags if t.split("/")[0] not in GATHER_TAGS)),
+    )

@@ -122,7 +122,9 @@ def story_context(ctx: dict[str, Any], per_part: dict[str, int] | None = None) -
         "timeline": list(story.timeline),
         "kind_labels": KIND_LABELS,
         "says": {i.id: says(i) for i in story.insights},
-        "hook_body": _body(story.hook),
+        "hook_head": hook_head(story.hook),
+        "hook_line": hook_line(story.hook, ctx["note"]["title"]),
+        "hook_body": hook_body(story.hook),
         "story_front": story_front(story, parts),
     }
 
@@ -136,19 +138,28 @@ def story_front(story: Story, parts: Sequence[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def _body(insight: Insight | None) -> str:
-    """The insight on one line without its title line (the title is shown beside it)."""
-    if insight is None:
+def hook_head(hook: Insight | None) -> str:
+    """The hook's own title when it has one (a `[!failure]`/`[!pivot]` callout), else empty."""
+    if hook is None or "\n" not in hook.text:
         return ""
-    lines = [line.strip() for line in insight.text.split("\n") if line.strip()]
-    return " ".join(lines[1:] if len(lines) > 1 and lines[0] == insight.title else lines)
+    return hook.title if hook.text.split("\n", 1)[0].strip() == hook.title else ""
+
+
+def hook_body(hook: Insight | None) -> str:
+    """The hook on one line, without the title `hook_head` already shows."""
+    if hook is None:
+        return ""
+    head = hook_head(hook)
+    lines = [line.strip() for line in hook.text.split("\n") if line.strip()]
+    return " ".join(lines[1:] if head else lines)
 
 
 def hook_line(hook: Insight | None, title: str) -> str:
-    """The opening line: `실패 · 2025-11-12 — 카드뉴스 자동화는 접기로`."""
+    """The opening line: `실패 · 2025-11-12 — 카드뉴스 자동화는 접기로` (the title only for a callout)."""
     if hook is None:
         return title
-    return f"{KIND_LABELS.get(hook.type, hook.type)} · {hook.date} — {hook.title}"
+    head = hook_head(hook)
+    return f"{KIND_LABELS.get(hook.type, hook.type)} · {hook.date}" + (f" — {head}" if head else "")
 
 
 def prepare_blog(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
@@ -185,7 +196,6 @@ def prepare_newsletter(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]
         **out,
         "subject": subject,
         "preheader": story_preheader(story, int(low), int(high)),
-        "hook_line": hook_line(story.hook, out["note"]["title"]),
         "sender": settings.sender,
         "contact": settings.contact,
         "unsubscribe_url": settings.unsubscribe_url,
@@ -226,7 +236,10 @@ def prepare_instagram(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
                 label = KIND_LABELS.get(insight.type, insight.type)
                 slides.append(_slide(f"{part['label']} · {label}", insight, part["key"], limits))
     sep = spec.options["separator"]
-    hook = _clip(hook_line(story.hook, title) if story.hook else title, int(limits["hook_chars"]))
+    opening = hook_line(story.hook, title)
+    if story.hook is not None and not hook_head(story.hook):
+        opening = f"{opening} — {hook_body(story.hook)}"
+    hook = _clip(opening, int(limits["hook_chars"]))
     paragraphs = []
     for p in out["parts"]:
         told = [_clip(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
@@ -284,6 +297,5 @@ def prepare_workshop(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "total_minutes": ctx["settings"].workshop.total_minutes,
         "exercise": exercise,
         "questions": questions,
-        "hook_line": hook_line(story.hook, out["note"]["title"]),
         "max_line_chars": 80,
     }
