@@ -204,10 +204,11 @@ def _scan(parsed: ParsedNote) -> tuple[list[Entry], str, list[Diagnostic]]:
         if current is not None and section.level > current[0]:
             current[4].extend(section.blocks)  # a sub-heading inside an entry
             continue
+        bad = False
         try:
             dated = parse_date(section.title) if section.level >= 2 else None
         except ValueError:
-            dated = None
+            dated, bad = None, True
             problems.append(
                 Diagnostic(path, section.lines[0], f"'{section.title}' is not a real date", "process-bad-date")
             )
@@ -218,7 +219,7 @@ def _scan(parsed: ParsedNote) -> tuple[list[Entry], str, list[Diagnostic]]:
         if current is not None or (entries and not section.navigation):
             close()
             current = None
-            if not section.navigation and entry_parts(section.blocks):
+            if not bad and not section.navigation and entry_parts(section.blocks):
                 problems.append(
                     Diagnostic(
                         path,
