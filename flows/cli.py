@@ -204,8 +204,13 @@ def _run_process(flow: Any, settings: Settings, config: Path | None, force: bool
     from flows.repurpose import LintFailed
 
     try:
-        result = flow(vault=str(settings.vault), out=str(settings.out_dir), force=force,
-                      config=str(config) if config else None, **params)  # fmt: skip
+        result = flow(
+            vault=str(settings.vault),
+            out=str(settings.out_dir),
+            force=force,
+            config=str(config) if config else None,
+            **params,
+        )
     except (NoteError, LintFailed, ConfigError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -19,14 +19,8 @@ from prefect import flow, task
 from flows.repurpose import LintFailed, VaultContext, prepare_vault
 from tasks.model import Diagnostic, Insight, NoteError, NoteResult, NoteRoots, ParsedNote, RootTag
 from tasks.parse import parse_note, parse_note_task
-from tasks.process_log import (
-    ProcessLog,
-    daily_date,
-    gather_daily,
-    log_note,
-    process_projects,
-    read_log,
-)
+from tasks.process_daily import daily_date, gather_daily, log_note, process_projects
+from tasks.process_log import ProcessLog, read_log
 from tasks.read import iter_note_paths, read_note, read_note_task
 from tasks.render import render_note_task, source_slug
 from tasks.roots import resolve_note_roots_task
@@ -151,9 +145,15 @@ def process_story(
     if not chosen:
         raise NoteError(parsed.note.path, 0, f"no process entries between {start or '…'} and {end or '…'}")
     result = _write(
-        parsed, chosen, note_roots, (*warnings, *note_roots.diagnostics), settings, context,
-        tuple(channels or settings.channels), force,
-    )  # fmt: skip
+        parsed,
+        chosen,
+        note_roots,
+        (*warnings, *note_roots.diagnostics),
+        settings,
+        context,
+        tuple(channels or settings.channels),
+        force,
+    )
     print(f"{result.source}: story {start} – {end}, {len(chosen)} insights → {result.out_dir}")
     return result
 
@@ -224,9 +224,15 @@ def process_digest(
         title=f"제작 과정 모음 {start} – {end}",
     )
     result = _write(
-        digest_note, chosen, NoteRoots(tuple(tags.values())), tuple(warnings), settings, context,
-        tuple(channels or DIGEST_CHANNELS), force,
-    )  # fmt: skip
+        digest_note,
+        chosen,
+        NoteRoots(tuple(tags.values())),
+        tuple(warnings),
+        settings,
+        context,
+        tuple(channels or DIGEST_CHANNELS),
+        force,
+    )
     print(f"process digest {start} – {end}: {len(chosen)} insights from {len(sources)} log(s) → {result.out_dir}")
     return result
 

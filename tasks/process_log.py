@@ -4,7 +4,8 @@ The format is the one in the shared spec (vault.md, "Process logs"): `## YYYY-MM
 entries whose bullets or lines start with a marker (`한 일:`/`Did:`, `왜:`/`Why:`,
 `실패:`/`Failed:`, `피벗:`/`Pivot:`, `배운 점:`/`Learned:`, `다음:`/`Next:`), `[!failure]` and
 `[!pivot]` callouts, and unmarked text (which counts as "did"). Daily notes named
-`YYYY-MM-DD.md` carrying `#process/<project>` are gathered into one log per project.
+`YYYY-MM-DD.md` carrying `#process/<project>` are gathered into one log per project
+(`tasks/process_daily.py`).
 Real logs are messy: out-of-order, duplicate and undated entries are warnings naming the
 file and line; only a log with no dated entry at all is an error.
 
@@ -13,14 +14,13 @@ Pure functions over `ParsedNote`s: reading files is the read stage's job.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from tasks.model import Block, Diagnostic, Note, NoteError, ParsedNote, Section
+from tasks.model import Block, Diagnostic, Note, NoteError, ParsedNote
 
 PartKind = Literal["did", "why", "failure", "pivot", "learned", "next"]
 PART_KINDS: tuple[PartKind, ...] = ("did", "why", "failure", "pivot", "learned", "next")
@@ -46,11 +46,6 @@ WEEKDAY = re.compile(r"^\(\s*[^()\s]{1,9}\s*\)\s*")
 """A parenthesised weekday right after the date: `(월)`, `(Mon)`, `(목요일)`."""
 PROCESS_TAG = re.compile(r"(?<![\w#&/])#process/([^\s#,;:!?()\[\]{}\"'`]+)")
 """`#process/<project>` in the body of a daily note."""
-GATHER_TAGS = frozenset({"process", "daily", "process-log"})
-"""Tags that only say how a note was gathered: not carried to the story."""
-TITLE_MAX = 40
-"""Longest entry title taken from a daily note's first line."""
-DAILY_NAME = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})\.md$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +188,7 @@ def _scan(parsed: ParsedNote) -> tuple[list[Entry], str, list[Diagnostic]]:
     def close() -> None:
         if current is None:
             return
-        level, day, title, line, blocks = current
+        _, day, title, line, blocks = current
         parts = entry_parts(blocks)
         if parts:
             entries.append(Entry(day, title, path, line, parts))
@@ -245,7 +240,10 @@ def order_warnings(entries: Sequence[Entry]) -> list[Diagnostic]:
             where = f"line {first.line}" if first.source == entry.source else f"{first.source}:{first.line}"
             problems.append(
                 Diagnostic(
-                    entry.source, entry.line, f"duplicate entry date {entry.date} (also at {where})", "process-duplicate"
+                    entry.source,
+                    entry.line,
+                    f"duplicate entry date {entry.date} (also at {where})",
+                    "process-duplicate",
                 )
             )
         elif latest is not None and entry.date < latest.date:
@@ -287,93 +285,3 @@ def read_log(parsed: ParsedNote) -> ProcessLog:
     problems += order_warnings(entries)
     ordered = tuple(sorted(entries, key=lambda e: e.date))
     return ProcessLog(parsed.note.path, parsed.title, project_of(parsed.note), intro, ordered, tuple(problems))
-
-
-def process_projects(note: Note) -> tuple[str, ...]:
-    """Projects a note is tagged for: `process/<project>` in front matter tags or `#process/<project>` in the body."""
-    raw = note.meta.get("tags") or []
-    tags = [str(t).lstrip("#") for t in (raw if isinstance(raw, list) else str(raw).split(","))]
-    found = [t.strip()[len("process/") :] for t in tags if t.strip().startswith("process/")]
-    body = "\n".join(note.text.split("\n")[note.body_line - 1 :])
-    found += PROCESS_TAG.findall(re.sub(r"```.*?```", "", body, flags=re.DOTALL))
-    return tuple(dict.fromkeys(p.rstrip(".") for p in found if p.rstrip(".")))
-
-
-def daily_date(path: str) -> str:
-    """`2025-11-10` for a daily note `…/2025-11-10.md`, else empty."""
-    match = DAILY_NAME.search(path)
-    return match.group(1) if match else ""
-
-
-def daily_entry(parsed: ParsedNote) -> Entry | None:
-    """A whole daily note as one entry (date from the file name); None when it is not one."""
-    day = daily_date(parsed.note.path)
-    if not day:
-        return None
-    blocks = [b for s in parsed.sections if not s.navigation for b in s.blocks]
-    title = ""
-    h1 = next((s for s in parsed.sections if s.level == 1), None)
-    if h1 is not None:
-        try:
-            dated = parse_date(h1.title)
-        except ValueError:
-            dated = None
-        title = dated[1] if dated else h1.title
-    tagged = next((b for b in blocks if b.kind == "paragraph" and PROCESS_TAG.search(b.text)), None)
-    if not title and tagged is not None and strip_process_tags(tagged.text):
-        title = strip_process_tags(tagged.text).split("\n")[0]  # `Dessert pairing round 2 #process/x`
-        blocks = [b for b in blocks if b is not tagged]
-    parts = entry_parts(blocks)
-    if not title and parts:
-        first = re.split(r"(?<=[.!?])\s", parts[0].text.split("\n")[0].strip(), maxsplit=1)[0].rstrip(".")
-        title = first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1].rstrip() + "…"
-    line = h1.lines[0] if h1 is not None else parsed.note.body_line
-    return Entry(day, title, parsed.note.path, line, parts) if parts else None
-
-
-def gather_daily(notes: Sequence[ParsedNote], project: str) -> ProcessLog:
-    """One log from the daily notes tagged `#process/<project>`; `NoteError` when there are none."""
-    chosen = [n for n in notes if daily_date(n.note.path) and project in process_projects(n.note)]
-    entries = [e for e in (daily_entry(n) for n in sorted(chosen, key=lambda n: n.note.path)) if e is not None]
-    if not entries:
-        raise NoteError(f"#process/{project}", 0, f"no daily notes (YYYY-MM-DD.md) tagged #process/{project}")
-    entries.sort(key=lambda e: (e.date, e.source))
-    return ProcessLog(
-        f"#process/{project}", f"{project} 과정 기록", project, "", tuple(entries), tuple(order_warnings(entries))
-    )
-
-
-def sections_of(log: ProcessLog) -> tuple[Section, ...]:
-    """Empty-bodied sections naming each entry (for a `ParsedNote` standing for a gathered log)."""
-    return tuple(Section(e.heading, 2, (e.line, e.line), (), False, (e.heading,)) for e in log.entries)
-
-
-def log_note(log: ProcessLog, sources: Sequence[ParsedNote], path: str = "", title: str = "") -> ParsedNote:
-    """A `ParsedNote` standing for a log gathered from several notes (daily notes, a digest).
-
-    It carries what rendering and root tagging need: the title, dates, the sources' root
-    concepts, links and tags, and a hash of the sources' hashes (so it changes when they do).
-    """
-    roots: list[str] = []
-    for parsed in sources:
-        raw = parsed.note.meta.get("root-concepts") or []
-        roots += [str(r) for r in (raw if isinstance(raw, list) else str(raw).strip("[]").split(","))]
-    digest = hashlib.sha256("\n".join(sorted(p.note.source_hash for p in sources)).encode()).hexdigest()
-    first, last = log.entries[0].date, log.entries[-1].date
-    note = Note(
-        path=path or log.path,
-        text="",
-        meta={"title": title or log.title, "root-concepts": list(dict.fromkeys(r.strip() for r in roots if r.strip())),
-              "created": first, "updated": last},
-        body_line=1,
-        source_hash=f"sha256:{digest}",
-        kind="process-log",
-        modified=last,
-    )  # fmt: skip
-    return ParsedNote(
-        note=note,
-        title=title or log.title,
-        sections=sections_of(log),
-        links=tuple(link for p in sources for link in p.links),
-        tags=tuple(dict.fromkeys(t for p in sources for t in p.tags if t.split("/")[0] not in GATHER_TAGS)),
-    )

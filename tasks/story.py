@@ -36,7 +36,8 @@ KIND_LABELS = {"did": "한 일", "why": "왜", "failure": "실패", "pivot": "�
 """How each part kind is named to readers."""
 HOOK_KINDS = ("failure", "pivot")
 SHARED = re.compile(
-    r"같은 고민|다들|모두|우리|여러분|사람들|누구나|수강생|손님|고객|독자|everyone|\bwe\b|\bour\b|others|people|readers",
+    r"같은 고민|다들|모두|우리|여러분|사람들|누구나|수강생|손님|고객|독자"
+    r"|everyone|\bwe\b|\bour\b|others|people|readers",
     re.IGNORECASE,
 )
 """Words showing a `why` is a problem others have too (the Us part's opening question)."""
@@ -116,9 +117,7 @@ def _roots(text: str, line: int, note_roots: NoteRoots, index: RootIndex) -> tup
     """Roots named in the text, then the note's own roots at half confidence."""
     found = match_text(text, index, line)
     slugs = {t.slug for t in found}
-    inherited = tuple(
-        RootTag(t.slug, t.reason, t.evidence, t.line, round(t.score * 0.5, 3)) for t in note_roots.tags
-    )
+    inherited = tuple(RootTag(t.slug, t.reason, t.evidence, t.line, round(t.score * 0.5, 3)) for t in note_roots.tags)
     merged: dict[tuple[str, str], RootTag] = {}
     for tag in (*found, *(t for t in inherited if t.slug not in slugs)):
         merged.setdefault((tag.slug, tag.reason), tag)

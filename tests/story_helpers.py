@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tasks.model import Insight, RenderResult
 from tasks.parse import parse_note
-from tasks.process_log import gather_daily, log_note
+from tasks.process_daily import gather_daily, log_note
 from tasks.read import iter_note_paths, read_note, read_roots
 from tasks.render import render_note
 from tasks.roots import build_root_index, resolve_note_roots

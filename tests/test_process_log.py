@@ -8,15 +8,8 @@ import pytest
 
 from tasks.model import NoteError, ParsedNote
 from tasks.parse import parse_note
-from tasks.process_log import (
-    daily_entry,
-    gather_daily,
-    log_warnings,
-    parse_date,
-    process_projects,
-    read_log,
-    split_marker,
-)
+from tasks.process_daily import daily_entry, gather_daily, process_projects
+from tasks.process_log import log_warnings, parse_date, read_log, split_marker
 from tasks.read import iter_note_paths, read_note
 from tests.conftest import EXAMPLE_VAULT, FIXTURES
 

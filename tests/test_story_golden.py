@@ -38,5 +38,7 @@ def _compare(result: RenderResult) -> None:
 
 @pytest.mark.parametrize("which", ["example-log", "daily-notes"])
 def test_story_golden(which: str) -> None:
-    result = render(EXAMPLE_VAULT, EXAMPLE_LOG) if which == "example-log" else render_daily(EXAMPLE_VAULT, "cafe-pairing")[0]
+    result = (
+        render(EXAMPLE_VAULT, EXAMPLE_LOG) if which == "example-log" else render_daily(EXAMPLE_VAULT, "cafe-pairing")[0]
+    )
     _compare(result)

@@ -28,9 +28,21 @@ PREFER: dict[str, tuple[str, ...]] = {
 CASE_BLOCKS = (
     # (name, share of the total time, say, do, materials)
     ("오프닝", 0.10, "오늘 볼 사례와 Self → Us → Now 구조를 소개합니다.", "내 프로젝트 한 줄 소개", "슬라이드 1–2"),
-    ("사례: Self", 0.20, "왜 시작했고 무엇을 했고 어디서 넘어졌는지 들려줍니다.", "실패 지점에 표시하며 듣기", "타임라인 슬라이드"),
+    (
+        "사례: Self",
+        0.20,
+        "왜 시작했고 무엇을 했고 어디서 넘어졌는지 들려줍니다.",
+        "실패 지점에 표시하며 듣기",
+        "타임라인 슬라이드",
+    ),
     ("사례: Us · Now", 0.15, "배운 점과 피벗, 다음 걸음을 나눕니다.", "내 경험과 닮은 곳 메모", "Us · Now 슬라이드"),
-    ("실습: 나의 제작기", 0.30, "자기 프로젝트를 Self / Us / Now 로 적게 합니다.", "개인 작업 후 짝에게 말하기", "활동지, 펜"),
+    (
+        "실습: 나의 제작기",
+        0.30,
+        "자기 프로젝트를 Self / Us / Now 로 적게 합니다.",
+        "개인 작업 후 짝에게 말하기",
+        "활동지, 펜",
+    ),
     ("토론", 0.15, "토론 질문으로 실패와 피벗을 공유하는 법을 이야기합니다.", "소그룹 토론", "토론 질문"),
     ("마무리", 0.10, "공유할 기록 하나와 첫 게시 날짜를 정합니다.", "한 문장 약속", "포스트잇"),
 )
@@ -167,7 +179,10 @@ def prepare_blog(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     out = story_context(ctx)
     note, story = out["note"], out["story"]
     hook_text = says(story.hook) if story.hook else note["title"]
-    description = _clip(f"{KIND_LABELS[story.hook.type]}: {hook_text}" if story.hook else hook_text, int(spec.limits["description_max_chars"]))
+    description = _clip(
+        f"{KIND_LABELS[story.hook.type]}: {hook_text}" if story.hook else hook_text,
+        int(spec.limits["description_max_chars"]),
+    )
     body = "\n".join(i.text for i in out["insights"])
     tags = list(dict.fromkeys([*ctx["root_slugs"], "제작기", *note["tags"]]))[: int(spec.options["max_tags"])]
     front = {
