@@ -22,7 +22,8 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/osmu run \
 	  "$(VAULT)/34-learning/34.01-books/books/프로세스-이코노미.md" \
-	  "$(VAULT)/00-roots/root-04-프로세스-공유.md"
+	  "$(VAULT)/00-roots/root-04-프로세스-공유.md" \
+	  "$(VAULT)/10-projects/13-imi-work/13.01-osmu-system/osmu-제작기.md"
 	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/"
 
 ## lint: ruff + mypy (CI runs them as part of `make test`)
