@@ -133,6 +133,10 @@ def test_example_log_renders_story_on_all_four_channels() -> None:
     assert caption.startswith("실패 · 2025-11-12") and "Self —" in caption and "Now —" in caption
     slides_md = text["workshop/osmu-제작기-slides.md"]
     assert "## 실습: 나의 제작기 (Self → Us → Now)" in slides_md
+    for slide in re.sub(r"<!--.*?-->", "", slides_md, flags=re.DOTALL).split("\n---\n")[1:]:
+        assert len([line for line in slide.split("\n") if line.startswith("- ")]) <= 6, slide
+    preheader = text["newsletter/osmu-제작기.txt"].split("\n")[2]
+    assert 85 <= len(preheader) <= 100, preheader
     guide = text["workshop/osmu-제작기-guide.md"]
     minutes = [int(m) for m in re.findall(r"^\| \d+분 \| (\d+)분 \|", guide, re.MULTILINE)]
     assert sum(minutes) == 90 and "## 참가자 활동: 나의 제작기" in guide and "## 토론 질문" in guide
