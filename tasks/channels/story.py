@@ -25,6 +25,8 @@ PREFER: dict[str, tuple[str, ...]] = {
     "now": ("pivot", "next"),
 }
 """Which insight types a part shows first when a channel has room for only a few."""
+LINE_CHARS = 80
+"""Longest slide line, in characters."""
 CASE_BLOCKS = (
     # (name, share of the total time, say, do, materials)
     ("오프닝", 0.10, "오늘 볼 사례와 Self → Us → Now 구조를 소개합니다.", "내 프로젝트 한 줄 소개", "슬라이드 1–2"),
@@ -195,7 +197,16 @@ def prepare_blog(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "tags": tags,
     }
     minutes = reading_minutes(body, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
-    return {**out, "front_matter": front, "description": description, "reading_minutes": minutes}
+    # `sections` and `lead` in the note shape, so any other blog template can show the story too
+    sections = [{"title": f"{p['label']} — {p['heading']}", "insights": p["insights"]} for p in out["parts"]]
+    return {
+        **out,
+        "front_matter": front,
+        "description": description,
+        "reading_minutes": minutes,
+        "sections": [section for section in sections if section["insights"]],
+        "lead": out["hook_line"],
+    }
 
 
 def prepare_newsletter(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
@@ -211,6 +222,7 @@ def prepare_newsletter(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]
         **out,
         "subject": subject,
         "preheader": story_preheader(story, int(low), int(high)),
+        "items": out["insights"],
         "sender": settings.sender,
         "contact": settings.contact,
         "unsubscribe_url": settings.unsubscribe_url,
@@ -266,13 +278,23 @@ def prepare_instagram(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
             paragraphs.append(f"같이 해요: {_clip(says(p['closing']), 160)}")
     tags = list(dict.fromkeys(["제작기", *(h for i in out["insights"] for h in i.hashtags)]))
     tags = tags[: int(limits["max_hashtags"])]
+    hashtag_line = " ".join(f"#{t}" for t in tags)
+    post = {
+        "hook": hook,
+        "paragraphs": paragraphs,
+        "hashtags": tags,
+        "hashtag_line": hashtag_line,
+        "slides": slides,
+        "insights": out["insights"],
+    }
     return {
         **out,
         "slides": slides,
         "caption_hook": hook,
         "paragraphs": paragraphs,
         "separator": sep,
-        "hashtag_line": " ".join(f"#{t}" for t in tags),
+        "hashtag_line": hashtag_line,
+        "posts": [post],  # the note shape: one post, for image builders that iterate `posts`
     }
 
 
@@ -285,6 +307,38 @@ def case_run_of_show(total: int) -> list[dict[str, Any]]:
         blocks.append({"name": name, "minutes": m, "start": start, "say": say, "do": do, "materials": materials})
         start += m
     return blocks
+
+
+def _lines(texts: Sequence[str], max_lines: int) -> list[str]:
+    return [f"- {_clip(t, LINE_CHARS)}" for t in texts[: max_lines - 1]]
+
+
+def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], max_lines: int) -> list[dict[str, Any]]:
+    """Hook, timeline, one slide per part, the exercise: `{title, lines, notes}` like note slides."""
+    story: Story = out["story"]
+    slides = []
+    if story.hook is not None:
+        head = hook_head(story.hook)
+        body = story.hook.text.split("\n")[1:] if head else [hook_body(story.hook)]
+        notes = f"part=hook entries={story.hook.date} insights={story.hook.id}\n{story.hook.text}"
+        slides.append({"title": out["hook_line"], "lines": _lines([b for b in body if b], max_lines), "notes": notes})
+    slides.append(
+        {"title": "타임라인", "lines": _lines(timeline, max_lines), "notes": "기록을 날짜순으로 짚어 줍니다."}
+    )
+    for part in out["parts"]:
+        if not part["insights"]:
+            continue
+        items = [f"{KIND_LABELS[i.type]} ({i.date[5:]}): {i.title}" for i in part["insights"]]
+        told = "\n".join(f"{i.date} {KIND_LABELS[i.type]}: {says(i)}" for i in part["insights"])
+        title = f"{part['label']} — {_clip(part['heading'], 40)}"
+        slides.append(
+            {"title": title, "lines": _lines(items, max_lines), "notes": f"part={part['key']} {part['trace']}\n{told}"}
+        )
+    notes = "개인 작업 후 짝에게 3분씩 말하게 합니다. 실패를 먼저 말하는 사람이 이깁니다."
+    slides.append(
+        {"title": "실습: 나의 제작기 (Self → Us → Now)", "lines": _lines(exercise, max_lines), "notes": notes}
+    )
+    return slides
 
 
 def prepare_workshop(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
@@ -307,10 +361,10 @@ def prepare_workshop(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     ]
     return {
         **out,
-        "timeline_lines": timeline,
+        "slides": case_slides(out, timeline, exercise, max_lines),
+        "opening_note": "만드는 과정을 실패와 피벗까지 그대로 보여주는 사례입니다. 결과보다 과정에 집중해 주세요.",
         "blocks": case_run_of_show(ctx["settings"].workshop.total_minutes),
         "total_minutes": ctx["settings"].workshop.total_minutes,
         "exercise": exercise,
         "questions": questions,
-        "max_line_chars": 80,
     }
