@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+for _name in [n for n in os.environ if n.startswith("OSMU_LLM_")]:
+    del os.environ[_name]  # a developer's LLM settings must not change test outputs (or spend money)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_VAULT = ROOT / "examples" / "vault"
