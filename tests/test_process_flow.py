@@ -117,3 +117,5 @@ def test_cli_log_without_dates_fails_naming_file_and_line(tmp_path: Path) -> Non
         assert "no-dates.md:5:" in result.output and "no dated entries" in result.output, command
     result = runner.invoke(app, ["story", "#process/nothing", *args])
     assert result.exit_code == 1 and "no daily notes" in result.output
+    result = runner.invoke(app, ["story", "english-log.md", "--since", "2030-01-01", *args])
+    assert result.exit_code == 1 and "no process entries between 2030-01-01" in result.output
