@@ -62,6 +62,8 @@ class PartSpec(BaseModel):
     """A prefix the deterministic text may carry (`(광고) `): kept out of the prompt, put back after."""
     enabled: bool = True
     """Switch this part off without deleting it."""
+    when: tuple[str, ...] = ()
+    """Note kinds the part is asked for (as outputs' `when`); empty: all. Saves calls on unused fields."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +212,8 @@ def _jobs(
     voice = voice_guide(ctx)
     for name, spec in parts.items():
         if not spec.enabled or f"{channel}.{name}" in settings.llm.skip:
+            continue
+        if spec.when and ctx["note"]["kind"] not in spec.when:
             continue
         for keys, value, item in leaves(ctx, spec.field):
             if not isinstance(value, str) or not value.strip() or carries_quote(value, item, quotes):

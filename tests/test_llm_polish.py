@@ -43,8 +43,8 @@ def use(monkeypatch: pytest.MonkeyPatch, server: LlmServer, provider: str = "ope
         monkeypatch.setenv("OSMU_LLM_API_KEY", key)
 
 
-def render(vault: Path, channels: tuple[str, ...] | None = None, **llm: Any) -> RenderResult:
-    parsed, note_roots, index, insights, _ = pipeline(vault, BOOK)
+def render(vault: Path, channels: tuple[str, ...] | None = None, note: str = BOOK, **llm: Any) -> RenderResult:
+    parsed, note_roots, index, insights, _ = pipeline(vault, note)
     settings = settings_for(vault, llm={"backoff_seconds": 0, **llm})
     return render_note(parsed, insights, note_roots, index, settings, channels)
 
@@ -299,3 +299,14 @@ def test_channel_llm_section_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_channel("demo", tmp_path)
     assert "llm.hook.promt" in str(info.value) and "llm.hook.prompt" in str(info.value)
+
+
+def test_process_log_asks_only_for_fields_its_story_shows(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, server)
+    result = render(vault, note="10-projects/13-imi-work/13.01-osmu-system/osmu-제작기.md")
+    fields = {p.field for o in result.outputs for p in o.llm}
+    assert {"caption_hook", "subject", "preheader", "description"} <= fields
+    assert "lead" not in fields and not any(f.startswith("posts[") for f in fields)
+    assert len(server.requests) == len(fields)  # every call paid for a field an output shows
