@@ -5,6 +5,9 @@ and prints one JSON line: the work time inside the process and what it did.
     python -m bench.work osmu-text VAULT OUT       # all text channels, every note, fresh OUT
     python -m bench.work parse-floor VAULT         # read + markdown-it-py parse of every note
     python -m bench.work pelican SITE              # Pelican builds SITE/content → SITE/output
+    python -m bench.work sweep VAULT OUT           # one vault-sweep (no-change once outputs exist)
+    python -m bench.work note-phases VAULT NOTE    # imports, analyser load, one note's work
+    python -m bench.work binaries VAULT            # builder calls (PNG slides, PPTX decks)
     python -m bench.work profile-osmu VAULT OUT N  # cProfile of osmu-text over N notes
 """
 
@@ -14,7 +17,10 @@ import cProfile
 import io
 import json
 import pstats
+import shutil
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,11 +37,13 @@ def note_files(vault: Path) -> list[Path]:
     return sorted(p for p in vault.rglob("*.md") if not p.relative_to(vault).parts[0].startswith(skip))
 
 
-def osmu_text(vault: Path, out: Path, limit: int | None = None) -> dict[str, Any]:
+def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
     """read → parse → roots → insights → render → write, plain functions, one process.
 
     This is the per-note work a vault sweep does inside its batch tasks, without Prefect.
     """
+    start = time.perf_counter()
+    from tasks import korean
     from tasks.insights import extract_insights
     from tasks.links import NoteIndex
     from tasks.parse import parse_note
@@ -45,22 +53,41 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None) -> dict[str, Any
     from tasks.settings import load_settings
     from tasks.write import write_outputs
 
+    stages = dict.fromkeys(("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0)
+    clock = start
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] += now - clock
+        clock = now
+
+    lap("import")
     settings = load_settings(None, {"vault": str(vault), "out": str(out)})
     roots = build_root_index(*read_roots(vault, settings.roots_folder))
     index = NoteIndex.build(list_vault(vault))
     nav = tuple(settings.navigation_sections)
     files = 0
-    notes = note_files(vault)[:limit]
+    notes = [only] if only else note_files(vault)[:limit]
+    lap("setup")
+    korean.kiwi().tokenize("분석기 준비")  # the analyser loads lazily; count its load apart
+    lap("kiwi-load")
     for path in notes:
         note = read_note(vault, path)
+        lap("read")
         parsed = parse_note(note, nav)
+        lap("parse")
         note_roots = resolve_note_roots(parsed, roots, index)
+        lap("roots")
         insights = tuple(extract_insights(parsed, note_roots, roots))
+        lap("insights")
         rendered = render_note(parsed, insights, note_roots, roots, settings, TEXT_CHANNELS)
+        lap("render")
         warnings = (*note.diagnostics, *parsed.diagnostics, *note_roots.diagnostics, *rendered.diagnostics)
         report = write_outputs(rendered, note.source_hash, insights, warnings, settings.out_dir)
         files += len(report.files)
-    return {"notes": len(notes), "files": files}
+        lap("write")
+    return {"notes": len(notes), "files": files, "stages": {k: round(v, 3) for k, v in stages.items()}}
 
 
 def parse_floor(vault: Path) -> dict[str, Any]:
@@ -86,14 +113,102 @@ def pelican(site: Path) -> dict[str, Any]:
 
 
 def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
-    """cProfile of `osmu_text` over `limit` notes: the top functions by cumulative time."""
+    """cProfile of `osmu_text` over `limit` notes: the top functions by own time."""
     profiler = cProfile.Profile()
     profiler.enable()
     result = osmu_text(vault, out, limit)
     profiler.disable()
     buffer = io.StringIO()
-    pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(30)
+    stats = pstats.Stats(profiler, stream=buffer)
+    stats.sort_stats("tottime").print_stats(25)
     return {**result, "profile": buffer.getvalue()}
+
+
+def sweep(vault: Path, out: Path) -> dict[str, Any]:
+    """One `vault-sweep` flow run (text channels); without that flow, a full re-render (fallback)."""
+    try:
+        from flows.sweep import vault_sweep
+    except ModuleNotFoundError:
+        start = time.perf_counter()
+        result = osmu_text(vault, out)
+        return {"seconds": round(time.perf_counter() - start, 4), "rendered": result["notes"], "skipped": 0}
+    report = vault_sweep(vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS))
+    return {"seconds": report.seconds, "rendered": len(report.rendered), "skipped": len(report.skipped)}
+
+
+def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
+    """Where `osmu run NOTE` spends its time, apart from Prefect: imports, analyser, one note's work."""
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(now - clock, 3)
+        clock = now
+
+    import prefect  # noqa: F401
+
+    lap("import_prefect_s")
+    import flows.cli  # noqa: F401
+    import flows.repurpose  # noqa: F401
+
+    lap("import_osmu_s")
+    from tasks import korean
+
+    korean.kiwi().tokenize("분석기 준비")
+    lap("kiwi_load_s")
+    out = Path(tempfile.mkdtemp(prefix="osmu-bench-"))
+    try:
+        osmu_text(vault, out, limit=None, only=note_path)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    lap("one_note_pipeline_s")
+    return phases
+
+
+def binaries(vault: Path) -> dict[str, Any]:
+    """Time every builder call (PNG slides, PPTX decks) while rendering the first notes' channels."""
+    from tasks.insights import extract_insights
+    from tasks.links import NoteIndex
+    from tasks.parse import parse_note
+    from tasks.read import list_vault, read_note, read_roots
+    from tasks.render import base_context, preparer, render_channel
+    from tasks.roots import build_root_index, resolve_note_roots
+    from tasks.settings import load_settings
+
+    from bench.anchors import builders
+
+    calls: dict[str, list[float]] = {}
+    declared = builders()
+    for channel, names in declared.items():
+        module = preparer(channel)
+        for name in names:
+            original = getattr(module, name)
+
+            def timed(ctx: Any, _f: Any = original, _n: str = name) -> Any:
+                start = time.perf_counter()
+                data = _f(ctx)
+                calls.setdefault(_n, []).append(time.perf_counter() - start)
+                return data
+
+            setattr(module, name, timed)
+    settings = load_settings(None, {"vault": str(vault)})
+    roots = build_root_index(*read_roots(vault, settings.roots_folder))
+    index = NoteIndex.build(list_vault(vault))
+    for path in note_files(vault)[:8]:
+        parsed = parse_note(read_note(vault, path), tuple(settings.navigation_sections))
+        note_roots = resolve_note_roots(parsed, roots, index)
+        insights = extract_insights(parsed, note_roots, roots)
+        ctx = base_context(parsed, insights, note_roots, roots, settings)
+        for channel in declared:
+            render_channel(channel, ctx, settings)
+    result: dict[str, Any] = {"calls": {k: len(v) for k, v in calls.items()}}
+    png = [t for name, times in calls.items() if "pptx" not in name.lower() for t in times]
+    pptx = [t for name, times in calls.items() if "pptx" in name.lower() for t in times]
+    result["carousel_s_per_slide"] = round(statistics.median(png), 4) if png else "n/a"
+    result["pptx_s_per_deck"] = round(statistics.median(pptx), 4) if pptx else "n/a"
+    return result
 
 
 def main(argv: list[str]) -> None:
@@ -106,6 +221,12 @@ def main(argv: list[str]) -> None:
         result = parse_floor(args[0])
     elif what == "pelican":
         result = pelican(args[0])
+    elif what == "sweep":
+        result = sweep(args[0], args[1])
+    elif what == "note-phases":
+        result = note_phases(args[0], args[1])
+    elif what == "binaries":
+        result = binaries(args[0])
     elif what == "profile-osmu":
         result = profile_osmu(args[0], args[1], int(argv[3]))
     else:

@@ -1,0 +1,139 @@
+"""Sections of `bench/run` beyond the cold text run: sweeps, `osmu run NOTE`, binary outputs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _h():  # late import: harness imports this module
+    from bench import harness
+
+    return harness
+
+
+def has_sweep_flow() -> bool:
+    """True once the `vault-sweep` flow (issue 6) is in this checkout."""
+    return (ROOT / "flows" / "sweep.py").is_file()
+
+
+def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str, Any], work: Path) -> dict[str, Any]:
+    """No-change sweep of the small and the large vault (outputs made first, untimed), peak RSS of the large one."""
+    h = _h()
+    figures: dict[str, Any] = {}
+    mode = "vault-sweep flow" if has_sweep_flow() else "fallback: no vault-sweep flow yet, full re-render"
+    details["sweep_mode"] = mode
+    for label, n in (("1k", args.small), ("10k", args.large)):
+        vault, out = vaults[n], work / f"out-sweep-{n}"
+        argv = [PYTHON, "-m", "bench.work", "sweep", str(vault), str(out)]
+        stamp = out / ".bench-complete"
+        if not stamp.exists():  # the first sweep renders everything: setup, not measured
+            shutil.rmtree(out, ignore_errors=True)
+            first = h.run_child(argv)
+            details[f"sweep_{label}_first_full_s"] = round(first.wall, 1)
+            stamp.write_text(mode)
+        runs = h.median_runs(args.repeat if n <= args.small else max(1, args.repeat), lambda argv=argv: h.run_child(argv))
+        figures[f"sweep_{label}_s"] = round(h.med(runs, "seconds"), 3)
+        figures[f"sweep_{label}_process_s"] = round(h.med(runs), 3)
+        details[f"sweep_{label}_last"] = {k: v for k, v in runs[-1].out.items() if k != "work_s"}
+        if label == "10k":
+            figures["sweep_10k_rss_mb"] = round(max(r.rss_mb for r in runs), 1)
+    return figures
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_health(url: str, timeout: float = 60.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"Prefect server at {url} not healthy after {timeout} s")
+
+
+def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> dict[str, Any]:
+    """`osmu run NOTE`, process start to exit: ephemeral Prefect, and against a running server."""
+    h = _h()
+    note = sorted((vault / "30-knowledge").rglob("*.md"))[0]
+    out = work / "out-run"
+    argv = [PYTHON, "-m", "flows.cli", "run", str(note), "--vault", str(vault), "--out", str(out)]
+    home = work / "prefect-home"
+    shutil.rmtree(home, ignore_errors=True)
+    fresh = h.run_child(argv, h.child_env(PREFECT_HOME=str(home)))
+    ephemeral = h.median_runs(repeat, lambda: h.run_child(argv, h.child_env(PREFECT_HOME=str(home))))
+    figures: dict[str, Any] = {
+        "run_note_ephemeral_fresh_home_s": round(fresh.wall, 2),
+        "run_note_ephemeral_s": round(h.med(ephemeral), 2),
+    }
+    port, server_home = _free_port(), work / "prefect-server-home"
+    shutil.rmtree(server_home, ignore_errors=True)
+    url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen(
+        [PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=h.child_env(PREFECT_HOME=str(server_home)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        details["prefect_server_start_s"] = round(_wait_health(url), 2)
+        env = h.child_env(PREFECT_API_URL=url)
+        h.run_child(argv, env)  # first run against a new server registers the flow: not counted
+        served = h.median_runs(repeat, lambda: h.run_child(argv, env))
+        figures["run_note_s"] = round(h.med(served), 2)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    phases = h.median_runs(repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)]))
+    details["run_note_phases_s"] = {k: statistics.median(r.out[k] for r in phases) for k in phases[0].out}
+    return figures
+
+
+def builders() -> dict[str, list[str]]:
+    """Binary outputs the channels declare (`builder:` in channel.yaml), by channel."""
+    found: dict[str, list[str]] = {}
+    for spec in sorted((ROOT / "channel_templates").glob("*/channel.yaml")):
+        data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
+        names = [o["builder"] for o in data.get("outputs", []) if o.get("builder")]
+        if names:
+            found[spec.parent.name] = names
+    return found
+
+
+def binaries(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, Any]:
+    """Carousel PNG seconds per slide and PPTX seconds per deck, when those builders exist."""
+    h = _h()
+    declared = builders()
+    details["builders"] = declared
+    if not declared:
+        return {"carousel_s_per_slide": "n/a", "pptx_s_per_deck": "n/a"}
+    runs = h.median_runs(repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "binaries", str(vault)]))
+    figures: dict[str, Any] = {}
+    for key in ("carousel_s_per_slide", "pptx_s_per_deck"):
+        values = [r.out[key] for r in runs if isinstance(r.out.get(key), float)]
+        figures[key] = round(statistics.median(values), 3) if values else "n/a"
+    details["binaries_last"] = runs[-1].out
+    return figures

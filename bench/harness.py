@@ -1,0 +1,211 @@
+"""`bench/run`: generate the vaults, run every workload in fresh processes, print the table.
+
+Each figure is the median of `--repeat` runs, each run a fresh child process timed from
+start to exit (`os.wait4`, which also gives the child's peak RSS). Ratios compare figures
+measured in the same invocation on the same notes. Results go to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import anchors
+from bench.generate import generate
+from bench.pelican_site import make_site
+from bench.work import note_files
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+
+TARGETS = {
+    "cold_1k_vs_pelican": ("≤", 1.0),
+    "cold_1k_vs_floor": ("≤", 2.0),
+    "sweep_1k_s": ("≤", 0.5),
+    "sweep_10k_s": ("≤", 5.0),
+    "sweep_10k_rss_mb": ("≤", 500.0),
+    "run_note_s": ("≤", 3.0),
+    "carousel_s_per_slide": ("≤", 0.2),
+}
+
+
+@dataclass
+class Run:
+    """One child process: wall seconds, peak RSS and its JSON line (if any)."""
+
+    wall: float
+    rss_mb: float
+    out: dict[str, Any] = field(default_factory=dict)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of every child: this checkout first on the path, Prefect quiet and offline."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(WORK / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    env.update(extra)
+    return env
+
+
+def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
+    """Start `argv`, wait for it, return its wall time, its own peak RSS and its last JSON line."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env or child_env(), stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone (ru_maxrss in KiB)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    found: dict[str, Any] = {}
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            found = json.loads(line)
+            break
+    return Run(wall, usage.ru_maxrss / 1024, found)
+
+
+def median_runs(repeat: int, make: Callable[[], Run], before: Callable[[], None] | None = None) -> list[Run]:
+    """`repeat` runs of `make` (calling `before` first, untimed)."""
+    runs = []
+    for _ in range(repeat):
+        if before:
+            before()
+        runs.append(make())
+    return runs
+
+
+def med(runs: list[Run], key: str = "wall") -> float:
+    """Median of one figure over runs."""
+    values = [r.wall if key == "wall" else r.rss_mb if key == "rss" else float(r.out[key]) for r in runs]
+    return statistics.median(values)
+
+
+def fresh(path: Path) -> Callable[[], None]:
+    """A `before` hook that deletes `path` (a cold run writes into an empty folder)."""
+    return lambda: shutil.rmtree(path, ignore_errors=True)
+
+
+def prepare(sizes: tuple[int, ...]) -> dict[int, Path]:
+    """Generate one vault per size under bench/.work/ (reused when the size file matches)."""
+    vaults = {}
+    for n in sizes:
+        vault = WORK / f"vault-{n}"
+        stamp = vault / ".bench-notes"
+        if not (stamp.exists() and stamp.read_text() == str(n)):
+            generate(vault, n)
+            stamp.write_text(str(n))
+        vaults[n] = vault
+    return vaults
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were measured."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit.stdout.strip(),
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main() -> None:
+    """Entry point of `bench/run`."""
+    parser = argparse.ArgumentParser(description="osmu benchmark (see README, 'Benchmark').")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument("--small", type=int, default=1000, help="notes in the small vault")
+    parser.add_argument("--large", type=int, default=10000, help="notes in the large vault")
+    parser.add_argument("--skip", default="", help="comma-separated sections to skip: cold,sweep,run,binary")
+    args = parser.parse_args()
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    WORK.mkdir(parents=True, exist_ok=True)
+    vaults = prepare((args.small, args.large))
+    figures: dict[str, Any] = {"notes_small": args.small, "notes_large": args.large, "repeat": args.repeat}
+    details: dict[str, Any] = {}
+    small = vaults[args.small]
+    if "cold" not in skip:
+        figures |= cold_text(small, args.repeat, details)
+    if "sweep" not in skip:
+        figures |= anchors.sweeps(vaults, args, details, WORK)
+    if "run" not in skip:
+        figures |= anchors.run_note(small, args.repeat, details, WORK)
+    if "binary" not in skip:
+        figures |= anchors.binaries(small, args.repeat, details)
+    report(figures, details)
+
+
+def cold_text(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, Any]:
+    """Cold text-channel run vs Pelican and vs the markdown-it-py parse floor, same notes."""
+    out = WORK / "out-cold"
+    site = make_site(vault, note_files(vault), WORK / "pelican-site")
+    osmu = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "osmu-text", str(vault), str(out)]),
+                       fresh(out))
+    pelican = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "pelican", str(site)]))
+    floor = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "parse-floor", str(vault)]))
+    stages = {k: statistics.median(r.out["stages"][k] for r in osmu) for k in osmu[0].out["stages"]}
+    details["cold_stages_s"] = stages
+    details["cold_files"] = osmu[0].out["files"]
+    o, p, f = med(osmu), med(pelican), med(floor)
+    return {
+        "cold_1k_osmu_s": round(o, 3),
+        "cold_1k_pelican_s": round(p, 3),
+        "cold_1k_floor_s": round(f, 3),
+        "cold_1k_vs_pelican": round(o / p, 2),
+        "cold_1k_vs_floor": round(o / f, 2),
+        "cold_1k_osmu_work_s": round(med(osmu, "work_s"), 3),
+        "cold_1k_pelican_work_s": round(med(pelican, "work_s"), 3),
+        "cold_1k_floor_work_s": round(med(floor, "work_s"), 3),
+    }
+
+
+def report(figures: dict[str, Any], details: dict[str, Any]) -> None:
+    """Print the table and write bench/results/latest.json."""
+    where = machine()
+    rows = [(key, figures[key], TARGETS.get(key)) for key in figures]
+    print(f"\nosmu bench — {where['date']} — {where['machine']} — Python {where['python']} — {where['commit']}")
+    print(f"load average at the end: {where['load_avg']} (a shared machine: figures move with it)\n")
+    width = max(len(k) for k, _, _ in rows)
+    verdicts = {}
+    for key, value, target in rows:
+        verdict = ""
+        if target is not None and isinstance(value, int | float):
+            ok = value <= target[1]
+            verdicts[key] = ok
+            verdict = f"target {target[0]} {target[1]:g}  {'MET' if ok else 'NOT MET'}"
+        print(f"  {key:<{width}}  {value!s:>10}  {verdict}")
+    for key, value in details.items():
+        if isinstance(value, str) and "\n" in value:
+            print(f"\n{key}:\n{value}")
+        else:
+            print(f"\n{key}: {json.dumps(value, ensure_ascii=False)}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {**where, "figures": figures, "targets_met": verdicts, "details": details}
+    (RESULTS / "latest.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {(RESULTS / 'latest.json').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
