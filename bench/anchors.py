@@ -47,7 +47,9 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
             first = h.run_child(argv)
             details[f"sweep_{label}_first_full_s"] = round(first.wall, 1)
             stamp.write_text(mode)
-        runs = h.median_runs(args.repeat if n <= args.small else max(1, args.repeat), lambda argv=argv: h.run_child(argv))
+        runs = h.median_runs(
+            args.repeat if n <= args.small else max(1, args.repeat), lambda argv=argv: h.run_child(argv)
+        )
         figures[f"sweep_{label}_s"] = round(h.med(runs, "seconds"), 3)
         figures[f"sweep_{label}_process_s"] = round(h.med(runs), 3)
         details[f"sweep_{label}_last"] = {k: v for k, v in runs[-1].out.items() if k != "work_s"}
@@ -107,7 +109,9 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    phases = h.median_runs(repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)]))
+    phases = h.median_runs(
+        repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)])
+    )
     details["run_note_phases_s"] = {k: statistics.median(r.out[k] for r in phases) for k in phases[0].out}
     return figures
 

@@ -2,8 +2,9 @@
 
 Each generated note copies one of the example notes (knowledge, book, project, process
 log) in its folder, and varies it deterministically from its number: the title (front
-matter and H1), the order of top-level bullets inside each bullet run, one extra root
-link, and links to two other generated notes. The root notes are copied as they are, so
+matter and H1), the order of top-level bullets inside each bullet run, a few vault words
+inserted into every prose line (so no two notes share a sentence), one extra root link,
+and links to two other generated notes. The root notes are copied as they are, so
 root resolution works exactly as on the real vault. Same N and seed → same bytes.
 
     python -m bench.generate DEST N
@@ -24,6 +25,8 @@ ROOTS_FOLDER = "00-roots"
 _TOP_ITEM = re.compile(r"^[-*+] (?!\[)")
 _NUMBERED = re.compile(r"^[-*+] \d+[.)] ")
 _FENCE = re.compile(r"^-{3,}\s*$")
+_PROSE = re.compile(r"^(\s*(?:> |#{4,6} )?(?:[-*+] (?:\[.\] )?)?(?:\d+[.)] )?)([^\s`]+)( \S.*)$")
+_HANGUL_WORD = re.compile(r"^[가-힣]{2,6}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,34 @@ def _shuffle_bullets(body: list[str], rng: random.Random) -> list[str]:
     return out
 
 
+def vocabulary(sources: tuple[Source, ...]) -> tuple[str, ...]:
+    """Hangul words of the example notes (the words the generated variations are made of)."""
+    words = {w.strip(".,:;!?()\"'*=") for src in sources for w in src.text.split()}
+    return tuple(sorted(w for w in words if _HANGUL_WORD.match(w)))
+
+
+def _vary_prose(body: list[str], rng: random.Random, words: tuple[str, ...]) -> list[str]:
+    """Insert 2-4 vault words after the first word of each prose line or bullet.
+
+    Every generated note's text is then its own (as in a real vault), so nothing that
+    caches by text can win by seeing the same sentence 1,000 times. The first and last
+    words stay, so bullets keep reading as lead-ins, numbered points or sentences.
+    Section headings, callout heads, tables, code and lines with links are left alone
+    (`####` lines are the author's quotes, so they vary too).
+    """
+    out, fenced = [], False
+    for line in body:
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        match = _PROSE.match(line)
+        if fenced or not match or line.lstrip().startswith(("# ", "## ", "### ", "> [!", "|")) or "[[" in line:
+            out.append(line)
+            continue
+        extra = " ".join(rng.choice(words) for _ in range(rng.randint(2, 4)))
+        out.append(f"{match.group(1)}{match.group(2)} {extra}{match.group(3)}")
+    return out
+
+
 def note_path(source: Source, number: int) -> str:
     """Vault-relative path of generated note `number` (beside its example note)."""
     folder, _, name = source.rel.rpartition("/")
@@ -116,12 +147,14 @@ def note_path(source: Source, number: int) -> str:
     return f"{folder}/{stem}-{number:05d}.md" if folder else f"{stem}-{number:05d}.md"
 
 
-def make_note(source: Source, number: int, count: int, sources: tuple[Source, ...], roots: tuple[str, ...]) -> str:
+def make_note(
+    source: Source, number: int, count: int, sources: tuple[Source, ...], roots: tuple[str, ...], words: tuple[str, ...]
+) -> str:
     """The text of generated note `number` of `count`."""
     rng = random.Random(f"{number}:{source.rel}")
     front, body = _split(source.text)
     front, body = _retitle(front, body, f" ({number})")
-    body = _shuffle_bullets(body, rng)
+    body = _vary_prose(_shuffle_bullets(body, rng), rng, words)
     root = rng.choice(roots)
     others = [(number * 7 + 3) % count, (number * 13 + 5) % count]
     links = [note_path(sources[o % len(sources)], o).removesuffix(".md") for o in others]
@@ -136,12 +169,13 @@ def generate(dest: Path, count: int, source_vault: Path = EXAMPLE_VAULT) -> tupl
         shutil.rmtree(dest)
     shutil.copytree(source_vault / ROOTS_FOLDER, dest / ROOTS_FOLDER)
     sources, roots = example_sources(source_vault), root_slugs(source_vault)
+    words = vocabulary(sources)
     written = []
     for number in range(count):
         source = sources[number % len(sources)]
         path = dest / note_path(source, number)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make_note(source, number, count, sources, roots), encoding="utf-8")
+        path.write_text(make_note(source, number, count, sources, roots, words), encoding="utf-8")
         written.append(path)
     return tuple(written)
 

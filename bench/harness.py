@@ -161,8 +161,9 @@ def cold_text(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, An
     """Cold text-channel run vs Pelican and vs the markdown-it-py parse floor, same notes."""
     out = WORK / "out-cold"
     site = make_site(vault, note_files(vault), WORK / "pelican-site")
-    osmu = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "osmu-text", str(vault), str(out)]),
-                       fresh(out))
+    osmu = median_runs(
+        repeat, lambda: run_child([PYTHON, "-m", "bench.work", "osmu-text", str(vault), str(out)]), fresh(out)
+    )
     pelican = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "pelican", str(site)]))
     floor = median_runs(repeat, lambda: run_child([PYTHON, "-m", "bench.work", "parse-floor", str(vault)]))
     stages = {k: statistics.median(r.out["stages"][k] for r in osmu) for k in osmu[0].out["stages"]}

@@ -53,7 +53,9 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
     from tasks.settings import load_settings
     from tasks.write import write_outputs
 
-    stages = dict.fromkeys(("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0)
+    stages = dict.fromkeys(
+        ("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0
+    )
     clock = start
 
     def lap(stage: str) -> None:
@@ -150,7 +152,7 @@ def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
     import prefect  # noqa: F401
 
     lap("import_prefect_s")
-    import flows.cli  # noqa: F401
+    import flows.cli
     import flows.repurpose  # noqa: F401
 
     lap("import_osmu_s")
@@ -169,6 +171,7 @@ def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
 
 def binaries(vault: Path) -> dict[str, Any]:
     """Time every builder call (PNG slides, PPTX decks) while rendering the first notes' channels."""
+    from bench.anchors import builders
     from tasks.insights import extract_insights
     from tasks.links import NoteIndex
     from tasks.parse import parse_note
@@ -176,8 +179,6 @@ def binaries(vault: Path) -> dict[str, Any]:
     from tasks.render import base_context, preparer, render_channel
     from tasks.roots import build_root_index, resolve_note_roots
     from tasks.settings import load_settings
-
-    from bench.anchors import builders
 
     calls: dict[str, list[float]] = {}
     declared = builders()

@@ -1,0 +1,58 @@
+"""Smoke test of the benchmark's vault generator and workloads (bench/ itself is not run in CI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.generate import example_sources, generate
+from bench.pelican_site import make_site
+from bench.work import note_files, osmu_text, parse_floor
+from tasks.links import NoteIndex, resolve
+from tasks.parse import parse_note
+from tasks.read import list_vault, read_note
+
+
+def test_generated_vault_is_deterministic_and_readable(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", 20)
+    second = generate(tmp_path / "b", 20)
+    assert len(first) == 20
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    # the vault's layout: every example folder is used, root notes are copied
+    folders = {p.parent.relative_to(tmp_path / "a").as_posix() for p in first}
+    assert folders == {s.rel.rpartition("/")[0] for s in example_sources()}
+    assert len(list((tmp_path / "a" / "00-roots").glob("root-*.md"))) == 7
+    # notes differ from each other and from their sources: no two notes share a prose line
+    texts = [p.read_text(encoding="utf-8") for p in first]
+    assert len(set(texts)) == 20
+    lines = [ln for t in texts for ln in t.split("\n") if len(ln) > 40 and "[[" not in ln and ":" not in ln[:6]]
+    assert len(lines) == len(set(lines))
+
+
+def test_generated_notes_parse_and_link_to_each_other(tmp_path: Path) -> None:
+    vault = tmp_path / "v"
+    notes = generate(vault, 20)
+    index = NoteIndex.build(list_vault(vault))
+    for path in notes:
+        parsed = parse_note(read_note(vault, path))
+        assert parsed.title.endswith(f"({int(path.stem[-5:])})")
+        bench_links = [link.target for link in parsed.links if link.line > 0][-3:]
+        assert all(resolve(t, path.relative_to(vault).as_posix(), index) for t in bench_links), path
+
+
+def test_workloads_run_on_a_small_vault(tmp_path: Path) -> None:
+    vault = tmp_path / "v"
+    generate(vault, 8)
+    assert len(note_files(vault)) == 8
+    floor = parse_floor(vault)
+    assert floor["notes"] == 8 and floor["tokens"] > 100
+    done = osmu_text(vault, tmp_path / "out", limit=2)
+    assert done["notes"] == 2
+    manifests = sorted((tmp_path / "out").rglob("manifest.json"))
+    assert len(manifests) == 2
+    assert {json.loads(m.read_text(encoding="utf-8"))["source"] for m in manifests} == {
+        p.relative_to(vault).as_posix() for p in note_files(vault)[:2]
+    }
+    site = make_site(vault, note_files(vault), tmp_path / "site")
+    article = next((site / "content").glob("*.md")).read_text(encoding="utf-8")
+    assert article.startswith("Title: ") and "\nDate: 20" in article
