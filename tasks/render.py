@@ -100,6 +100,12 @@ def load_channel(name: str, channels_dir: Path = CHANNELS_DIR) -> ChannelSpec:
     if not path.is_file():
         known = sorted(p.name for p in channels_dir.iterdir() if (p / "channel.yaml").is_file())
         raise ConfigError([f"unknown channel '{name}' (known: {', '.join(known)})"])
+    return _parse_channel(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _parse_channel(path: Path, mtime_ns: int) -> ChannelSpec:
+    """Parse one channel.yaml, once per process and file version (PyYAML costs ~4 ms a file)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
         return ChannelSpec.model_validate(data)
