@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from prefect import task
@@ -132,8 +133,11 @@ def resolve_note_roots(parsed: ParsedNote, index: RootIndex, notes: NoteIndex | 
     return NoteRoots(tuple(tags.values()), tuple(warnings))
 
 
+@lru_cache(maxsize=1024)
 def root_terms(root: RootConcept) -> tuple[str, ...]:
-    """Squashed names a text must contain to mention the root (slug, title, aliases)."""
+    """Squashed names a text must contain to mention the root (slug, title, aliases).
+
+    Cached: every insight of every note asks for the same few roots' terms."""
     terms = {_squash(root.slug), _squash(root.title), *(_squash(a) for a in root.aliases)}
     return tuple(sorted(t for t in terms if len(t) >= 3))
 
