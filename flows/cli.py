@@ -86,6 +86,13 @@ def _summary(results: list[NoteResult]) -> None:
         )
 
 
+def _overlap_start_up() -> None:
+    """Load the Korean analyser (~1 s) in the background while Prefect starts (bench/run: `osmu run NOTE`)."""
+    from tasks.korean import warm_up_in_background
+
+    warm_up_in_background()
+
+
 @app.command()
 def run(
     notes: Annotated[list[Path], typer.Argument(help="Note(s) or process log(s) to repurpose.")],
@@ -99,6 +106,7 @@ def run(
 ) -> None:
     """Repurpose note(s) through the `repurpose-note` Prefect flow."""
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
+    _overlap_start_up()
     from flows.repurpose import LintFailed, repurpose_note
 
     chosen = [c.strip() for c in channels.split(",") if c.strip()] if channels else None
