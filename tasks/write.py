@@ -17,6 +17,8 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,12 @@ def _write_one(target: Path, data: bytes, recorded: str | None, force: bool) -> 
     return WrittenFile(rel, "kept-edited", str(side)), recorded
 
 
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Threads that write (and fsync) one note's files at once; shared by the whole process."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="osmu-write")
+
+
 def write_outputs(
     result: RenderResult,
     source_hash: str,
@@ -137,9 +145,19 @@ def write_outputs(
     old = {o.get("path"): o.get("sha256") for o in read_manifest(folder).get("outputs", [])}
     files: list[WrittenFile] = []
     entries: list[dict[str, Any]] = []
-    for output in result.outputs:
-        target = inside(folder, output.path)
-        written, recorded = _write_one(target, output.content, old.get(output.path), force)
+    targets = [inside(folder, output.path) for output in result.outputs]
+    # The files of one note are written concurrently: ext4 folds concurrent fsyncs into one
+    # journal commit (bench/run: 130 small files 0.2-0.5 s one by one, 0.03 s in threads).
+    # The manifest is still written only after every file is complete. (Two outputs with
+    # the same path would race, so those notes keep the one-by-one order.)
+    mapper = _pool().map if len(set(targets)) == len(targets) else map
+    done = list(
+        mapper(
+            lambda pair: _write_one(pair[0], pair[1].content, old.get(pair[1].path), force),
+            zip(targets, result.outputs, strict=True),
+        )
+    )
+    for output, (written, recorded) in zip(result.outputs, done, strict=True):
         files.append(WrittenFile(output.path, written.status, written.written_to))
         entry: dict[str, Any] = {
             "channel": output.channel,
