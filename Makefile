@@ -40,5 +40,10 @@ test: lint
 golden: install
 	OSMU_REGEN_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
+## bench: the benchmark vs Pelican and the parser floor (long; never part of `make test`)
+bench: install
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
+	bench/run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu
