@@ -225,6 +225,27 @@ def _run_process(flow: Any, settings: Settings, config: Path | None, force: bool
     _summary([result])
 
 
+@app.command()
+def lint(
+    out_dir: Annotated[Path, typer.Argument(help="An osmu output folder (it holds manifest.json files).")],
+) -> None:
+    """Re-check written outputs against their channel's rules; exit 1 on any violation."""
+    from tasks.lint import lint_tree, violations
+
+    try:
+        report = lint_tree(out_dir)
+    except (FileNotFoundError, ConfigError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    found = violations(report)
+    for line in found:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    checks = sum(len(results) for results in report.values())
+    out.print(f"{len(report)} files, {checks} checks, {len(found)} violation(s)", markup=False)
+    if found:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

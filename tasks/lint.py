@@ -1,16 +1,22 @@
 """The constraint linter: named rules, configured per channel in `channel.yaml`.
 
-A rule is a function `(text, **params) -> LintResult`; `RULES` maps the names used in
-channel.yaml to them. Limits live in the YAML (platform figures change), never here.
+A check in channel.yaml is `{rule, name, files, …params}`. A param written `$key` takes
+the value of `limits.key` of the same channel, so every platform figure lives in the YAML
+(platform figures change), never here. Text rules get the decoded text; binary rules
+(`BINARY_RULES`: PNG, PPTX, EML) get the bytes. `lint_tree` re-checks a written output
+folder from its manifests (`osmu lint OUT_DIR`).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from tasks.lint_rules import BINARY_RULES, TEXT_RULES
 from tasks.model import LintResult
 
 Rule = Callable[..., LintResult]
@@ -37,7 +43,7 @@ def max_hashtags(text: str, *, max: int, rule: str = "max-hashtags") -> LintResu
 
 def forbidden(text: str, *, patterns: list[str], rule: str = "forbidden") -> LintResult:
     """None of the regular expressions match."""
-    hits = [p for p in patterns if re.search(p, text, re.IGNORECASE)]
+    hits = [p for p in patterns if re.search(p, text, re.IGNORECASE | re.MULTILINE)]
     return LintResult(rule, not hits, f"found {hits}" if hits else "none found")
 
 
@@ -53,16 +59,78 @@ RULES: dict[str, Rule] = {
     "max-hashtags": max_hashtags,
     "forbidden": forbidden,
     "required": required,
+    **TEXT_RULES,
 }
 
 
-def run_checks(path: str, text: str, checks: Iterable[dict[str, Any]]) -> tuple[LintResult, ...]:
-    """Run every check whose `files` glob matches `path`."""
+def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule's keyword arguments, with `$key` resolved from the channel's limits."""
+    params: dict[str, Any] = {}
+    for key, value in check.items():
+        if key in ("rule", "files", "name"):
+            continue
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in limits:
+                raise KeyError(f"check '{check.get('name', check['rule'])}': no limit '{value[1:]}' in channel.yaml")
+            value = limits[value[1:]]
+        params[key] = value
+    return params
+
+
+def run_checks(
+    path: str, content: bytes | str, checks: Iterable[Mapping[str, Any]], limits: Mapping[str, Any] | None = None
+) -> tuple[LintResult, ...]:
+    """Run every check whose `files` glob matches `path` (relative to the channel folder)."""
     results: list[LintResult] = []
+    data = content.encode("utf-8") if isinstance(content, str) else content
     for check in checks:
-        params = {k: v for k, v in check.items() if k not in ("rule", "files", "name")}
         if not fnmatch.fnmatch(path, check.get("files", "*")):
             continue
-        rule = RULES[check["rule"]]
-        results.append(rule(text, rule=check.get("name", check["rule"]), **params))
+        name = str(check.get("name", check["rule"]))
+        params = _params(check, limits or {})
+        if check["rule"] in BINARY_RULES:
+            results.append(BINARY_RULES[check["rule"]](data, rule=name, **params))
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            results.append(LintResult(name, False, "not UTF-8 text"))
+            continue
+        results.append(RULES[check["rule"]](text, rule=name, **params))
     return tuple(results)
+
+
+def known_rules() -> frozenset[str]:
+    """Every rule name a channel.yaml may use."""
+    return frozenset(RULES) | frozenset(BINARY_RULES)
+
+
+def lint_tree(out_dir: Path) -> dict[str, tuple[LintResult, ...]]:
+    """Lint every output listed by the `manifest.json` files under `out_dir`.
+
+    Returns `{path relative to out_dir: results}`. Reads only; the checks come from each
+    output's channel.yaml, so the figures are the current ones, not those of the run.
+    """
+    from tasks.render import load_channel  # render imports this module
+
+    report: dict[str, tuple[LintResult, ...]] = {}
+    manifests = sorted(out_dir.rglob("manifest.json"))
+    if not manifests:
+        raise FileNotFoundError(f"{out_dir}: no manifest.json found (is this an osmu output folder?)")
+    for manifest in manifests:
+        folder = manifest.parent
+        for output in json.loads(manifest.read_text(encoding="utf-8")).get("outputs", []):
+            spec = load_channel(output["channel"])
+            file = folder / output["path"]
+            rel = file.relative_to(out_dir).as_posix()
+            if not file.is_file():
+                report[rel] = (LintResult("exists", False, "listed in manifest.json but missing"),)
+                continue
+            inner = output["path"].split("/", 1)[1]
+            report[rel] = run_checks(inner, file.read_bytes(), spec.checks, {**spec.options, **spec.limits})
+    return report
+
+
+def violations(report: Mapping[str, Iterable[LintResult]]) -> list[str]:
+    """`path: rule: message` for every failed check."""
+    return [f"{path}: {r.rule}: {r.message}" for path, results in report.items() for r in results if not r.ok]

@@ -30,12 +30,11 @@ from prefect import task
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasks import __version__
-from tasks.lint import run_checks
+from tasks.lint import known_rules, run_checks
 from tasks.model import (
     ChannelOutput,
     Diagnostic,
     Insight,
-    LintResult,
     NoteError,
     NoteRoots,
     ParsedNote,
@@ -108,9 +107,14 @@ def _parse_channel(path: Path, mtime_ns: int) -> ChannelSpec:
     """Parse one channel.yaml, once per process and file version (PyYAML costs ~4 ms a file)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
-        return ChannelSpec.model_validate(data)
+        spec = ChannelSpec.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from exc
+    rules = known_rules()
+    unknown = [f"{path}: checks: unknown rule '{c.get('rule')}'" for c in spec.checks if c.get("rule") not in rules]
+    if unknown:
+        raise ConfigError(unknown)
+    return spec
 
 
 def _yaml_value(value: Any) -> str:
@@ -236,7 +240,7 @@ def _fill_path(pattern: str, ctx: Mapping[str, Any], index: int, item: Any) -> s
     item_slug = ""
     if isinstance(item, Mapping) and item.get("slug"):
         item_slug = safe_slug(str(item["slug"]))
-    filled = pattern.format(slug=ctx["note"]["slug"], index=index, item_slug=item_slug)
+    filled = pattern.format(slug=ctx["note"]["slug"], index=index, item_slug=item_slug, item=item)
     parts = filled.split("/")
     if not all(is_safe_component(p) for p in parts):
         raise NoteError(ctx["note"]["path"], 0, f"unsafe output path '{filled}'")
@@ -288,14 +292,14 @@ def _render_outputs(
             local = {**channel_ctx, out.as_: item, "index": index, "osmu": header(channel_ctx, name, ids, roots)}
             rel = f"{name}/{_fill_path(out.path, channel_ctx, index, item)}"
             if out.builder:
-                content = getattr(module, out.builder)(local)
-                lint: tuple[LintResult, ...] = ()
+                # Builders see the channel's text outputs rendered so far (an .eml wraps them).
+                content = getattr(module, out.builder)({**local, "rendered": {o.path: o.content for o in outputs}})
             else:
                 text = env.get_template(out.template or "").render(local)
                 for step in out.postprocess:
                     text = POSTPROCESSORS[step](text)
                 content = text.encode("utf-8")
-                lint = run_checks(rel.split("/", 1)[1], text, spec.checks)
+            lint = run_checks(rel.split("/", 1)[1], content, spec.checks, {**spec.options, **spec.limits})
             outputs.append(ChannelOutput(name, rel, content, ids, roots, lint))
     return outputs
 
@@ -306,7 +310,13 @@ def _inline_css(html: str) -> str:
     return str(css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html))
 
 
-POSTPROCESSORS: dict[str, Callable[[str], str]] = {"inline-css": _inline_css}
+def _sanitize(html: str) -> str:
+    from tasks.sanitize import sanitize_body
+
+    return sanitize_body(html)
+
+
+POSTPROCESSORS: dict[str, Callable[[str], str]] = {"inline-css": _inline_css, "sanitize": _sanitize}
 
 
 def render_note(

@@ -121,6 +121,10 @@ class Settings(_Strict):
     """Section titles that are navigation (links only, no insights)."""
     strict: bool = False
     """Fail the run on any constraint-linter failure."""
+    font: Path | None = None
+    """Korean font file (TTF/OTF/TTC) for images; None: Noto Sans CJK KR, else Noto Sans KR (pip)."""
+    font_index: int = Field(default=0, ge=0)
+    """Face index inside a font collection (`.ttc`)."""
     blog: BlogSettings = BlogSettings()
     """Blog channel switches."""
     newsletter: NewsletterSettings = NewsletterSettings()
@@ -177,7 +181,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _resolve(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     """Make relative path settings absolute against `base`."""
     resolved = dict(raw)
-    for key in ("vault", "out", "templates"):
+    for key in ("vault", "out", "templates", "font"):
         value = resolved.get(key)
         if isinstance(value, str | Path) and str(value):
             path = Path(os.path.expanduser(value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from tasks.model import Insight
@@ -19,6 +20,15 @@ def reading_minutes(text: str, syllables_per_minute: int, words_per_minute: int)
     syllables = len(HANGUL_SYLLABLE.findall(text))
     words = len(LATIN_WORD.findall(text))
     return max(1, math.ceil(syllables / syllables_per_minute + words / words_per_minute))
+
+
+# Keys each static-site generator reads besides the common ones (custom osmu keys are
+# placed by the template: under `params` for Hugo, top level otherwise).
+FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "hugo": lambda f: {},
+    "jekyll": lambda f: {"last_modified_at": f["lastmod"], "published": not f["draft"]},
+    "astro": lambda f: {"pubDate": f["date"], "updatedDate": f["lastmod"]},
+}
 
 
 def _sections(insights: list[Insight]) -> list[dict[str, Any]]:
@@ -52,6 +62,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "description": description,
         "tags": tags,
     }
+    front.update(FLAVOR_KEYS[ctx["settings"].blog.flavor](front))
     minutes = reading_minutes(body, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
     return {
         **ctx,

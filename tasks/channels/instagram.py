@@ -1,11 +1,18 @@
-"""Instagram preparer: posts (one per insight group), hooks, captions, slides, hashtags."""
+"""Instagram preparer: posts (one per insight group), hooks, captions, slides and PNG images."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from tasks.carousel import Slide, find_font, render_slide
+from tasks.korean import hashtag, sentences
+from tasks.lint_rules import particle_start
 from tasks.model import Insight
 from tasks.render import ChannelSpec, _clip
+
+INLINE_TAG = re.compile(r"(?<![\w#])#(?=[^\s#])")
+SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
 
 def _groups(insights: list[Insight], size: int) -> list[list[Insight]]:
@@ -19,30 +26,101 @@ def _groups(insights: list[Insight], size: int) -> list[list[Insight]]:
     return groups
 
 
+def _one_line(text: str) -> str:
+    """One line of caption text; inline `#tags` of the note lose their `#` (only the tag line has hashtags)."""
+    return INLINE_TAG.sub("", re.sub(r"\s+", " ", text)).strip()
+
+
+def hook(group: list[Insight], title: str, limit: int) -> str:
+    """A whole sentence of ≤ `limit` chars (never cut with '…'): shown before '…more'."""
+    candidates = [s for i in group for s in sentences(i.text.split("\n")[0])]
+    fits = [_one_line(s) for s in candidates if 8 <= len(_one_line(s)) <= limit]
+    complete = [s for s in fits if SENTENCE_END.search(s)]
+    if complete or fits:
+        return (complete or fits)[0]
+    label = _one_line(group[0].title).removesuffix("…").strip()
+    for text in (f"{title}: {label}", label, title):
+        if 0 < len(text) <= limit and not text.endswith("…"):
+            return text
+    return _clip(title, limit - 1, ellipsis="").rstrip(" ,") + "."
+
+
+def _paragraphs(group: list[Insight], hook_text: str, budget: int) -> list[str]:
+    """Insight paragraphs on one line each, dropping the last ones past `budget` chars."""
+    paragraphs: list[str] = []
+    used = 0
+    for insight in group:
+        text = _one_line(insight.text if not insight.points else insight.text.split("\n")[0])
+        if insight.points:
+            text += " " + " / ".join(_one_line(p) for p in insight.points)
+        text = text.replace(hook_text, "").strip(" .") if text.startswith(hook_text) else text
+        if not text:
+            continue
+        if used + len(text) + 4 > budget:
+            text = _clip(text, max(0, budget - used - 4))
+            if len(text) < 20:
+                break
+        paragraphs.append(text)
+        used += len(text) + 4
+    return paragraphs
+
+
 def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any]:
-    hook = _clip(group[0].text.split("\n")[0], int(limits["hook_chars"]))
-    tags = list(dict.fromkeys(h for i in group for h in i.hashtags))[: int(limits["max_hashtags"])]
-    slides = [{"title": ctx["note"]["title"], "body": hook, "alt": f"{ctx['note']['title']}: {hook}"}]
-    for insight in group[: int(limits["max_slides"]) - 1]:
-        body = _clip(insight.text.replace("\n", " "), int(limits["slide_body_max_chars"]))
-        slides.append({"title": insight.title, "body": body, "alt": _clip(insight.text, int(limits["alt_max_chars"]))})
-    paragraphs = [i.text.replace("\n", " ") for i in group[1:]]
+    title = ctx["note"]["title"]
+    hook_text = hook(group, title, int(limits["hook_chars"]))
+    tags = [hashtag(h) for i in group for h in i.hashtags]
+    tags = [t[: particle_start(t)] for t in tags if t and not t.isdigit()]
+    tags = list(dict.fromkeys(t for t in tags if t))[: int(limits["max_hashtags"])]
+    hashtag_line = " ".join(f"#{t}" for t in tags)
+    budget = int(limits["caption_max_chars"]) - len(hook_text) - len(hashtag_line) - 20
+    shown = group[: int(limits["max_slides"]) - 1]
+    slides = [{"title": title, "body": hook_text}]
+    for insight in shown:
+        body = _clip(_one_line(insight.text), int(limits["slide_body_max_chars"]))
+        label = _one_line(insight.title)
+        # A short insight's title is its own text: head the slide with its section instead.
+        if body.startswith(label.removesuffix("…")):
+            label = _one_line(insight.section) or title
+        slides.append({"title": label, "body": body})
+    for number, slide in enumerate(slides, 1):
+        alt = f"{number}/{len(slides)}. {slide['title']}: {slide['body']}"
+        slide["alt"] = _clip(alt, int(limits["alt_max_chars"]))
     return {
-        "hook": hook,
-        "paragraphs": paragraphs,
+        "hook": hook_text,
+        "paragraphs": _paragraphs(group, hook_text, budget),
         "hashtags": tags,
-        "hashtag_line": " ".join(f"#{t}" for t in tags),
+        "hashtag_line": hashtag_line,
         "slides": slides,
         "insights": group,
     }
 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
-    """Add `posts`: one per group of insights."""
+    """Add `posts` (one per group of insights) and `slide_images` (one per slide of each post)."""
     if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
         from tasks.channels.story import prepare_instagram
 
-        return prepare_instagram(ctx, spec)
-    insights = [i for i in ctx["insights"] if i.text.strip()]
-    size = int(spec.options["insights_per_post"])
-    return {**ctx, "posts": [_post(g, ctx, spec.limits) for g in _groups(insights, size)]}
+        out = prepare_instagram(ctx, spec)
+    else:
+        insights = [i for i in ctx["insights"] if i.text.strip()]
+        size = int(spec.options["insights_per_post"])
+        out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in _groups(insights, size)]}
+    return {**out, "slide_images": slide_images(out["posts"])}
+
+
+def slide_images(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per slide of each post, numbered within its post."""
+    return [
+        {**slide, "post": p, "number": n, "total": len(post["slides"]), "insights": post["insights"]}
+        for p, post in enumerate(posts, 1)
+        for n, slide in enumerate(post["slides"], 1)
+    ]
+
+
+def slide_png(ctx: dict[str, Any]) -> bytes:
+    """Builder: one carousel slide as a 1080×1350 PNG."""
+    settings = ctx["settings"]
+    face = find_font(settings.font, settings.font_index)
+    item = ctx["slide"]
+    slide = Slide(item["title"], item["body"], item["number"], item["total"], footer=ctx["note"]["title"])
+    return render_slide(slide, face)

@@ -1,24 +1,42 @@
-"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer."""
+"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer, and the .eml."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from tasks.email import build_eml
+from tasks.korean import has_hangul
 from tasks.model import Insight
 from tasks.render import ChannelSpec, _clip
 
 AD_PREFIX = "(광고)"
+# Invitations appended when the insights alone are shorter than the preheader minimum;
+# together they always reach it, whatever the title.
+FILLERS_KO = (
+    "이번 호에서는 '{title}'의 핵심 인사이트와 그 뿌리가 되는 개념을 정리했습니다.",
+    "본문에서 자세히 읽어 보세요.",
+    "읽고 떠오른 생각이 있다면 답장으로 들려주세요.",
+)
+FILLERS_EN = (
+    "This issue collects the key insights of '{title}' and the ideas behind them.",
+    "Read on for the details.",
+    "Reply and tell us what you think.",
+)
 
 
-def preheader(insights: list[Insight], low: int, high: int) -> str:
-    """Join insight sentences until the text is between `low` and `high` characters."""
+def preheader(insights: list[Insight], low: int, high: int, title: str = "") -> str:
+    """Insight sentences (then a short invitation) until the text is `low`–`high` characters."""
+    parts = [re.sub(r"\s+", " ", i.text.split("\n")[0]).strip() for i in insights]
+    fillers = FILLERS_KO if has_hangul(title + "".join(parts)) or not title else FILLERS_EN
     text = ""
-    for insight in insights:
-        text = f"{text} {insight.text.split(chr(10))[0]}".strip()
+    for part in [*parts, *(f.format(title=title) for f in fillers)]:
+        if part:
+            text = f"{text} {part}".strip()
         if len(text) >= low:
             break
-    text = _clip(text, high)
-    return text if len(text) >= low else (text + " · 이번 호에서 자세히 읽어 보세요.")[:high]
+    clipped = _clip(text, high)
+    return clipped if len(clipped) >= low else text[: high - 1] + "…"
 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
@@ -26,20 +44,41 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
         from tasks.channels.story import prepare_newsletter
 
-        return prepare_newsletter(ctx, spec)
+        return {**prepare_newsletter(ctx, spec), "commercial": ctx["settings"].newsletter.commercial}
     settings = ctx["settings"].newsletter
     insights: list[Insight] = ctx["insights"]
     subject = ctx["note"]["title"]
     if settings.commercial:
         subject = f"{AD_PREFIX} {subject}"
     items = insights[: int(spec.limits["max_items"])]
+    low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
     return {
         **ctx,
         "insights": items,
         "items": items,
         "subject": subject,
-        "preheader": preheader(items, spec.limits["preheader_min_chars"], spec.limits["preheader_max_chars"]),
+        "preheader": preheader(items, low, high, ctx["note"]["title"]),
+        "commercial": settings.commercial,
         "sender": settings.sender,
         "contact": settings.contact,
         "unsubscribe_url": settings.unsubscribe_url,
     }
+
+
+def email_eml(ctx: dict[str, Any]) -> bytes:
+    """Builder: the HTML and text parts rendered just before, as one message file."""
+    settings = ctx["settings"].newsletter
+    slug = ctx["note"]["slug"]
+    rendered = ctx["rendered"]
+    contact = settings.contact if "@" in settings.contact else "newsletter@example.com"
+    return build_eml(
+        subject=ctx["subject"],
+        sender=settings.sender,
+        from_address=contact,
+        text=rendered[f"newsletter/{slug}.txt"].decode("utf-8"),
+        html=rendered[f"newsletter/{slug}.html"].decode("utf-8"),
+        day=ctx["note"]["lastmod"],
+        key=ctx["note"]["path"],
+        unsubscribe_url=settings.unsubscribe_url,
+        commercial=settings.commercial,
+    )

@@ -1,0 +1,29 @@
+"""Every channel on every note we have (seeds, example vault, odd fixtures): no crash, 0 lint violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_VAULT
+from tests.helpers import render
+
+CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
+NOTES = [
+    (CHANNEL_FIXTURES, p.name) for p in sorted(CHANNEL_FIXTURES.glob("*.md"))
+] + [  # the example vault except the two seeds (the golden tests cover those)
+    (EXAMPLE_VAULT, p.relative_to(EXAMPLE_VAULT).as_posix())
+    for p in sorted(EXAMPLE_VAULT.rglob("*.md"))
+    if "_osmu" not in p.parts and p.name not in ("프로세스-이코노미.md", "root-04-프로세스-공유.md")
+]
+
+
+@pytest.mark.parametrize(("vault", "note"), NOTES, ids=[n for _, n in NOTES])
+def test_all_channels_render_without_lint_violations(vault: Path, note: str) -> None:
+    result = render(vault, note)
+    assert result.outputs
+    failed = [(o.path, r.rule, r.message) for o in result.outputs for r in o.lint if not r.ok]
+    assert failed == []
+    checked = {o.path.rsplit(".", 1)[-1] for o in result.outputs if o.lint}
+    assert {"md", "html", "txt", "eml", "pptx"} <= checked

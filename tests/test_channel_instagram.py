@@ -1,0 +1,131 @@
+"""Instagram: captions with whole hooks, 2–10 slides, PNGs 1080×1350 in a Korean font, no tofu."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from tasks.carousel import (
+    HEIGHT,
+    WIDTH,
+    FontNotFound,
+    Slide,
+    _has_glyph,
+    drawable,
+    find_font,
+    load,
+    render_slide,
+    wrap,
+)
+from tasks.model import RenderResult
+from tests.conftest import BOOK, EXAMPLE_VAULT
+from tests.helpers import render
+
+CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
+
+
+@pytest.fixture(scope="module")
+def book() -> RenderResult:
+    return render(EXAMPLE_VAULT, BOOK, ("instagram",))
+
+
+def _posts(result: RenderResult) -> dict[str, dict[str, bytes]]:
+    posts: dict[str, dict[str, bytes]] = {}
+    for o in result.outputs:
+        _, post, name = o.path.split("/")
+        posts.setdefault(post, {})[name] = o.content
+    return posts
+
+
+def test_each_post_has_caption_carousel_and_2_to_10_png_slides(book: RenderResult) -> None:
+    posts = _posts(book)
+    assert len(posts) >= 2
+    for post, files in posts.items():
+        pngs = sorted(n for n in files if n.endswith(".png"))
+        assert 2 <= len(pngs) <= 10, post
+        carousel = files["carousel.md"].decode()
+        assert carousel.count("\n## Slide ") == len(pngs)
+        assert carousel.count("\nalt: ") == len(pngs)
+        for name in pngs:
+            with Image.open(io.BytesIO(files[name])) as img:
+                assert img.format == "PNG" and img.size == (1080, 1350)
+            assert len(files[name]) < 8_000_000
+
+
+def test_captions_fit_and_open_with_a_whole_hook(book: RenderResult) -> None:
+    for files in _posts(book).values():
+        caption = files["caption.txt"].decode()
+        first = caption.split("\n", 1)[0]
+        assert len(caption) <= 2200 and 0 < len(first) <= 125 and not first.endswith("…")
+        assert "\n\n" not in caption  # Instagram collapses blank lines: separators keep paragraphs
+        tags = caption.strip().splitlines()[-1].split()
+        assert 1 <= len(tags) <= 5 and all(t.startswith("#") and len(t) > 1 for t in tags)
+        assert "#프로세스이코노미는" not in caption
+
+
+def test_slides_are_reproducible() -> None:
+    first, again = (render(CHANNEL_FIXTURES, "english-essay.md", ("instagram",)) for _ in range(2))
+    assert any(o.path.endswith(".png") for o in first.outputs)
+    assert [o.content for o in again.outputs] == [o.content for o in first.outputs]
+
+
+def test_font_draws_hangul_and_reports_missing_glyphs() -> None:
+    face = find_font()
+    assert all(_has_glyph(face, c) for c in "가나다한글ABC123")
+    assert not _has_glyph(face, "\U0001f333")  # 🌳 would be a box
+    assert drawable("🌳 관련 Root ☕️ 개념 ✨", face) == "관련 Root 개념"
+
+
+def test_emoji_are_dropped_not_drawn_as_boxes() -> None:
+    face = find_font()
+    with_emoji = render_slide(Slide("🌳 프로세스 공유 ✨", "과정을 🎉 공유한다", 2, 5, "노트"), face)
+    without = render_slide(Slide("프로세스 공유", "과정을 공유한다", 2, 5, "노트"), face)
+    assert with_emoji == without
+
+
+def test_korean_text_is_visibly_drawn() -> None:
+    face = find_font()
+    blank = Image.open(io.BytesIO(render_slide(Slide("", "", 1, 2), face))).convert("RGB")
+    drawn = Image.open(io.BytesIO(render_slide(Slide("한글 제목", "한글 본문이 보입니다", 1, 2), face))).convert("RGB")
+    box = ImageChops.difference(blank, drawn).getbbox()
+    assert box is not None and box[1] >= 150 and box[3] < HEIGHT - 150 and box[2] <= WIDTH
+
+
+def test_wrap_never_splits_a_hangul_word() -> None:
+    font = load(find_font(), 48)
+    text = "프로세스를 공유하면 적은 숫자라도 충성도 높은 팬을 확보할 수 있다는 것이 이 책의 핵심 주장이다"
+    lines = wrap(text, font, 500)
+    assert len(lines) > 1 and " ".join(lines) == text
+    assert all(font.getlength(line) <= 500 for line in lines)
+    long_word = "띄어쓰기없는아주긴한글낱말" * 4
+    assert "".join(wrap(long_word, font, 500)) == long_word  # only a word wider than the slide is cut
+
+
+def test_missing_font_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FontNotFound, match="does not exist"):
+        find_font(tmp_path / "nope.ttf")
+    not_a_font = tmp_path / "fake.ttf"
+    not_a_font.write_bytes(b"not a font")
+    with pytest.raises(FontNotFound, match="no Korean font found"):
+        find_font(not_a_font)
+
+
+def test_configured_font_is_used() -> None:
+    from importlib import resources
+
+    otf = Path(str(resources.files("pylopdf_fonts_ko").joinpath("NotoSansKR-Regular.otf")))
+    face = find_font(otf)
+    assert face.path == otf and load(face, 20).getname()[0] == "Noto Sans KR"
+    assert render_slide(Slide("한글", "본문", 1, 2), face) != render_slide(Slide("한글", "본문", 1, 2), find_font())
+
+
+def test_emoji_heavy_note_gives_plain_hashtags_and_clean_slides() -> None:
+    result = render(CHANNEL_FIXTURES, "emoji-heavy.md", ("instagram",))
+    assert all(r.ok for o in result.outputs for r in o.lint), [
+        (o.path, r) for o in result.outputs for r in o.lint if not r.ok
+    ]
+    caption = next(o for o in result.outputs if o.path.endswith("caption.txt")).content.decode()
+    assert "#process/cafe-pairing" not in caption and "process/cafe-pairing" in caption

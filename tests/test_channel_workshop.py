@@ -1,0 +1,89 @@
+"""Workshop: Marp deck, the same deck as an editable PPTX with notes and a Korean font, and the guide."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pptx import Presentation
+from pptx.oxml.ns import qn
+from pptx.util import Inches
+
+from tasks.lint_rules import marp_slides
+from tasks.render import base_context, render_channel
+from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
+from tests.helpers import pipeline, render
+
+
+def _workshop(note: str, total: int | None = None) -> dict[str, bytes]:
+    parsed, note_roots, index, insights, settings = pipeline(EXAMPLE_VAULT, note)
+    if total is not None:
+        settings = settings.model_copy(
+            update={"workshop": settings.workshop.model_copy(update={"total_minutes": total})}
+        )
+    ctx = base_context(parsed, insights, note_roots, index, settings)
+    outputs = render_channel("workshop", ctx, settings)
+    assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
+    return {o.path.rsplit("-", 1)[-1]: o.content for o in outputs}
+
+
+@pytest.fixture(scope="module")
+def root_kit() -> dict[str, bytes]:
+    return _workshop(ROOT_NOTE)
+
+
+def test_marp_deck_has_directives_notes_and_bounded_lines(root_kit: dict[str, bytes]) -> None:
+    deck = root_kit["slides.md"].decode()
+    for directive in ("marp: true", "paginate: true", "size: 16:9", "theme: default"):
+        assert f"\n{directive}\n" in deck
+    for slide in marp_slides(deck):
+        assert re.search(r"<!--\n\S.*?\n-->", slide, re.DOTALL), slide
+        visible = [ln for ln in re.sub(r"<!--.*?-->", "", slide, flags=re.DOTALL).splitlines() if ln.strip()]
+        assert len(visible) <= 6
+
+
+def test_pptx_matches_the_marp_deck_with_notes_and_korean_font(root_kit: dict[str, bytes]) -> None:
+    deck = Presentation(io.BytesIO(root_kit["slides.pptx"]))
+    marp = marp_slides(root_kit["slides.md"].decode())
+    assert len(deck.slides) == len(marp) >= 2
+    assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))  # 16:9
+    for slide, source in zip(deck.slides, marp, strict=True):
+        notes = slide.notes_slide.notes_text_frame.text
+        assert notes.strip() and notes.split("\n")[0][:20] in source
+        title = next(s for s in slide.shapes if s.has_text_frame and s.text_frame.text.strip())
+        assert title.text_frame.text.strip()[:15] in source
+        for run in slide.shapes._spTree.iter(qn("a:r")):
+            rpr = run.find(qn("a:rPr"))
+            assert rpr.find(qn("a:latin")).get("typeface") == "Noto Sans CJK KR"
+            assert rpr.find(qn("a:ea")).get("typeface") == "Noto Sans CJK KR"
+
+
+def test_pptx_is_reproducible(root_kit: dict[str, bytes]) -> None:
+    assert _workshop(ROOT_NOTE)["slides.pptx"] == root_kit["slides.pptx"]
+
+
+@pytest.mark.parametrize("total", [45, 90, 120, 137])
+def test_run_of_show_adds_up_to_the_requested_total(total: int) -> None:
+    guide = _workshop(BOOK, total)["guide.md"].decode()
+    rows = re.findall(r"^\| (\d+)분 \| (\d+)분 \| ([^|]+) \| ([^|]+) \| ([^|]+) \|", guide, re.MULTILINE)
+    assert len(rows) >= 4
+    assert sum(int(m) for _, m, *_ in rows) == total
+    starts = [int(s) for s, *_ in rows]
+    assert starts == sorted(starts) and starts[0] == 0
+    assert all(say.strip() and do.strip() for *_, say, do in rows)  # Say / Do for every block
+
+
+def test_guide_exercise_comes_from_the_note(root_kit: dict[str, bytes]) -> None:
+    guide = root_kit["guide.md"].decode()
+    exercise = guide.split("## 참가자 활동", 1)[1].split("## 토론 질문", 1)[0]
+    assert "자가 점검" in exercise  # the root note's checklist, as a self-assessment
+    assert "- [ ] Self-Us-Now 구조로 스토리를 만들고 있는가?" in exercise
+    assert re.search(r"## 토론 질문\n\n1\. \S", guide) and "## 마무리" in guide
+
+
+def test_book_without_checklist_turns_its_frameworks_into_questions() -> None:
+    guide = next(o for o in render(EXAMPLE_VAULT, BOOK, ("workshop",)).outputs if o.path.endswith("-guide.md"))
+    exercise = guide.content.decode().split("## 참가자 활동", 1)[1].split("## 토론 질문", 1)[0]
+    assert "프레임워크 적용: '불확실한 상황에 대처하며 성과를 내는 원리'" in exercise
+    assert "- [ ] 손안의 새 : 지금 가진 자원에서부터 시작하라 — 내 일에서는" in exercise
