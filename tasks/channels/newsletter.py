@@ -28,6 +28,11 @@ FILLERS_EN = (
 def preheader(insights: list[Insight], low: int, high: int, title: str = "") -> str:
     """Insight sentences (then a short invitation) until the text is `low`–`high` characters."""
     parts = [re.sub(r"\s+", " ", i.text.split("\n")[0]).strip() for i in insights]
+    return fit_preheader(parts, low, high, title)
+
+
+def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str:
+    """`parts` joined until `low` characters, invitations appended if short, cut to `high`."""
     fillers = FILLERS_KO if has_hangul(title + "".join(parts)) or not title else FILLERS_EN
     text = ""
     for part in [*parts, *(f.format(title=title) for f in fillers)]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tasks.channels.blog import reading_minutes
-from tasks.channels.newsletter import AD_PREFIX
+from tasks.channels.newsletter import AD_PREFIX, fit_preheader
 from tasks.model import Insight
 from tasks.render import ChannelSpec, _clip
 from tasks.slug import safe_slug
@@ -231,9 +231,8 @@ def prepare_newsletter(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]
 
 def story_preheader(story: Story, low: int, high: int) -> str:
     """The hook, then the invitation, cut to `high` characters and padded up to `low`."""
-    text = " ".join(says(i) for i in (story.hook, story.invitation) if i is not None)
-    text = _clip(text or story.title, high)
-    return text if len(text) >= low else (text + " · 이번 호에서 과정을 자세히 읽어 보세요.")[:high]
+    parts = [says(i) for i in (story.hook, story.invitation) if i is not None]
+    return fit_preheader(parts, low, high, story.title)
 
 
 def _slide(title: str, insight: Insight, part: str, limits: dict[str, Any]) -> dict[str, Any]:
