@@ -75,13 +75,16 @@ def test_digest_gathers_every_log_in_the_range(vault: Path, tmp_path: Path) -> N
     result = state.result()
     folder = Path(result.out_dir)
     assert folder.name == "process-digest-2025-11-17-2025-11-24"
-    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert [f for f in files if not f.endswith(".png")] == [
         "instagram/story/caption.txt",
         "instagram/story/carousel.md",
         "manifest.json",
+        "newsletter/process-digest-2025-11-17-2025-11-24.eml",
         "newsletter/process-digest-2025-11-17-2025-11-24.html",
         "newsletter/process-digest-2025-11-17-2025-11-24.txt",
     ]
+    assert len([f for f in files if f.startswith("instagram/story/slide-")]) >= 2
     sources = {i.get("source") for i in _manifest(folder)["insights"]}
     assert sources == {EXAMPLE_LOG, "50-daily/2025-11-17.md", "50-daily/2025-11-24.md"}
     text = (folder / "newsletter" / "process-digest-2025-11-17-2025-11-24.txt").read_text(encoding="utf-8")

@@ -101,19 +101,23 @@ def test_example_log_renders_story_on_all_four_channels() -> None:
     result = render(EXAMPLE_VAULT, EXAMPLE_LOG)
     insights = example_insights()
     paths = {o.path for o in result.outputs}
-    assert paths == {
+    images = {p for p in paths if p.endswith(".png")}
+    assert paths - images == {
         "blog/osmu-제작기.md",
+        "blog/osmu-제작기.naver.html",
         "newsletter/osmu-제작기.html",
         "newsletter/osmu-제작기.txt",
+        "newsletter/osmu-제작기.eml",
         "instagram/story/caption.txt",
         "instagram/story/carousel.md",
         "workshop/osmu-제작기-slides.md",
+        "workshop/osmu-제작기-slides.pptx",
         "workshop/osmu-제작기-guide.md",
     }
     assert all(r.ok for o in result.outputs for r in o.lint), [
         (o.path, r) for o in result.outputs for r in o.lint if not r.ok
     ]
-    text = {o.path: o.content.decode() for o in result.outputs}
+    text = {o.path: o.content.decode() for o in result.outputs if not o.path.endswith((".png", ".pptx"))}
     for path in ("blog/osmu-제작기.md", "newsletter/osmu-제작기.html", "newsletter/osmu-제작기.txt"):
         for label in ("Self —", "Us —", "Now —"):
             assert label in text[path], (path, label)
@@ -126,6 +130,7 @@ def test_example_log_renders_story_on_all_four_channels() -> None:
     carousel = text["instagram/story/carousel.md"]
     first = carousel.split("## Slide 1: ", 1)[1].split("\n", 1)[0]
     assert first == "실패 · 2025-11-12 — 카드뉴스 자동화는 접기로"
+    assert images == {f"instagram/story/slide-{n:02d}.png" for n in range(1, carousel.count("\n## Slide ") + 1)}
     slides = re.findall(r"^from: part=(\w+) entries=([\d,-]+) insights=([\w,-]+)$", carousel, re.MULTILINE)
     assert [s[0] for s in slides][:1] == ["hook"] and {"self", "us", "now"} <= {s[0] for s in slides}
     assert 2 <= len(slides) <= 10
@@ -172,7 +177,7 @@ def test_daily_notes_log_renders_on_every_channel() -> None:
     assert all(r.ok for o in result.outputs for r in o.lint)
     blog = next(o for o in result.outputs if o.channel == "blog").content.decode()
     assert "**피벗**: 점수 매기는 대신" in blog
-    _check_traceable(result, ".html", insights)
+    _check_traceable(result, "newsletter/cafe-pairing.html", insights)
 
 
 def test_no_dated_entries_fails_in_the_insights_stage() -> None:
