@@ -157,7 +157,7 @@ def insights(
     except NoteError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
-    index = build_root_index(*read_roots(settings.vault, settings.roots_folder))
+    index = build_root_index(*read_roots(settings.vault, settings.roots_folder), settings.root_aliases)
     note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(settings.vault)))
     found = extract_insights(parsed, note_roots, index)
     if as_json:

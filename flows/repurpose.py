@@ -38,7 +38,7 @@ class VaultContext:
 
 def prepare_vault(settings: Settings) -> VaultContext:
     """Read the vault's root concepts and note list (once per run)."""
-    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder))
+    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder), settings.root_aliases)
     return VaultContext(roots, NoteIndex.build(list_vault_task(settings.vault)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RootReason = Literal["frontmatter", "link", "text"]
+RootReason = Literal["frontmatter", "link", "text", "self"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +162,11 @@ class RootConcept:
     """Other names: English title, tags, `aliases:` key (`Process Sharing`, `process-sharing`)."""
     summary: str = ""
     """The note's one-line definition (its first quote), for link lists and voice guides."""
+    tags: tuple[str, ...] = ()
+    """The note's specific tags (generic ones such as `root` removed): weaker aliases."""
+    profile: tuple[tuple[str, float], ...] = ()
+    """Distinctive words of the root note with weights (tf-idf across the vault's roots),
+    strongest first: the vocabulary that shows an insight supports this root."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,8 @@ class RootTag:
     slug: str
     """Root slug."""
     reason: RootReason
-    """Where the evidence came from: front matter, a link, or the text."""
+    """Where the evidence came from: front matter, a link, the text, or `self` (the insight
+    comes from the root's own note)."""
     evidence: str = ""
     """The key, link or words that matched."""
     line: int = 0

@@ -8,13 +8,16 @@ links in any path form, and the text itself (see `match_text`).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from prefect import task
 
+from tasks import korean
 from tasks.links import NoteIndex, resolve, split_root_name, stem
 from tasks.model import Diagnostic, Note, NoteRoots, ParsedNote, RootConcept, RootIndex, RootTag
 from tasks.read import nfc
@@ -22,6 +25,10 @@ from tasks.read import nfc
 _TITLE = re.compile(r"^\s*root\s*\d*\s*[-:–]?\s*(.+?)\s*(?:\(([^)]+)\))?\s*$", re.IGNORECASE)
 GENERIC_TAGS = frozenset({"root", "철학적-기반", "philosophical-root", "브랜딩", "커뮤니티"})
 """Tags too broad to identify one root."""
+PROFILE_SIZE = 800
+"""Words kept per root profile."""
+DISTINCT_SHARE = 3
+"""A word is distinctive for a root when at most 1/3 of the roots use it."""
 
 
 def normalize_slug(value: str) -> str:
@@ -32,10 +39,6 @@ def normalize_slug(value: str) -> str:
     return re.sub(r"\s+", "-", name.strip()).lower()
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\-_·]+", "", nfc(text)).lower()
-
-
 def _first_quote(note: Note) -> str:
     for line in note.text.split("\n")[note.body_line - 1 :]:
         if line.startswith(">") and not line.lstrip("> ").startswith("[!"):
@@ -43,7 +46,7 @@ def _first_quote(note: Note) -> str:
     return ""
 
 
-def root_from_note(note: Note) -> RootConcept:
+def root_from_note(note: Note, extra_aliases: Iterable[str] = ()) -> RootConcept:
     """A `RootConcept` from a root note (`root-NN-<slug>.md`, or its title)."""
     number, name = split_root_name(stem(note.path))
     title_meta = str(note.meta.get("title") or name)
@@ -51,17 +54,53 @@ def root_from_note(note: Note) -> RootConcept:
     display = match.group(1).strip() if match else title_meta
     english = match.group(2).strip() if match and match.group(2) else ""
     slug = normalize_slug(name if number is not None else display)
-    tags = note.meta.get("tags") or []
-    extra = note.meta.get("aliases") or []
-    aliases = [display, english, *(extra if isinstance(extra, list) else [extra])]
-    aliases += [str(t) for t in (tags if isinstance(tags, list) else []) if str(t) not in GENERIC_TAGS]
-    unique = tuple(dict.fromkeys(a for a in (str(x).strip() for x in aliases) if a and a != slug))
-    return RootConcept(slug, display, note.path, number, unique, _first_quote(note))
+    tags = [str(t) for t in _as_list(note.meta.get("tags")) if str(t) not in GENERIC_TAGS]
+    names = [display, english, *_as_list(note.meta.get("aliases")), *extra_aliases]
+    aliases = _unique(names, slug)
+    return RootConcept(
+        slug, display, note.path, number, aliases, _first_quote(note), tuple(t for t in _unique(tags, slug))
+    )
 
 
-def build_root_index(notes: Iterable[Note], diagnostics: Iterable[Diagnostic] = ()) -> RootIndex:
-    """Index root notes by slug; two files claiming one slug is a warning (first wins)."""
+def _unique(values: Iterable[str], slug: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in (str(x).strip() for x in values) if v and v != slug))
+
+
+def _body_words(note: Note) -> list[str]:
+    """Nouns of the root note's own prose: link lines (relations to other roots) left out."""
+    lines = note.text.split("\n")[note.body_line - 1 :]
+    prose = "\n".join(line for line in lines if "[[" not in line)
+    return korean.topic_terms(re.sub(r"[#>*`|=~\[\]_-]+", " ", prose))
+
+
+def _profiles(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
+    """Each root with its tf-idf profile against the other roots of the vault."""
+    counts = [Counter(_body_words(n)) for n in notes]
+    df: Counter[str] = Counter(w for c in counts for w in c)
+    total = len(counts)
+    # A root's own name words say "this root" wherever they appear: no other root may claim them.
+    names = {r.slug: set(korean.content_morphemes(f"{r.slug.replace('-', ' ')} {r.title}")) for r in roots}
+    out = []
+    for root, count in zip(roots, counts, strict=True):
+        others = set().union(*(v for k, v in names.items() if k != root.slug))
+        weights = {
+            w: (1 + math.log(n)) * math.log(total / df[w])
+            for w, n in count.items()
+            if df[w] <= max(1, total // DISTINCT_SHARE) and w not in others
+        }
+        ranked = sorted(((w, round(v, 3)) for w, v in weights.items() if v > 0), key=lambda x: (-x[1], x[0]))
+        out.append(replace(root, profile=tuple(ranked[:PROFILE_SIZE])))
+    return tuple(out)
+
+
+def build_root_index(
+    notes: Iterable[Note], diagnostics: Iterable[Diagnostic] = (), aliases: Mapping[str, Sequence[str]] | None = None
+) -> RootIndex:
+    """Index root notes by slug; two files claiming one slug is a warning (first wins).
+    `aliases` (from settings) adds names per root slug; an unknown slug is a warning."""
+    extra = {normalize_slug(k): tuple(v) for k, v in (aliases or {}).items()}
     roots: dict[str, RootConcept] = {}
+    sources: dict[str, Note] = {}
     problems = list(diagnostics)
     for note in notes:
         root = root_from_note(note)
@@ -72,8 +111,14 @@ def build_root_index(notes: Iterable[Note], diagnostics: Iterable[Diagnostic] = 
                 )
             )
             continue
-        roots[root.slug] = root
-    return RootIndex(tuple(sorted(roots.values(), key=lambda r: r.slug)), tuple(problems))
+        roots[root.slug] = root_from_note(note, extra.get(root.slug, ()))
+        sources[root.slug] = note
+    for slug in extra:
+        if slug not in roots:
+            problems.append(Diagnostic("config", 0, f"root_aliases: no root note for '{slug}'", "unknown-root"))
+    ordered = sorted(roots)
+    profiled = _profiles([roots[s] for s in ordered], [sources[s] for s in ordered])
+    return RootIndex(profiled, tuple(problems))
 
 
 def _front_matter_line(note: Note, needle: str) -> int:
@@ -133,30 +178,22 @@ def resolve_note_roots(parsed: ParsedNote, index: RootIndex, notes: NoteIndex | 
     return NoteRoots(tuple(tags.values()), tuple(warnings))
 
 
-@lru_cache(maxsize=1024)
-def root_terms(root: RootConcept) -> tuple[str, ...]:
-    """Squashed names a text must contain to mention the root (slug, title, aliases).
-
-    Cached: every insight of every note asks for the same few roots' terms."""
-    terms = {_squash(root.slug), _squash(root.title), *(_squash(a) for a in root.aliases)}
-    return tuple(sorted(t for t in terms if len(t) >= 3))
-
-
 def match_text(text: str, index: RootIndex, line: int = 0) -> tuple[RootTag, ...]:
-    """Roots whose name or alias appears in `text` (spacing and hyphens ignored)."""
-    squashed = _squash(text)
-    found: list[RootTag] = []
-    for root in index.roots:
-        hit = next((t for t in root_terms(root) if t in squashed), None)
-        if hit:
-            found.append(RootTag(root.slug, "text", hit, line, 0.7))
-    return tuple(found)
+    """Roots whose name or alias appears in `text`, matched on morphemes so particles and
+    spacing do not matter (`프로세스를 공유해서` → 프로세스-공유). One tag per root, the best hit."""
+    from tasks.root_tags import name_hits
+
+    return tuple(RootTag(slug, "text", evidence, line, score) for slug, evidence, score in name_hits(text, index))
 
 
 @task(name="load-roots")
-def build_root_index_task(notes: tuple[Note, ...], diagnostics: tuple[Diagnostic, ...] = ()) -> RootIndex:
+def build_root_index_task(
+    notes: tuple[Note, ...],
+    diagnostics: tuple[Diagnostic, ...] = (),
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> RootIndex:
     """Prefect task: index the vault's root concepts."""
-    return build_root_index(notes, diagnostics)
+    return build_root_index(notes, diagnostics, aliases)
 
 
 @task(name="resolve-roots")

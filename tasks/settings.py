@@ -111,7 +111,7 @@ class Settings(_Strict):
     """Vault folder to read."""
     out: Path | None = None
     """Output folder; None means `<vault>/_osmu`."""
-    channels: tuple[str, ...] = ("blog", "newsletter", "instagram", "workshop")
+    channels: tuple[str, ...] = ("blog", "newsletter", "instagram", "workshop", "atoms")
     """Channels rendered by default."""
     templates: Path | None = None
     """User template override folder (one sub-folder per channel)."""
@@ -119,6 +119,8 @@ class Settings(_Strict):
     """Vault-relative folder of root-concept notes."""
     navigation_sections: tuple[str, ...] = ()
     """Section titles that are navigation (links only, no insights)."""
+    root_aliases: dict[str, tuple[str, ...]] = {}
+    """Extra names per root slug (`프로세스-공유: [과정 공유, build in public]`), matched in text."""
     strict: bool = False
     """Fail the run on any constraint-linter failure."""
     font: Path | None = None

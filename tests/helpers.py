@@ -23,7 +23,7 @@ def pipeline(vault: Path, note: str) -> tuple[ParsedNote, NoteRoots, RootIndex, 
     """read → parse → roots → insights for one note of `vault`."""
     settings = settings_for(vault)
     parsed = parse_note(read_note(vault, Path(note)), settings.navigation_sections)
-    index = build_root_index(*read_roots(vault, settings.roots_folder))
+    index = build_root_index(*read_roots(vault, settings.roots_folder), settings.root_aliases)
     note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(vault)))
     return parsed, note_roots, index, extract_insights(parsed, note_roots, index), settings
 

@@ -10,7 +10,7 @@ from jinja2 import UndefinedError
 from tasks.render import load_channel, render_channel
 from tasks.settings import ConfigError
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
-from tests.helpers import render, settings_for
+from tests.helpers import pipeline, render, settings_for
 
 
 def test_four_channels_render_their_main_outputs() -> None:
@@ -24,9 +24,13 @@ def test_four_channels_render_their_main_outputs() -> None:
 
 def test_every_output_names_insights_and_the_book_roots() -> None:
     result = render(EXAMPLE_VAULT, BOOK)
+    by_id = {i.id: i for i in pipeline(EXAMPLE_VAULT, BOOK)[3]}
     for output in result.outputs:
         assert output.insights, output.path
-        assert {"프로세스-공유", "의미가치", "응원-경제"} <= set(output.root_concepts), output.path
+        # an output carries the roots of the insights it uses (insight roots are not stamped from the note)
+        used = {s for i in output.insights for s in by_id[i].root_slugs}
+        assert set(output.root_concepts) == used, output.path
+    assert {"프로세스-공유", "의미가치", "응원-경제"} <= {s for o in result.outputs for s in o.root_concepts}
     blog = next(o for o in result.outputs if o.channel == "blog").content.decode()
     assert blog.startswith("---\ntitle: 프로세스 이코노미\n")
     for key in ("source:", "source_hash:", "root_concepts:", "insights:", "generated_at:", "osmu_version:"):
@@ -40,7 +44,8 @@ def test_no_obsidian_syntax_leaks_and_lint_passes() -> None:
                 assert output.lint and all(r.ok for r in output.lint), output.path
                 continue
             text = output.content.decode()
-            assert "[[" not in text and "%%" not in text, output.path
+            # atoms are notes for the vault itself: their wikilinks are the point
+            assert ("[[" not in text or output.channel == "atoms") and "%%" not in text, output.path
             assert all(r.ok for r in output.lint), (output.path, [r for r in output.lint if not r.ok])
 
 
@@ -92,7 +97,21 @@ def test_strict_undefined_in_templates(vault: Path) -> None:
 
 
 def test_unknown_channel_lists_known_ones() -> None:
-    with pytest.raises(ConfigError, match="known: blog"):
+    with pytest.raises(ConfigError, match=r"known: .*blog"):
         load_channel("podcast")
     with pytest.raises(ConfigError):
         load_channel("../etc")
+
+
+def test_atoms_are_obsidian_notes_linked_to_source_and_roots() -> None:
+    insights = pipeline(EXAMPLE_VAULT, BOOK)[3]
+    atoms = [o for o in render(EXAMPLE_VAULT, BOOK).outputs if o.channel == "atoms"]
+    assert len(atoms) == len(insights) and len({o.path for o in atoms}) == len(atoms)
+    for output, insight in zip(atoms, insights, strict=True):
+        text = output.content.decode()
+        assert text.startswith(f"---\nosmu-id: {insight.id}\ntype: {insight.type}\n")
+        assert "[[34-learning/34.01-books/books/프로세스-이코노미|프로세스 이코노미]]" in text
+        for slug in insight.root_slugs:
+            assert "[[00-roots/root-" in text and slug in text
+    shared = next(o for o, i in zip(atoms, insights, strict=True) if "프로세스를 공유해서" in i.text)
+    assert "[[00-roots/root-04-프로세스-공유|프로세스 공유]]" in shared.content.decode()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tasks.roots import match_text, normalize_slug
+from tasks.read import read_roots
+from tasks.roots import build_root_index, match_text, normalize_slug
+from tasks.settings import load_settings
 from tests.conftest import BOOK, EXAMPLE_VAULT
 from tests.helpers import pipeline
 
@@ -36,3 +38,26 @@ def test_text_match_names_the_evidence() -> None:
     _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
     tags = match_text("결국 의미가치에 눈을 돌려야 한다", index, line=7)
     assert [(t.slug, t.reason, t.line) for t in tags] == [("의미가치", "text", 7)]
+
+
+def test_text_match_works_on_morphemes_not_substrings() -> None:
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    assert [t.slug for t in match_text("프로세스를 공유해서 팬을 확보한다", index)] == ["프로세스-공유"]
+    assert [t.slug for t in match_text("Think about process sharing first.", index)] == ["프로세스-공유"]
+    assert match_text("프로세스를 만들고 나서 공유했다", index) == ()  # a verb in between breaks the name
+
+
+def test_root_profiles_hold_distinctive_words() -> None:
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    cheering = dict(index.get("응원-경제").profile)  # type: ignore[union-attr]
+    assert "세컨드 크리에이터" in cheering and "프로세스" not in cheering  # other roots' names are not its evidence
+
+
+def test_user_aliases_from_settings() -> None:
+    notes, diagnostics = read_roots(EXAMPLE_VAULT, "00-roots")
+    index = build_root_index(notes, diagnostics, {"프로세스-공유": ["빌드 인 퍼블릭"], "없는-루트": ["x"]})
+    assert "빌드 인 퍼블릭" in index.get("프로세스-공유").aliases  # type: ignore[union-attr]
+    assert [t.slug for t in match_text("요즘은 빌드 인 퍼블릭이 대세", index)] == ["프로세스-공유"]
+    assert any(d.code == "unknown-root" and "없는-루트" in d.message for d in index.diagnostics)
+    settings = load_settings(None, {"root_aliases": {"의미가치": ["meaning first"]}})
+    assert settings.root_aliases == {"의미가치": ("meaning first",)}

@@ -22,7 +22,8 @@ def test_manifest_contract(vault: Path, tmp_path: Path) -> None:
     assert manifest["source"] == BOOK and manifest["source_hash"].startswith("sha256:")
     ids = {i["id"] for i in manifest["insights"]}
     for insight in manifest["insights"]:
-        assert len(insight["lines"]) == 2 and insight["roots"] and {"slug", "reason"} <= insight["roots"][0].keys()
+        assert len(insight["lines"]) == 2 and all({"slug", "reason", "score"} <= r.keys() for r in insight["roots"])
+    assert sum(bool(i["roots"]) for i in manifest["insights"]) * 2 > len(manifest["insights"])
     for output in manifest["outputs"]:
         assert set(output["insights"]) <= ids
         file = Path(report.out_dir) / output["path"]

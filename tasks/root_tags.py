@@ -1,0 +1,161 @@
+"""Insight-level root tags: which roots one insight supports, each with a reason and a score.
+
+Evidence, combined per root:
+
+- **names** — the root's slug, title or aliases (root note `aliases:`, settings
+  `root_aliases`) appear in the text, matched on morphemes so particles and spacing do not
+  matter (`프로세스를 공유해서` → 프로세스-공유, `의미가치에 눈을 돌려` → 의미가치). A tag of the
+  root note counts too, more weakly (tags are broad: `정체성`, `커뮤니티`).
+- **vocabulary** — the insight shares distinctive words with the root note (its tf-idf
+  `profile`: `킥스타터`, `바비큐형`, `세컨드 크리에이터`), or one word of the root's name.
+- **the note** — front matter and links name roots for the whole note; an insight inherits
+  such a root only when its own words support it, so a generic remark in a book note is
+  not stamped with every root of the book. The note's main root (first in `root-concepts`)
+  needs less support than the others. An insight of a root note always carries that root.
+
+The bars were set on the hand labels in tests/fixtures/labels (see bench/eval_insights.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+from tasks import korean
+from tasks.model import NoteRoots, RootConcept, RootIndex, RootTag
+
+NAME_SCORE = 0.9
+"""A root's name or alias in the text."""
+TAG_SCORE = 0.6
+"""A root note's multi-word tag in the text (`process-sharing`)."""
+NAME_PART = 3.0
+"""Vocabulary weight of one word of a root's name (`프로세스` alone for 프로세스-공유)."""
+MAIN_MIN = 3.0
+"""Vocabulary weight an insight needs to inherit its note's main root."""
+OTHER_MIN = 12.0
+"""… to inherit one of the note's other roots."""
+ALONE_MIN = 20.0
+"""… to be tagged with a root its note does not name (vocabulary only)."""
+ALONE_WORDS = 3
+"""… and with at least this many shared words."""
+PHRASE_PAIRS = 2
+"""Shared word pairs (`왜 지갑`, `따라잡히 쉽`) that show the root note says the same thing:
+enough for any root, named by the note or not."""
+SCALE = 8.0
+"""Vocabulary weight that gives a score of 1 − 1/e ≈ 0.63."""
+EVIDENCE_WORDS = 4
+"""Shared words quoted as evidence."""
+
+
+@lru_cache(maxsize=512)
+def _names(root: RootConcept) -> tuple[tuple[tuple[str, ...], str, float], ...]:
+    """(morphemes, surface, score) for each name of the root, longest first."""
+    out: dict[tuple[str, ...], tuple[str, float]] = {}
+    for name in (root.slug.replace("-", " "), root.title, *root.aliases):
+        seq = korean.content_morphemes(name.replace("-", " "))
+        if seq:
+            out.setdefault(seq, (name, NAME_SCORE))
+    for tag in root.tags:
+        seq = korean.content_morphemes(tag.replace("-", " "))
+        if len(seq) > 1:  # one-word tags (`정체성`, `커뮤니티`) are too broad to name a root
+            out.setdefault(seq, (tag, TAG_SCORE))
+    return tuple(sorted(((s, n, v) for s, (n, v) in out.items()), key=lambda x: (-len(x[0]), -x[2], x[1])))
+
+
+@lru_cache(maxsize=512)
+def _name_parts(root: RootConcept) -> frozenset[str]:
+    """Single words of the root's names (slug, title, aliases)."""
+    words = [korean.meaning_words(n.replace("-", " ")) for n in (root.slug, root.title, *root.aliases)]
+    return frozenset(w for ws in words for w in ws)
+
+
+def _contains(seq: Sequence[str], part: Sequence[str]) -> bool:
+    n = len(part)
+    return any(tuple(seq[i : i + n]) == tuple(part) for i in range(len(seq) - n + 1))
+
+
+def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]:
+    """(slug, matched name, score) for every root named in `text` (its best name only)."""
+    seq = korean.content_morphemes(text)
+    hits: list[tuple[str, str, float]] = []
+    for root in index.roots:
+        found = [(name, score) for part, name, score in _names(root) if _contains(seq, part)]
+        if found:
+            name, score = max(found, key=lambda x: x[1])
+            hits.append((root.slug, name, score))
+    return tuple(hits)
+
+
+def support(words: Sequence[str], root: RootConcept) -> tuple[float, tuple[str, ...]]:
+    """Vocabulary weight backing the root, and the shared words, strongest first."""
+    profile = dict(root.profile)
+    parts = _name_parts(root)
+    weight = {w: NAME_PART if w in parts else profile[w] for w in set(words) if w in parts or w in profile}
+    shared = tuple(sorted(weight, key=lambda w: (-weight[w], w)))
+    return round(sum(weight.values()), 3), shared
+
+
+def _score(weight: float) -> float:
+    return round(1 - math.exp(-weight / SCALE), 3)
+
+
+def _either(a: float, b: float) -> float:
+    """Two independent pieces of evidence (noisy-or)."""
+    return round(1 - (1 - a) * (1 - b), 3)
+
+
+def main_root(note_path: str, note_roots: NoteRoots, index: RootIndex) -> str:
+    """The note's main root: itself for a root note, else first in front matter, else the
+    first linked root."""
+    own = next((r.slug for r in index.roots if r.path == note_path), "")
+    if own:
+        return own
+    first = next((t for t in note_roots.tags if t.reason == "frontmatter"), None) or next(iter(note_roots.tags), None)
+    return first.slug if first else ""
+
+
+def tag_insight(text: str, line: int, note_path: str, note_roots: NoteRoots, index: RootIndex) -> tuple[RootTag, ...]:
+    """The roots one insight supports, strongest first; each tag names its reason and evidence."""
+    words = korean.topic_terms(text)
+    names = {slug: (name, score) for slug, name, score in name_hits(text, index)}
+    noted: dict[str, list[RootTag]] = {}
+    for tag in note_roots.tags:
+        noted.setdefault(tag.slug, []).append(tag)
+    main = main_root(note_path, note_roots, index)
+    evidence = {root.slug: support(words, root) for root in index.roots}
+    phrase = {slug: sum(" " in w for w in shared) >= PHRASE_PAIRS for slug, (_, shared) in evidence.items()}
+    # The main root is inherited on little evidence, unless another root explains the insight
+    # better (named or quoted): then it needs as much as any other root.
+    rival = any(slug != main for slug in names)
+    found: list[RootTag] = []
+    for root in index.roots:
+        weight, shared = evidence[root.slug]
+        quoted = ", ".join(shared[:EVIDENCE_WORDS])
+        if root.path == note_path:
+            found.append(RootTag(root.slug, "self", "root note", line, 1.0))
+        if root.slug in names:
+            name, score = names[root.slug]
+            found.append(RootTag(root.slug, "text", name, line, _either(score, _score(weight))))
+        bar = MAIN_MIN if root.slug == main and (not rival or root.slug in names) else OTHER_MIN
+        if root.slug in noted and (weight >= bar or phrase[root.slug]):
+            for note_tag in noted[root.slug]:
+                score = round(note_tag.score * _either(0.5, _score(weight)), 3)
+                found.append(
+                    RootTag(root.slug, note_tag.reason, f"{note_tag.evidence}; {quoted}", note_tag.line, score)
+                )
+        elif (
+            root.slug not in noted
+            and root.slug not in names
+            and (phrase[root.slug] or (weight >= ALONE_MIN and len(shared) >= ALONE_WORDS))
+        ):
+            found.append(RootTag(root.slug, "text", f"~ {quoted}", line, _score(weight)))
+    return ordered(found)
+
+
+def ordered(tags: Sequence[RootTag]) -> tuple[RootTag, ...]:
+    """Tags grouped by root, roots by their best score (then slug), deterministic."""
+    best: dict[str, float] = {}
+    for tag in tags:
+        best[tag.slug] = max(best.get(tag.slug, 0.0), tag.score)
+    return tuple(sorted(tags, key=lambda t: (-best[t.slug], t.slug, -t.score, t.reason)))
