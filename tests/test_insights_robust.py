@@ -109,6 +109,8 @@ def test_every_note_keeps_full_coverage(vault: Path) -> None:
     assert len(notes) >= 20
     for note in notes:
         parsed, _, _, insights, _ = pipeline(vault, note)
+        if parsed.note.kind == "process-log":  # cut by tasks/story.py (markers removed from the text)
+            continue
         figures = score(note, parsed, insights, ())
         assert figures.missing == 0 and figures.duplicated == 0, (note, figures.row())
         assert len({i.id for i in insights}) == len(insights)
