@@ -15,8 +15,10 @@ from typing import Annotated, Any
 _QUIET_PREFECT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
-    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "WARNING",
-    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
+    # Run failures are reported by the CLI itself, one `file:line: message` each, so
+    # Prefect's own ERROR lines (with tracebacks) would only repeat them.
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER": "simple",
 }
 for _key, _value in _QUIET_PREFECT.items():  # must happen before prefect is imported
@@ -24,6 +26,7 @@ for _key, _value in _QUIET_PREFECT.items():  # must happen before prefect is imp
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from tasks.model import LlmUsage, NoteError, NoteResult  # noqa: E402
@@ -124,7 +127,11 @@ def run(
                 config=str(config) if config else None,
             )
         except (NoteError, LintFailed, ConfigError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
+            failed = True
+            continue
+        except Exception as exc:  # never a traceback: one line naming the note
+            console.print(f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {exc}')}", soft_wrap=True)
             failed = True
             continue
         results.append(result)

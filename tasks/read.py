@@ -26,6 +26,7 @@ from tasks.model import Diagnostic, Note, NoteError
 
 _YAML_FENCE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 _ROOT_FILE = re.compile(r"(^|/)root-\d+-[^/]+\.md$")
+_TEMPLATER = re.compile(r"<%[-_*~+]?.*?%>", re.DOTALL)
 _DATED_HEADING = re.compile(r"^##\s+\d{4}-\d{2}-\d{2}\b", re.MULTILINE)
 IGNORED_DIRS = frozenset({"_osmu", ".obsidian", ".trash", ".git", ".osmu"})
 """Folders never read as notes (outputs, app state, hidden)."""
@@ -54,8 +55,9 @@ def sha256_text(data: bytes) -> str:
 
 def decode(data: bytes, name: str) -> str:
     """UTF-8 text with BOM removed and LF line ends, or a NoteError at the bad line."""
-    if b"\x00" in data[:8192]:
-        raise NoteError(name, 0, "not a text file (binary content)")
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        raise NoteError(name, data[:nul].count(b"\n") + 1, "not a text file (binary content)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -66,9 +68,14 @@ def decode(data: bytes, name: str) -> str:
 
 def _yaml_error(name: str, exc: YAMLError, first_line: int) -> NoteError:
     mark = exc.problem_mark if isinstance(exc, MarkedYAMLError) else None
-    line = first_line + mark.line if mark is not None else first_line
     problem = exc.problem if isinstance(exc, MarkedYAMLError) and exc.problem else str(exc)
-    return NoteError(name, line, f"front matter is not valid YAML: {problem.splitlines()[0]}")
+    problem = problem.splitlines()[0] if problem.strip() else "unreadable"
+    if isinstance(exc, MarkedYAMLError) and exc.context_mark is not None and "end of stream" in problem:
+        # An unclosed quote or bracket is found only at the end: point at where it opened.
+        mark = exc.context_mark
+        problem = f"{exc.context} that is never closed"
+    line = first_line + mark.line if mark is not None else first_line
+    return NoteError(name, line, f"front matter is not valid YAML: {problem}")
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], int]:
@@ -129,6 +136,10 @@ def load_note(data: bytes, rel_path: str) -> Note:
     diagnostics: list[Diagnostic] = []
     if not text.strip():
         diagnostics.append(Diagnostic(rel_path, 0, "note is empty", "empty-note"))
+    templater = _TEMPLATER.search(text)
+    if templater:
+        line = text[: templater.start()].count("\n") + 1
+        diagnostics.append(Diagnostic(rel_path, line, "Templater code is not run by osmu; kept as text", "templater"))
     return Note(
         path=rel_path,
         text=text,
