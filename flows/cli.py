@@ -68,15 +68,16 @@ def _summary(results: list[NoteResult]) -> None:
         table.add_column(column)
     for r in results:
         changed = sum(f.status in ("created", "updated", "forced") for f in r.files)
-        kept = [f for f in r.files if f.status == "kept-edited"]
+        kept = [f for f in r.files if f.status in ("kept-edited", "locked")]
         files = f"{len(r.files)} ({changed} written{f', {len(kept)} kept' if kept else ''})"
         lint = "ok" if not r.lint_failures else f"{len(r.lint_failures)} failed"
         table.add_row(r.source, str(r.insights), ", ".join(r.roots), files, str(len(r.warnings)), lint, r.out_dir)
     out.print(table)
     for r in results:
         for f in r.files:
-            if f.status == "kept-edited":
-                out.print(f"[yellow]edited by hand, kept:[/yellow] {f.path} → new version at {f.written_to}")
+            if f.status in ("kept-edited", "locked"):
+                why = "edited by hand" if f.status == "kept-edited" else "locked"
+                out.print(f"[yellow]{why}, kept:[/yellow] {f.path} → new version at {f.written_to}")
         for failure in r.lint_failures:
             out.print(f"[yellow]lint:[/yellow] {r.source}: {failure}")
     spent = [r.llm for r in results if r.llm is not None]
@@ -131,7 +132,9 @@ def run(
             failed = True
             continue
         except Exception as exc:  # never a traceback: one line naming the note
-            console.print(f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {exc}')}", soft_wrap=True)
+            console.print(
+                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {exc}')}", soft_wrap=True
+            )
             failed = True
             continue
         results.append(result)

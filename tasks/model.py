@@ -371,10 +371,11 @@ class WrittenFile:
 
     path: str
     """Path relative to the output root."""
-    status: Literal["created", "updated", "unchanged", "kept-edited", "forced"]
-    """`kept-edited`: the file was edited by hand, so the new version went beside it."""
+    status: Literal["created", "updated", "unchanged", "kept-edited", "locked", "forced"]
+    """`kept-edited`: the file was edited by hand, so the new version went beside it;
+    `locked`: the same for a file whose front matter says `locked: true`."""
     written_to: str = ""
-    """Where the bytes actually went (differs from `path` for `kept-edited`)."""
+    """Where the bytes actually went (differs from `path` for `kept-edited` and `locked`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,11 @@
   that record was edited by hand: it is kept, the new version goes beside it as
   `<name>.osmu-new.<ext>`, and the run reports it. `force=True` overwrites after saving a
   `<name>.osmu-backup.<ext>` copy.
+- An output whose front matter says `locked: true` is frozen the same way, whatever its
+  hash; only `force` overwrites it (with a backup).
 - Unchanged bytes are not rewritten, so a re-run on an unchanged note changes nothing.
+- A run killed midway is repaired by the next one (see `tasks/journal.py`), and two runs
+  on the same note take turns on a per-note lock.
 - Paths are checked to stay inside the output folder whatever a slug or template says.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +30,20 @@ from typing import Any
 from prefect import task
 
 from tasks import __version__
-from tasks.model import Diagnostic, Insight, NoteError, RenderResult, WriteReport, WrittenFile
+from tasks.journal import (
+    JOURNAL,
+    clear_journal,
+    folder_owner,
+    journal_bytes,
+    known_hashes,
+    note_lock,
+    remove_stale_temps,
+)
+from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, RenderResult, WriteReport, WrittenFile
 from tasks.slug import is_safe_component, short_hash
 
 MANIFEST = "manifest.json"
+_LOCKED = re.compile(r"^[ \t]*locked:\s*(true|yes|on)\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -49,6 +64,21 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def beside(path: Path, tag: str) -> Path:
@@ -76,15 +106,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def note_folder(out_root: Path, slug: str, source: str) -> Path:
-    """`<out>/<slug>`, or `<out>/<slug>-<hash>` when another note already owns that slug."""
-    folder = inside(out_root, slug)
-    owner = read_manifest(folder).get("source")
-    if owner is not None and owner != source:
-        folder = inside(out_root, f"{slug}-{short_hash(source)}")
-    return folder
-
-
 def manifest_bytes(
     result: RenderResult,
     source_hash: str,
@@ -104,31 +125,50 @@ def manifest_bytes(
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _write_one(target: Path, data: bytes, recorded: str | None, force: bool) -> tuple[WrittenFile, str | None]:
-    """Write one output; returns what happened and the hash to record for `target`."""
+def is_locked(data: bytes) -> bool:
+    """True when an output's front matter says `locked: true` (the author froze it)."""
+    if not data.startswith(b"---"):
+        return False
+    head = data[:8192].decode("utf-8", "replace").replace("\r\n", "\n").split("\n---", 1)[0]
+    return bool(_LOCKED.search(head))
+
+
+def _write_one(target: Path, data: bytes, known: tuple[str, ...], force: bool) -> tuple[WrittenFile, str | None]:
+    """Write one output; returns what happened and the hash to record for `target`.
+
+    `known` holds every hash osmu itself wrote there (the manifest's, plus those of a run
+    that crashed before its manifest): only a file with another hash was edited by hand.
+    """
     rel = target.name
     new_hash = sha256_hex(data)
     if not target.exists():
         atomic_write(target, data)
         return WrittenFile(rel, "created", str(target)), new_hash
-    current = sha256_hex(target.read_bytes())
+    existing = target.read_bytes()
+    current = sha256_hex(existing)
+    recorded = current if current in known else (known[0] if known else None)
     if current == new_hash:
         return WrittenFile(rel, "unchanged", str(target)), new_hash
-    if recorded is not None and current == recorded:
+    locked = is_locked(existing)
+    if current in known and not locked:
         atomic_write(target, data)
         return WrittenFile(rel, "updated", str(target)), new_hash
     if force:
-        atomic_write(beside(target, "backup"), target.read_bytes())
+        atomic_write(beside(target, "backup"), existing)
         atomic_write(target, data)
         return WrittenFile(rel, "forced", str(target)), new_hash
     side = beside(target, "new")
     atomic_write(side, data)
-    return WrittenFile(rel, "kept-edited", str(side)), recorded
+    return WrittenFile(rel, "locked" if locked else "kept-edited", str(side)), recorded
 
 
 @lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    """Threads that write (and fsync) one note's files at once; shared by the whole process."""
+def _pool(pid: int) -> ThreadPoolExecutor:
+    """Threads that write (and fsync) one note's files at once; shared by the whole process.
+
+    Keyed by process id: a forked child (a process pool, a crash test) must not use its
+    parent's pool, whose threads do not exist in the child.
+    """
     return ThreadPoolExecutor(max_workers=8, thread_name_prefix="osmu-write")
 
 
@@ -140,9 +180,34 @@ def write_outputs(
     out_root: Path,
     force: bool = False,
 ) -> WriteReport:
-    """Write every output of one note and its manifest (manifest last)."""
-    folder = note_folder(out_root, result.slug, result.source)
-    old = {o.get("path"): o.get("sha256") for o in read_manifest(folder).get("outputs", [])}
+    """Write every output of one note and its manifest (manifest last), under the note's lock.
+
+    Two runs on the same note (watch + schedule) take turns on the lock, so a manifest
+    never records hashes of files another run has overwritten since.
+    """
+    slug_folder = inside(out_root, result.slug)
+    with note_lock(slug_folder):
+        owner = folder_owner(slug_folder)
+        if owner is None or owner == result.source:
+            return _write_locked(slug_folder, result, source_hash, insights, warnings, force)
+    other = inside(out_root, f"{result.slug}-{short_hash(result.source)}")
+    with note_lock(other):
+        return _write_locked(other, result, source_hash, insights, warnings, force)
+
+
+def _write_locked(
+    folder: Path,
+    result: RenderResult,
+    source_hash: str,
+    insights: Sequence[Insight],
+    warnings: Sequence[Diagnostic],
+    force: bool,
+) -> WriteReport:
+    remove_stale_temps(folder)
+    known = known_hashes(folder)
+    pending = {o.path: sha256_hex(o.content) for o in result.outputs}
+    if any(h not in known.get(p, ()) for p, h in pending.items()):
+        atomic_write(folder / JOURNAL, journal_bytes(folder, result.source, pending))  # before any output changes
     files: list[WrittenFile] = []
     entries: list[dict[str, Any]] = []
     targets = [inside(folder, output.path) for output in result.outputs]
@@ -150,36 +215,42 @@ def write_outputs(
     # journal commit (bench/run: 130 small files 0.2-0.5 s one by one, 0.03 s in threads).
     # The manifest is still written only after every file is complete. (Two outputs with
     # the same path would race, so those notes keep the one-by-one order.)
-    mapper = _pool().map if len(set(targets)) == len(targets) else map
+    mapper = _pool(os.getpid()).map if len(set(targets)) == len(targets) else map
     done = list(
         mapper(
-            lambda pair: _write_one(pair[0], pair[1].content, old.get(pair[1].path), force),
+            lambda pair: _write_one(pair[0], pair[1].content, known.get(pair[1].path, ()), force),
             zip(targets, result.outputs, strict=True),
         )
     )
     for output, (written, recorded) in zip(result.outputs, done, strict=True):
         files.append(WrittenFile(output.path, written.status, written.written_to))
-        entry: dict[str, Any] = {
-            "channel": output.channel,
-            "path": output.path,
-            "sha256": recorded,
-            "insights": list(output.insights),
-            "root_concepts": list(output.root_concepts),
-            "lint": [{"rule": r.rule, "ok": r.ok, "message": r.message} for r in output.lint],
-        }
-        if output.llm:  # which parts a model wrote (absent when all deterministic)
-            entry["llm"] = [part.to_json() for part in output.llm]
-        if written.status == "kept-edited":
-            entry["edited_by_hand"] = True
-            entry["new_version"] = Path(written.written_to).relative_to(folder).as_posix()
-        entries.append(entry)
+        entries.append(_entry(output, recorded, written, folder))
     manifest = manifest_bytes(result, source_hash, insights, entries, warnings)
     manifest_path = folder / MANIFEST
     unchanged = manifest_path.exists() and manifest_path.read_bytes() == manifest
     if not unchanged:
         atomic_write(manifest_path, manifest)
+    clear_journal(folder)  # the manifest now accounts for every file
     files.append(WrittenFile(MANIFEST, "unchanged" if unchanged else "updated", str(manifest_path)))
     return WriteReport(str(folder), tuple(files), str(manifest_path))
+
+
+def _entry(output: ChannelOutput, recorded: str | None, written: WrittenFile, folder: Path) -> dict[str, Any]:
+    """One output's manifest entry."""
+    entry: dict[str, Any] = {
+        "channel": output.channel,
+        "path": output.path,
+        "sha256": recorded,
+        "insights": list(output.insights),
+        "root_concepts": list(output.root_concepts),
+        "lint": [{"rule": r.rule, "ok": r.ok, "message": r.message} for r in output.lint],
+    }
+    if output.llm:  # which parts a model wrote (absent when all deterministic)
+        entry["llm"] = [part.to_json() for part in output.llm]
+    if written.status in ("kept-edited", "locked"):
+        entry["edited_by_hand" if written.status == "kept-edited" else "locked"] = True
+        entry["new_version"] = Path(written.written_to).relative_to(folder).as_posix()
+    return entry
 
 
 @task(name="write-outputs", retries=2, retry_delay_seconds=0.5)
