@@ -27,7 +27,7 @@ def _change_note(vault: Path, words: str) -> None:
     """A change every output shows: the title."""
     note = vault / BOOK
     text = note.read_text(encoding="utf-8")
-    head, rest = text.split("\ntags:", 1)
+    _head, rest = text.split("\ntags:", 1)
     note.write_text(f"---\ntitle: 프로세스 이코노미 — {words}\ntags:{rest}", encoding="utf-8")
 
 
