@@ -15,6 +15,7 @@ from tasks.insights import extract_insights_task
 from tasks.links import NoteIndex
 from tasks.model import NoteError, NoteResult, RootIndex
 from tasks.parse import parse_note_task
+from tasks.privacy import protect_task
 from tasks.read import list_vault_task, read_note_task, read_roots_task
 from tasks.render import render_note_task
 from tasks.roots import build_root_index_task, resolve_note_roots_task
@@ -47,7 +48,7 @@ def repurpose(
 ) -> NoteResult:
     """read → parse → roots → insights → render → write for one note."""
     note = read_note_task(settings.vault, note_path)
-    parsed = parse_note_task(note, settings.navigation_sections)
+    parsed = protect_task(parse_note_task(note, settings.navigation_sections), settings, vault.notes)
     note_roots = resolve_note_roots_task(parsed, vault.roots, vault.notes)
     insights = extract_insights_task(parsed, note_roots, vault.roots)
     rendered = render_note_task(parsed, insights, note_roots, vault.roots, settings, channels)

@@ -19,7 +19,8 @@ from prefect import task
 from tasks.markdown import build_parser
 from tasks.model import Block, Diagnostic, Link, Note, ParsedNote, Section
 
-COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
+"""`%% comment %%`; as in Obsidian, a `%%` never closed hides the rest of the note."""
 INLINE_TAG = re.compile(r"(?<![\w#&/])#([^\s#!-/:-@\[-^`{-~][^\s#!-,./:-@\[-^`{-~]*)")
 QUOTE_HEADING_MIN_LEVEL = 4
 """`####` lines between list items are the author's highlighted quotes, not sections."""
@@ -238,8 +239,8 @@ def _container_block(w: _Walker, tokens: Sequence[Token], i: int) -> Block:
 def note_title(note: Note, sections: Sequence[Section]) -> str:
     """Front matter title, else the first H1, else the file stem."""
     title = note.meta.get("title")
-    if isinstance(title, str) and title.strip():
-        return title.strip()
+    if isinstance(title, str) and COMMENT.sub("", title).strip():
+        return COMMENT.sub("", title).strip()
     h1 = next((s.title for s in sections if s.level == 1 and s.title), "")
     return h1 or note.path.rsplit("/", 1)[-1].removesuffix(".md")
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,6 +180,35 @@ def list_vault(vault: Path) -> tuple[str, ...]:
     return tuple(vault_relative(vault, p) for p in iter_note_paths(vault))
 
 
+_PRIVATE_LINE = re.compile(r"^\s*[\"']?(private[\"']?\s*:\s*(true|yes)|publish[\"']?\s*:\s*(false|no))\b", re.I | re.M)
+
+
+def read_private_paths(vault: Path, paths: Iterable[str], folders: Iterable[str]) -> frozenset[str]:
+    """Which of these vault paths (without `.md`) are private notes (see `tasks.privacy`).
+
+    Only linked notes are read, and only their front matter matters. A note whose front
+    matter cannot be parsed is private when a line of it says so: when in doubt, hide.
+    """
+    from tasks.privacy import in_private_folder, private_by_meta
+
+    private: set[str] = set()
+    for path in paths:
+        if in_private_folder(path, folders):
+            private.add(path)
+            continue
+        try:
+            text = decode((vault / f"{path}.md").read_bytes()[:65536], path)
+            meta, _ = split_front_matter(text, path)
+        except (OSError, NoteError):
+            head = (vault / f"{path}.md").read_bytes()[:4096] if (vault / f"{path}.md").is_file() else b""
+            if _PRIVATE_LINE.search(head.decode("utf-8", "replace")):
+                private.add(path)
+            continue
+        if private_by_meta(meta):
+            private.add(path)
+    return frozenset(private)
+
+
 def read_roots(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
     """Read every root-concept note under `vault/folder`; bad ones become diagnostics."""
     root_dir = vault / folder
@@ -187,11 +216,18 @@ def read_roots(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagno
     problems: list[Diagnostic] = []
     if not root_dir.is_dir():
         return (), (Diagnostic(folder, 0, "root-concept folder not found", "no-roots"),)
+    from tasks.privacy import private_by_meta
+
     for path in sorted(root_dir.glob("*.md")):
         try:
-            notes.append(read_note(vault, path))
+            note = read_note(vault, path)
         except NoteError as exc:
             problems.append(exc.to_diagnostic())
+            continue
+        if private_by_meta(note.meta):  # its summary and title would be quoted in outputs
+            problems.append(Diagnostic(note.path, 0, "private root note left out of the root index", "private"))
+            continue
+        notes.append(note)
     return tuple(notes), tuple(problems)
 
 

@@ -117,6 +117,8 @@ class Settings(_Strict):
     """User template override folder (one sub-folder per channel)."""
     roots_folder: str = "00-roots"
     """Vault-relative folder of root-concept notes."""
+    private_folders: tuple[str, ...] = ()
+    """Vault-relative folders whose notes are private: never a source, never embedded or linked."""
     navigation_sections: tuple[str, ...] = ()
     """Section titles that are navigation (links only, no insights)."""
     root_aliases: dict[str, tuple[str, ...]] = {}

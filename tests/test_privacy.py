@@ -1,0 +1,126 @@
+"""Private notes, embeds and folders never reach an output; `%% comments %%` never leak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.repurpose import repurpose_note
+from tasks.links import NoteIndex
+from tasks.model import NoteError
+from tasks.parse import parse_note
+from tasks.privacy import hide_links, private_reason, protect, refuse_private
+from tasks.read import list_vault, load_note, read_note, read_private_paths
+
+PUBLIC = "30-knowledge/33-insights/공개-노트.md"
+MARKERS = ("DIARY-MARKER-7731", "SECRET-PLAN-4410", "HIDDEN-NOTE-9902", "COMMENT-MARKER-5521", "TAIL-MARKER-3108")
+PRIVATE_NAMES = ("비밀-계획", "숨김노트", "일기장")
+
+
+def _private_vault(vault: Path) -> Path:
+    (vault / "60-private").mkdir()
+    (vault / "60-private" / "일기장.md").write_text(
+        "---\ntitle: 일기\n---\n\n- DIARY-MARKER-7731 오늘의 속마음.\n", encoding="utf-8"
+    )
+    (vault / "30-knowledge" / "비밀-계획.md").write_text(
+        "---\ntitle: 비밀 계획\npublish: false\n---\n\n- SECRET-PLAN-4410 아직 말하면 안 되는 계획.\n",
+        encoding="utf-8",
+    )
+    (vault / "30-knowledge" / "숨김노트.md").write_text(
+        "---\ntitle: 숨김\nprivate: true\n---\n\n- HIDDEN-NOTE-9902 숨겨둔 생각.\n", encoding="utf-8"
+    )
+    (vault / PUBLIC).write_text(
+        "---\ntitle: 공개 노트\ntags: [공개]\n---\n\n"
+        "## 핵심 인사이트\n\n"
+        "- 과정을 공유하면 팬이 생긴다. 근거는 ![[비밀-계획]] 에 있다.\n"
+        "- 자세한 이야기는 [[숨김노트]] 를 보라고 적었지만 보이면 안 된다.\n"
+        "- 별칭이 있는 링크는 [[숨김노트|내 작은 실험]] 처럼 별칭만 남는다.\n"
+        "- 폴더째 비공개인 [[60-private/일기장]] 과 ![[일기장#오늘]] 도 숨는다.\n"
+        "- 공개 노트 [[show-your-work]] 는 그대로 남는다. %% COMMENT-MARKER-5521 %%\n\n"
+        "![[비밀-계획]]\n\n"
+        "- 마지막 줄. %% TAIL-MARKER-3108 닫히지 않은 주석\n",
+        encoding="utf-8",
+    )
+    (vault / ".osmu").mkdir(exist_ok=True)
+    (vault / ".osmu" / "config.yaml").write_text("private_folders: [60-private/]\n", encoding="utf-8")
+    return vault
+
+
+def _all_text(folder: Path) -> str:
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_private_reasons() -> None:
+    assert private_reason(load_note(b"---\npublish: false\n---\n", "a.md"), ()) == "publish: false"
+    assert private_reason(load_note(b"---\nprivate: yes\n---\n", "a.md"), ()) == "private: yes"
+    assert private_reason(load_note(b"---\nPrivate: true\n---\n", "a.md"), ()) == "private: true"
+    assert private_reason(load_note(b"---\npublish: true\nprivate: false\n---\n", "a.md"), ()) == ""
+    assert "private folder" in private_reason(load_note(b"x", "60-private/sub/a.md"), ["60-private"])
+    assert private_reason(load_note(b"x", "60-private-not/a.md"), ["60-private"]) == ""
+
+
+def test_hide_links_drops_embeds_and_keeps_only_aliases() -> None:
+    hidden = frozenset({"비밀"})
+    text = "a ![[비밀]] b [[비밀]] c [[비밀|별칭]] d [[비밀#제목|별칭2]] e ![[비밀|200]] [[공개]]"
+    assert hide_links(text, hidden) == "a  b  c 별칭 d 별칭2 e  [[공개]]"
+
+
+def test_private_source_is_refused_naming_file_and_line(vault: Path) -> None:
+    _private_vault(vault)
+    with pytest.raises(NoteError) as err:
+        refuse_private(read_note(vault, Path("30-knowledge/비밀-계획.md")), ())
+    assert err.value.line == 3 and "private" in str(err.value)
+    with pytest.raises(NoteError, match="private folder"):
+        refuse_private(read_note(vault, Path("60-private/일기장.md")), ("60-private",))
+
+
+def test_protect_hides_every_private_link_but_keeps_line_numbers(vault: Path) -> None:
+    _private_vault(vault)
+    index = NoteIndex.build(list_vault(vault))
+    parsed = parse_note(read_note(vault, Path(PUBLIC)))
+    linked = {link.target for link in parsed.links}
+    assert {"비밀-계획", "숨김노트"} <= linked
+    private = read_private_paths(vault, [p.removesuffix(".md") for p in list_vault(vault)], ["60-private"])
+    assert private == {"30-knowledge/비밀-계획", "30-knowledge/숨김노트", "60-private/일기장"}
+    safe = protect(parsed, private, index)
+    text = "\n".join(b.text + "\n" + b.source for s in safe.sections for b in s.blocks)
+    for name in PRIVATE_NAMES:
+        assert name not in text
+    assert "내 작은 실험" in text and "show-your-work" in text
+    before = [b.lines for s in parsed.sections for b in s.blocks]
+    after = [b.lines for s in safe.sections for b in s.blocks]
+    assert set(after) <= set(before) and len(after) == len(before) - 1  # the lone embed line is gone
+    assert {link.target for link in safe.links} == {"show-your-work"}
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_no_private_content_in_any_output_of_a_real_run(vault: Path, tmp_path: Path) -> None:
+    _private_vault(vault)
+    out = tmp_path / "out"
+    result = repurpose_note(note=PUBLIC, vault=str(vault), out=str(out))
+    assert result.ok and result.insights >= 3
+    everything = _all_text(out)
+    for marker in (*MARKERS, *PRIVATE_NAMES):
+        assert marker not in everything, marker
+    assert "내 작은 실험" in everything and "과정을 공유하면 팬이 생긴다" in everything
+    runner = CliRunner()
+    for private in ("30-knowledge/비밀-계획.md", "30-knowledge/숨김노트.md", "60-private/일기장.md"):
+        shown = runner.invoke(app, ["run", private, "--vault", str(vault), "--out", str(out)])
+        assert shown.exit_code == 1
+        assert f"{private}:" in shown.output and "private" in shown.output
+        assert "Traceback" not in shown.output
+    assert sorted(p.name for p in out.iterdir()) == ["공개-노트"]
+
+
+def test_private_root_note_is_left_out_of_the_root_index(vault: Path) -> None:
+    from tasks.read import read_roots
+
+    root = vault / "00-roots" / "root-03-과도함.md"
+    root.write_text(root.read_text(encoding="utf-8").replace("---\n", "---\nprivate: true\n", 1), encoding="utf-8")
+    notes, problems = read_roots(vault, "00-roots")
+    assert "00-roots/root-03-과도함.md" not in {n.path for n in notes}
+    assert any(p.code == "private" for p in problems)
