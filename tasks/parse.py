@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
@@ -120,10 +120,15 @@ def _mostly_links(blocks: Iterable[Block]) -> bool:
     return len(items) >= 3 and len(linked) >= 0.8 * len(items)
 
 
+def _after(tokens: Sequence[Token], start: int) -> Iterator[Token]:
+    """Tokens from `start` on, without copying the list (slices made big notes quadratic)."""
+    return (tokens[j] for j in range(start, len(tokens)))
+
+
 def _is_quote_heading(tokens: Sequence[Token], i: int, level: int, in_list_section: bool) -> bool:
     if level < QUOTE_HEADING_MIN_LEVEL or not in_list_section:
         return False
-    following = next((t.type for t in tokens[i + 3 :] if t.type != "hr"), "")
+    following = next((t.type for t in _after(tokens, i + 3) if t.type != "hr"), "")
     return following in ("bullet_list_open", "ordered_list_open", "heading_open", "")
 
 
@@ -189,7 +194,7 @@ def _item_block(w: _Walker, tokens: Sequence[Token], i: int, depth: int, ordered
     last = first
     task_state = ""
     nesting = 0
-    for tok in tokens[i + 1 :]:
+    for tok in _after(tokens, i + 1):
         if tok.type in ("bullet_list_open", "ordered_list_open") or (tok.type == "list_item_close" and nesting == 0):
             break
         nesting += tok.nesting if tok.type != "inline" else 0
@@ -222,7 +227,7 @@ def _container_block(w: _Walker, tokens: Sequence[Token], i: int) -> Block:
     close_type = open_tok.type.replace("_open", "_close")
     texts: list[str] = []
     depth = 0
-    for tok in tokens[i:]:
+    for tok in _after(tokens, i):
         depth += tok.nesting if tok.type in (open_tok.type, close_type) else 0
         if tok.type == "inline":
             texts.append(inline_text(tok))
