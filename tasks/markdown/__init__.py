@@ -23,13 +23,16 @@ INLINE_RULES = (
     ("highlight", highlight_rule, "emphasis"),
 )
 CORE_RULES = (("callout", callout_rule, "inline"),)
+MAX_NESTING = 100
 
 
 @lru_cache(maxsize=1)
 def build_parser() -> MarkdownIt:
     """The shared parser (built once per process; markdown-it parsers are reusable)."""
     md = (
-        MarkdownIt("commonmark", {"html": True})
+        # commonmark's maxNesting (20) silently drops what is nested deeper (a list level
+        # costs 2): real outlines nest 10+ levels, so allow 50 levels; deeper is dropped.
+        MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(footnote_plugin)

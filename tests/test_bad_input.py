@@ -1,0 +1,152 @@
+"""The bad-input corpus (tests/fixtures/bad/): each file renders, or fails with one clear
+`file:line: message`. Never a traceback, and a run over all of them finishes.
+
+The corpus is modelled on what real vaults hold (see the README of issue 9). The 2 MB note
+is generated at test time rather than committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tasks.model import NoteError
+from tasks.parse import parse_note
+from tasks.read import iter_note_paths, nfc, read_note
+from tasks.render import render_note
+from tasks.slug import is_safe_component
+from tasks.write import write_outputs
+from tests.conftest import FIXTURES, ROOT
+from tests.helpers import pipeline
+
+BAD = FIXTURES / "bad"
+FAILS = {  # file → (line, words the message must contain)
+    "binary.md": (3, "binary"),  # the line of the first NUL byte
+    "invalid_utf8.md": (6, "UTF-8"),
+    "tabs_in_yaml.md": (4, "'\\t'"),
+    "unclosed_quote.md": (2, "never closed"),
+    "duplicate_keys.md": (4, "duplicate key"),
+}
+NAMES = sorted(nfc(p.name) for p in BAD.iterdir())
+
+
+def make_big_note(path: Path, size: int = 2_000_000) -> None:
+    """A 2 MB note shaped like a long real one: many sections of prose and bullets."""
+    lines = ["---", "title: 아주 긴 노트", "tags: [긴글]", "---", ""]
+    total, i = 0, 0
+    while total < size:
+        i += 1
+        block = [f"## 섹션 {i}", "", f"이 단락은 {i}번째 섹션의 설명이다. " * 8, ""]
+        block += [f"- {i}-{j}번째 생각은 여기에 적혀 있고 조금 더 길게 이어진다." for j in range(5)] + [""]
+        lines += block
+        total += sum(len(line.encode()) + 1 for line in block)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _on_disk(name: str) -> str:
+    """The file's name as stored (the NFD fixture keeps its decomposed name)."""
+    return next(p.name for p in BAD.iterdir() if nfc(p.name) == name)
+
+
+def test_corpus_is_complete() -> None:
+    assert len(NAMES) >= 20
+    assert any(p.name != unicodedata.normalize("NFC", p.name) for p in BAD.iterdir()), "NFD file name missing"
+    assert (BAD / "crlf.md").read_bytes().count(b"\r\n") >= 5, "crlf.md lost its CRLF line ends"
+    assert (BAD / "bom.md").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_file_renders_or_fails_with_one_clear_line(name: str, tmp_path: Path) -> None:
+    rel = _on_disk(name)
+    if name in FAILS:
+        line, words = FAILS[name]
+        with pytest.raises(NoteError) as err:
+            pipeline(BAD, rel)
+        assert (err.value.file, err.value.line) == (name, line)
+        assert words in err.value.message and "\n" not in str(err.value)
+        return
+    parsed, note_roots, index, insights, settings = pipeline(BAD, rel)
+    assert parsed.note.path == name  # NFC, whatever the file system stored
+    result = render_note(parsed, insights, note_roots, index, settings)
+    report = write_outputs(result, parsed.note.source_hash, insights, (), tmp_path / "out")
+    folder = Path(report.out_dir)
+    assert folder.parent == tmp_path / "out" and is_safe_component(folder.name)
+    assert folder.name == unicodedata.normalize("NFC", folder.name)
+    assert {f.status for f in report.files} == {"created", "updated"}
+    for output in result.outputs:
+        assert (folder / output.path).is_file()
+
+
+def test_what_the_corpus_files_say() -> None:
+    def note(name: str):  # type: ignore[no-untyped-def]
+        return pipeline(BAD, _on_disk(name))[0]
+
+    assert [d.code for d in note("empty.md").note.diagnostics] == ["empty-note"]
+    assert note("bom.md").title == "BOM으로 시작하는 노트"
+    assert note("crlf.md").title == "윈도우 줄바꿈" and note("crlf.md").sections[0].lines[0] == 6
+    assert note("json_front_matter.md").note.meta["tags"] == ["json", "front-matter"]
+    templater = note("templater.md").note.diagnostics
+    assert [(d.code, d.line) for d in templater] == [("templater", 2)]
+    assert note("wikilinks_in_front_matter.md").note.meta["related"] == [["프로세스-이코노미"]]
+    deepest = [b for s in note("nested_30_levels.md").sections for b in s.blocks if "30단계" in b.text]
+    assert deepest and deepest[0].depth == 29
+    assert note("only_front_matter.md").sections == ()
+
+
+def test_reserved_and_dot_names_get_safe_slugs(tmp_path: Path) -> None:
+    for name in ("con.md", "....md"):
+        parsed, note_roots, index, insights, settings = pipeline(BAD, name)
+        result = render_note(parsed, insights, note_roots, index, settings, ("blog",))
+        assert result.slug.startswith("note-") and is_safe_component(result.slug)
+
+
+def test_big_note_reads_and_parses(tmp_path: Path) -> None:
+    make_big_note(tmp_path / "big.md")
+    note = read_note(tmp_path, Path("big.md"))
+    assert len(note.text.encode()) >= 2_000_000
+    parsed = parse_note(note)
+    assert len(parsed.sections) > 2000 and parsed.sections[-1].lines[1] == note.text.count("\n") + 1
+
+
+def _has_command(name: str) -> bool:
+    from flows.cli import app
+
+    return any((c.name or (c.callback.__name__ if c.callback else "")) == name for c in app.registered_commands)
+
+
+@pytest.mark.flow
+def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
+    """`osmu sweep` over the corpus (or `osmu run` on every file where sweep is missing)."""
+    command = "sweep" if _has_command("sweep") else "run"
+    vault = tmp_path / "vault"
+    shutil.copytree(BAD, vault)
+    make_big_note(vault / "big_2mb.md")
+    out = tmp_path / "out"
+    notes = [p.name for p in iter_note_paths(vault)]
+    args = [command, *notes] if command == "run" else [command]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args, "--vault", str(vault), "--out", str(out)],
+        cwd=vault,
+        env=env,
+        capture_output=True,
+        timeout=900,
+    )
+    text = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text and 'File "' not in text, text
+    errors = [line for line in text.splitlines() if re.search(r"\berror\b", line, re.I)]
+    for name, (line, words) in FAILS.items():
+        mine = [e for e in errors if f"{name}:{line}:" in e]
+        assert len(mine) == 1 and words in mine[0], (name, errors)
+    assert len(errors) == len(FAILS), errors
+    sources = {json.loads(m.read_text(encoding="utf-8"))["source"] for m in out.glob("*/manifest.json")}
+    assert sources == {nfc(n) for n in notes} - set(FAILS)
