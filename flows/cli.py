@@ -230,7 +230,7 @@ def _run_process(flow: Any, settings: Settings, config: Path | None, force: bool
             **params,
         )
     except (NoteError, LintFailed, ConfigError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from exc
     _summary([result])
 

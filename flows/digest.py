@@ -19,6 +19,7 @@ from prefect import flow, task
 from flows.repurpose import LintFailed, VaultContext, prepare_vault
 from tasks.model import Diagnostic, Insight, NoteError, NoteResult, NoteRoots, ParsedNote, RootTag
 from tasks.parse import parse_note, parse_note_task
+from tasks.privacy import private_reason, protect_task
 from tasks.process_daily import daily_date, gather_daily, log_note, process_projects
 from tasks.process_log import ProcessLog, read_log
 from tasks.read import iter_note_paths, read_note, read_note_task
@@ -130,11 +131,12 @@ def process_story(
     project = project_name(log)
     if project:
         notes, problems = read_process_notes_task(settings.vault, settings.navigation_sections)
+        notes = tuple(n for n in notes if not private_reason(n.note, settings.private_folders))
         plog, parsed = _daily_log(notes, project)
         warnings = (*problems, *plog.diagnostics)
     else:
         note = read_note_task(settings.vault, Path(log))
-        parsed = parse_note_task(note, settings.navigation_sections)
+        parsed = protect_task(parse_note_task(note, settings.navigation_sections), settings, context.notes)
         plog = read_log(parsed)
         warnings = (*note.diagnostics, *parsed.diagnostics)
     note_roots = _roots(parsed, context)
@@ -192,6 +194,7 @@ def process_digest(
     settings = _settings(vault, out, strict, config)
     context = prepare_vault(settings)
     notes, problems = read_process_notes_task(settings.vault, settings.navigation_sections)
+    notes = tuple(n for n in notes if not private_reason(n.note, settings.private_folders))
     warnings: list[Diagnostic] = list(problems)
     logs: list[tuple[ProcessLog, ParsedNote]] = []
     for parsed in notes:

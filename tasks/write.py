@@ -106,6 +106,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def note_folder(out_root: Path, slug: str, source: str) -> Path:
+    """`<out>/<slug>`, or `<out>/<slug>-<hash>` when another note already owns that slug."""
+    folder = inside(out_root, slug)
+    owner = folder_owner(folder)
+    if owner is not None and owner != source:
+        folder = inside(out_root, f"{slug}-{short_hash(source)}")
+    return folder
+
+
 def manifest_bytes(
     result: RenderResult,
     source_hash: str,
@@ -186,11 +195,10 @@ def write_outputs(
     never records hashes of files another run has overwritten since.
     """
     slug_folder = inside(out_root, result.slug)
-    with note_lock(slug_folder):
-        owner = folder_owner(slug_folder)
-        if owner is None or owner == result.source:
+    with note_lock(slug_folder):  # the owner is checked under the lock: two new notes may share a slug
+        if note_folder(out_root, result.slug, result.source) == slug_folder:
             return _write_locked(slug_folder, result, source_hash, insights, warnings, force)
-    other = inside(out_root, f"{result.slug}-{short_hash(result.source)}")
+    other = note_folder(out_root, result.slug, result.source)
     with note_lock(other):
         return _write_locked(other, result, source_hash, insights, warnings, force)
 
