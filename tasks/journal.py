@@ -6,8 +6,8 @@ without more information the next run would take them for hand edits. So, before
 output changes, the run records in `.osmu-journal.json` the hashes it is about to write;
 the next run treats those as osmu's own too, and removes the journal once its manifest
 accounts for every file. Temp files left by a killed `atomic_write` are removed under the
-lock. The lock (`.osmu.lock`, an OS file lock released when the process dies) makes two
-runs on the same note (watch + schedule) take turns.
+lock. The lock (an OS lock on the note's output folder, released when the process dies)
+makes two runs on the same note (watch + schedule) take turns.
 """
 
 from __future__ import annotations
@@ -35,24 +35,29 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _lock_fd(fd: int) -> None:
+@contextmanager
+def note_lock(folder: Path) -> Iterator[None]:
+    """Hold the exclusive lock of one note's output folder (blocks until it is free).
+
+    POSIX: `flock` on the folder itself, so no lock file shows up among the outputs.
+    Windows, which cannot lock a folder: a hidden `.osmu.lock` file in it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # Windows
         import msvcrt
 
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
+            yield
+        finally:
+            os.close(fd)
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)
-
-
-@contextmanager
-def note_lock(folder: Path) -> Iterator[None]:
-    """Hold the exclusive lock of one note's output folder (blocks until it is free)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        _lock_fd(fd)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock; so does the death of the process
