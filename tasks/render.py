@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import yaml
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from prefect import task
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +42,8 @@ from tasks.model import (
     RootIndex,
 )
 from tasks.polish import PartSpec, PolishLog, guard, polish, quotes_of
+from tasks.sandbox import OsmuSandbox, template_error
+from tasks.sanitize import sanitize_email
 from tasks.settings import CHANNELS_DIR, ConfigError, Settings
 from tasks.slug import is_safe_component, safe_slug
 from tasks.suggest import second_opinion
@@ -148,7 +150,7 @@ def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandbo
         loaders.append(FileSystemLoader(override_dir / channel_dir.name))
     builtin, shared = FileSystemLoader(channel_dir), FileSystemLoader(base)
     loaders += [builtin, shared, PrefixLoader({"builtin": builtin, "base": shared})]
-    env = ImmutableSandboxedEnvironment(
+    env = OsmuSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2")),
@@ -295,7 +297,10 @@ def _render_outputs(
                 # Builders see the channel's text outputs rendered so far (an .eml wraps them).
                 content = getattr(module, out.builder)({**local, "rendered": {o.path: o.content for o in outputs}})
             else:
-                text = env.get_template(out.template or "").render(local)
+                try:
+                    text = env.get_template(out.template or "").render(local)
+                except TemplateError as exc:  # one `template:line: message`, never a traceback
+                    raise template_error(exc, out.template or name) from exc
                 for step in out.postprocess:
                     text = POSTPROCESSORS[step](text)
                 content = text.encode("utf-8")
@@ -316,7 +321,11 @@ def _sanitize(html: str) -> str:
     return sanitize_body(html)
 
 
-POSTPROCESSORS: dict[str, Callable[[str], str]] = {"inline-css": _inline_css, "sanitize": _sanitize}
+POSTPROCESSORS: dict[str, Callable[[str], str]] = {
+    "inline-css": _inline_css,
+    "sanitize": _sanitize,
+    "sanitize-email": sanitize_email,
+}
 
 
 def render_note(

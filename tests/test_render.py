@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
+from tasks.model import NoteError
 from tasks.render import load_channel, render_channel
 from tasks.settings import ConfigError
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
@@ -92,8 +93,11 @@ def test_strict_undefined_in_templates(vault: Path) -> None:
     override = vault / ".osmu" / "templates" / "blog"
     override.mkdir(parents=True)
     (override / "post.md.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
-    with pytest.raises(UndefinedError):
+    with pytest.raises(
+        NoteError, match=r"post\.md\.j2:1: template UndefinedError: 'no_such_variable' is undefined"
+    ) as err:
         render(vault, BOOK, ("blog",))
+    assert isinstance(err.value.__cause__, UndefinedError)
 
 
 def test_unknown_channel_lists_known_ones() -> None:
