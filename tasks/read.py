@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -155,6 +156,11 @@ def read_note(vault: Path, path: Path) -> Note:
     """Read one note from disk; `path` may be absolute or relative to the vault."""
     full = path if path.is_absolute() else vault / path
     rel = vault_relative(vault, full)
+    lexical = Path(os.path.abspath(full))
+    if lexical.is_relative_to(os.path.abspath(vault)) and not full.resolve().is_relative_to(vault.resolve()):
+        # A link planted in a shared vault must not publish a file from elsewhere (~/.ssh/…).
+        shown = nfc(lexical.relative_to(os.path.abspath(vault)).as_posix())
+        raise NoteError(shown, 0, "is a link to a file outside the vault; not read")
     try:
         data = full.read_bytes()
         mtime = full.stat().st_mtime
@@ -162,6 +168,8 @@ def read_note(vault: Path, path: Path) -> Note:
         raise NoteError(rel, 0, "file not found") from exc
     except IsADirectoryError as exc:
         raise NoteError(rel, 0, "is a folder, not a note") from exc
+    except PermissionError as exc:
+        raise NoteError(rel, 0, "cannot be read (permission denied)") from exc
     modified = datetime.fromtimestamp(mtime, tz=UTC).date().isoformat()
     return replace(load_note(data, rel), modified=modified)
 

@@ -48,6 +48,20 @@ def test_a_symlinked_note_folder_cannot_redirect_writes(vault: Path, tmp_path: P
     assert not any(elsewhere.iterdir())
 
 
+def test_a_note_linking_outside_the_vault_is_not_read(vault: Path, tmp_path: Path) -> None:
+    from tasks.read import read_note
+
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    (vault / "30-knowledge" / "innocent.md").symlink_to(secret)
+    with pytest.raises(NoteError, match="outside the vault") as err:
+        read_note(vault, Path("30-knowledge/innocent.md"))
+    assert err.value.file == "30-knowledge/innocent.md"
+    inner = vault / "30-knowledge" / "alias.md"  # a link that stays inside the vault is fine
+    inner.symlink_to(vault / BOOK)
+    assert read_note(vault, Path("30-knowledge/alias.md")).meta["title"] == "프로세스 이코노미"
+
+
 HOSTILE_TEMPLATES = (
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ note.__class__.__init__.__globals__ }}",
