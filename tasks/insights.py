@@ -26,7 +26,7 @@ from tasks.insight_cut import Cut, cut_section
 from tasks.insight_kind import insight_type
 from tasks.model import Insight, NoteRoots, ParsedNote, RootIndex
 from tasks.read import nfc
-from tasks.root_tags import tag_insight
+from tasks.root_tags import link_context, tag_insight
 
 TITLE_MAX = 40
 HASHTAGS_MAX = 6
@@ -73,15 +73,21 @@ def _points(cut: Cut) -> tuple[str, ...]:
     return tuple(b.text for b in rest if b.text)
 
 
-def make_insight(parsed: ParsedNote, cut: Cut, note_roots: NoteRoots, index: RootIndex) -> Insight:
-    """One insight from a cut."""
+def make_insight(
+    parsed: ParsedNote,
+    cut: Cut,
+    note_roots: NoteRoots,
+    index: RootIndex,
+    context: dict[str, frozenset[str]] | None = None,
+) -> Insight:
+    """One insight from a cut (`context`: the note's `link_context`, computed once)."""
     text = _text(cut)
     start = cut.section.lines[0] if cut.whole_section and cut.section.level else min(b.lines[0] for b in cut.blocks)
     lines = (start, max(b.lines[1] for b in cut.blocks))
     kind = insight_type(cut)
     points = _points(cut)
     keywords = korean.nouns(text)
-    roots = tag_insight(text, lines[0], parsed.note.path, note_roots, index)
+    roots = tag_insight(text, lines[0], parsed.note.path, note_roots, index, context)
     slugs = tuple(dict.fromkeys(t.slug for t in roots))
     label = cut.section.title if cut.whole_section and kind == "case" else text
     return Insight(
@@ -111,8 +117,9 @@ def extract_insights(parsed: ParsedNote, note_roots: NoteRoots, index: RootIndex
         return note_insights(parsed, note_roots, index)
     out: list[Insight] = []
     seen: set[str] = set()
+    context = link_context(parsed.note.text, note_roots, index)
     for cut in cuts(parsed):
-        insight = make_insight(parsed, cut, note_roots, index)
+        insight = make_insight(parsed, cut, note_roots, index, context)
         if not insight.text.strip():
             continue
         if insight.id in seen:  # the same words twice in one note: keep both, distinct ids

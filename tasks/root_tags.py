@@ -19,6 +19,7 @@ The bars were set on the hand labels in tests/fixtures/labels (see bench/eval_in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -44,6 +45,11 @@ PHRASE_PAIRS = 2
 enough for any root, named by the note or not."""
 SCALE = 8.0
 """Vocabulary weight that gives a score of 1 − 1/e ≈ 0.63."""
+CONTEXT_WORDS = 2
+"""Words of the note's own line linking a root (`충성도 높은 팬 확보`) an insight must share to
+carry that root."""
+CONTEXT_STOP = frozenset(["과정", "스토리", "사례", "핵심", "개념", "본문", "철학", "방법론", "출처", "책", "관련"])
+"""Words notes use to describe any link (`핵심 개념`, `사례`): no evidence for one root."""
 EVIDENCE_WORDS = 4
 """Shared words quoted as evidence."""
 
@@ -115,8 +121,31 @@ def main_root(note_path: str, note_roots: NoteRoots, index: RootIndex) -> str:
     return first.slug if first else ""
 
 
-def tag_insight(text: str, line: int, note_path: str, note_roots: NoteRoots, index: RootIndex) -> tuple[RootTag, ...]:
-    """The roots one insight supports, strongest first; each tag names its reason and evidence."""
+def link_context(note_text: str, note_roots: NoteRoots, index: RootIndex) -> dict[str, frozenset[str]]:
+    """Per root, the words of the note's own lines that link it, links and root names left
+    out (`[[root-02-응원-경제]] - "충성도 높은 팬 확보, 커뮤니티 소속감"` → 충성도, 팬, 확보…)."""
+    lines = note_text.split("\n")
+    out: dict[str, set[str]] = {}
+    for tag in note_roots.tags:
+        if tag.reason != "link" or not 0 < tag.line <= len(lines):
+            continue
+        others = {w for r in index.roots if r.slug != tag.slug for w in _name_parts(r)}
+        prose = re.sub(r"!?\[\[[^\]]*\]\]", " ", lines[tag.line - 1])
+        said = korean.noun_list(prose, stem=True)
+        out.setdefault(tag.slug, set()).update(w for w in said if w not in others and w not in CONTEXT_STOP)
+    return {slug: frozenset(words) for slug, words in out.items()}
+
+
+def tag_insight(
+    text: str,
+    line: int,
+    note_path: str,
+    note_roots: NoteRoots,
+    index: RootIndex,
+    context: dict[str, frozenset[str]] | None = None,
+) -> tuple[RootTag, ...]:
+    """The roots one insight supports, strongest first; each tag names its reason and evidence.
+    `context` is `link_context` of the note (computed once per note)."""
     words = korean.topic_terms(text)
     names = {slug: (name, score) for slug, name, score in name_hits(text, index)}
     noted: dict[str, list[RootTag]] = {}
@@ -125,9 +154,18 @@ def tag_insight(text: str, line: int, note_path: str, note_roots: NoteRoots, ind
     main = main_root(note_path, note_roots, index)
     evidence = {root.slug: support(words, root) for root in index.roots}
     phrase = {slug: sum(" " in w for w in shared) >= PHRASE_PAIRS for slug, (_, shared) in evidence.items()}
+    # Words the note itself uses when it links a (secondary) root: two of them are a quote of its reason.
+    for slug, said in (context or {}).items():
+        if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
+            phrase[slug] = True
+            weight, shared = evidence[slug]
+            evidence[slug] = (weight, tuple(sorted(said & set(words))) + shared)
     # The main root is inherited on little evidence, unless another root explains the insight
-    # better (named or quoted): then it needs as much as any other root.
-    rival = any(slug != main for slug in names)
+    # better (named, quoted or described by the note) and the main root's own name is absent:
+    # then it needs as much as any other root.
+    main_root_ = index.get(main)
+    own_name = main in names or (main_root_ is not None and bool(_name_parts(main_root_) & set(words)))
+    rival = any(slug != main and (slug in names or phrase[slug]) for slug in evidence) and not own_name
     found: list[RootTag] = []
     for root in index.roots:
         weight, shared = evidence[root.slug]

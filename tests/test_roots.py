@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tasks.read import read_roots
+from tasks.root_tags import link_context
 from tasks.roots import build_root_index, match_text, normalize_slug
 from tasks.settings import load_settings
 from tests.conftest import BOOK, EXAMPLE_VAULT
@@ -61,3 +62,12 @@ def test_user_aliases_from_settings() -> None:
     assert any(d.code == "unknown-root" and "없는-루트" in d.message for d in index.diagnostics)
     settings = load_settings(None, {"root_aliases": {"의미가치": ["meaning first"]}})
     assert settings.root_aliases == {"의미가치": ("meaning first",)}
+
+
+def test_the_notes_own_words_for_a_linked_root_count_as_evidence() -> None:
+    parsed, note_roots, index, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    context = link_context(parsed.note.text, note_roots, index)
+    assert {"충성도", "팬", "확보", "파타고니아"} <= context["응원-경제"]  # line 17: "충성도 높은 팬 확보, …"
+    fans = next(i for i in insights if i.text.startswith("사람도 물건도 쉽게 잊히는 세상이다."))
+    cheering = next(t for t in fans.roots if t.slug == "응원-경제")
+    assert cheering.reason in ("frontmatter", "link") and "팬" in cheering.evidence
