@@ -1,26 +1,31 @@
 """The `repurpose-note` flow: one note or process log → every channel's outputs.
 
 The flow body reads one line per phase, as in Prefect's own examples; the work is in
-`tasks/`. `prepare_vault` and `repurpose` are shared with the sweep flow.
+`tasks/`. `prepare_vault` and `run_pipeline` are shared with the sweep flow, which runs
+the same stages as plain functions inside batch tasks (a task call costs ~20 ms).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from prefect import flow
 
-from tasks.insights import extract_insights_task
+from flows import changes
+from flows.caching import CACHE_EXPIRATION, content_key
+from flows.report import publish_note_artifacts
+from tasks.insights import extract_insights, extract_insights_task
 from tasks.links import NoteIndex
 from tasks.model import NoteError, NoteResult, RootIndex
-from tasks.parse import parse_note_task
-from tasks.privacy import protect_task
-from tasks.read import list_vault_task, read_note_task, read_roots_task
-from tasks.render import render_note_task
-from tasks.roots import build_root_index_task, resolve_note_roots_task
+from tasks.parse import parse_note, parse_note_task
+from tasks.read import list_vault_task, read_note, read_note_task, read_roots_task
+from tasks.render import render_note, render_note_task
+from tasks.roots import build_root_index_task, resolve_note_roots, resolve_note_roots_task
 from tasks.settings import Settings, load_settings
-from tasks.write import write_outputs_task
+from tasks.write import write_outputs, write_outputs_task
 
 
 class LintFailed(Exception):
@@ -37,27 +42,72 @@ class VaultContext:
     """Every note path, for link resolution."""
 
 
-def prepare_vault(settings: Settings) -> VaultContext:
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """The six stage functions: Prefect tasks (one note) or plain functions (batches)."""
+
+    read: Callable[..., Any]
+    """read_note."""
+    parse: Callable[..., Any]
+    """parse_note."""
+    roots: Callable[..., Any]
+    """resolve_note_roots."""
+    insights: Callable[..., Any]
+    """extract_insights."""
+    render: Callable[..., Any]
+    """render_note."""
+    write: Callable[..., Any]
+    """write_outputs."""
+
+
+_cached = {"cache_key_fn": content_key, "cache_expiration": CACHE_EXPIRATION, "persist_result": True}
+TASKS = Stages(
+    read_note_task,
+    parse_note_task.with_options(**_cached),  # type: ignore[arg-type]
+    resolve_note_roots_task,
+    extract_insights_task.with_options(**_cached),  # type: ignore[arg-type]
+    render_note_task.with_options(**_cached),  # type: ignore[arg-type]
+    write_outputs_task,
+)
+PLAIN = Stages(read_note, parse_note, resolve_note_roots, extract_insights, render_note, write_outputs)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A note's result plus the wikilink targets it was parsed with (for change tracking)."""
+
+    result: NoteResult
+    """What the note produced."""
+    links: tuple[str, ...]
+    """Wikilink targets of the note, in order of appearance, de-duplicated."""
+
+
+def prepare_vault(settings: Settings, notes: NoteIndex | None = None) -> VaultContext:
     """Read the vault's root concepts and note list (once per run)."""
-    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder), settings.root_aliases)
-    return VaultContext(roots, NoteIndex.build(list_vault_task(settings.vault)))
+    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder))
+    return VaultContext(roots, notes if notes is not None else NoteIndex.build(list_vault_task(settings.vault)))
 
 
-def repurpose(
-    note_path: Path, settings: Settings, vault: VaultContext, channels: tuple[str, ...], force: bool
-) -> NoteResult:
+def run_pipeline(
+    note_path: Path,
+    settings: Settings,
+    vault: VaultContext,
+    channels: tuple[str, ...],
+    force: bool,
+    stages: Stages = TASKS,
+) -> Outcome:
     """read → parse → roots → insights → render → write for one note."""
-    note = read_note_task(settings.vault, note_path)
-    parsed = protect_task(parse_note_task(note, settings.navigation_sections), settings, vault.notes)
-    note_roots = resolve_note_roots_task(parsed, vault.roots, vault.notes)
-    insights = extract_insights_task(parsed, note_roots, vault.roots)
-    rendered = render_note_task(parsed, insights, note_roots, vault.roots, settings, channels)
+    note = stages.read(settings.vault, note_path)
+    parsed = stages.parse(note, settings.navigation_sections)
+    note_roots = stages.roots(parsed, vault.roots, vault.notes)
+    insights = stages.insights(parsed, note_roots, vault.roots)
+    rendered = stages.render(parsed, insights, note_roots, vault.roots, settings, channels)
     warnings = (*note.diagnostics, *parsed.diagnostics, *note_roots.diagnostics, *rendered.diagnostics)
     failures = tuple(f"{o.path}: {r.rule}: {r.message}" for o in rendered.outputs for r in o.lint if not r.ok)
     if settings.strict and failures:
         raise LintFailed(f"{note.path}: {len(failures)} lint failure(s):\n  " + "\n  ".join(failures))
-    report = write_outputs_task(rendered, note.source_hash, insights, warnings, settings.out_dir, force)
-    return NoteResult(
+    report = stages.write(rendered, note.source_hash, insights, warnings, settings.out_dir, force)
+    result = NoteResult(
         source=note.path,
         ok=True,
         insights=len(insights),
@@ -68,6 +118,26 @@ def repurpose(
         lint_failures=failures,
         llm=rendered.llm,
     )
+    return Outcome(result, tuple(dict.fromkeys(link.target for link in parsed.links)))
+
+
+def repurpose(
+    note_path: Path, settings: Settings, vault: VaultContext, channels: tuple[str, ...], force: bool
+) -> NoteResult:
+    """read → parse → roots → insights → render → write for one note (Prefect tasks)."""
+    return run_pipeline(note_path, settings, vault, channels, force).result
+
+
+def _remember(settings: Settings, channels: tuple[str, ...], path: Path, index: NoteIndex, **done: Any) -> None:
+    """Record the note in the output folder's state so sweeps and `osmu watch` skip it while unchanged."""
+    stat = next(changes.scan_files(settings.vault, [path]), None)
+    if stat is None:
+        return
+    state = changes.SweepState.load(settings.out_dir)
+    context = changes.context_key(settings, channels)
+    candidate = changes.Candidate(stat, changes.file_sha(stat.path), "", context)
+    changes.record(state, candidate, index=index, **done)
+    state.save()
 
 
 @flow(name="repurpose-note", log_prints=True)
@@ -83,9 +153,30 @@ def repurpose_note(
     """Repurpose one note (path absolute or relative to the vault) into channel outputs."""
     settings = load_settings(Path(config) if config else None, {"vault": vault, "out": out, "strict": strict or None})
     context = prepare_vault(settings)
-    result = repurpose(Path(note), settings, context, tuple(channels or settings.channels), force)
+    chosen = tuple(channels or settings.channels)
+    path = Path(note) if Path(note).is_absolute() else settings.vault / note
+    try:
+        outcome = run_pipeline(path, settings, context, chosen, force)
+    except (NoteError, LintFailed) as exc:
+        _remember(settings, chosen, path, context.notes, links=(), error=str(exc))
+        raise
+    result = outcome.result
+    _remember(settings, chosen, path, context.notes, links=outcome.links, manifest=f"{result.out_dir}/manifest.json")
+    publish_note_artifacts([result], title=f"osmu: {result.source}", key_prefix="repurpose")
     print(f"{result.source}: {result.insights} insights, {len(result.files)} files → {result.out_dir}")
     return result
 
 
-__all__ = ["LintFailed", "NoteError", "VaultContext", "prepare_vault", "repurpose", "repurpose_note"]
+__all__ = [
+    "PLAIN",
+    "TASKS",
+    "LintFailed",
+    "NoteError",
+    "Outcome",
+    "Stages",
+    "VaultContext",
+    "prepare_vault",
+    "repurpose",
+    "repurpose_note",
+    "run_pipeline",
+]

@@ -1,0 +1,87 @@
+"""Prefect artifacts for flow runs: a markdown report and a table, per run.
+
+The markdown report lists, per rendered note, its insights with their roots (and why each
+root was attached), the outputs with lint results, and the warnings; failed notes are
+listed with their `file:line: message`. Long sweeps are capped so the UI stays usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.context import FlowRunContext
+
+from tasks.model import NoteResult
+from tasks.write import read_manifest
+
+DETAILED_NOTES = 30
+"""Notes described in full in one markdown report; the rest only appear in the table."""
+TABLE_ROWS = 1000
+"""Rows of one table artifact."""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def note_markdown(result: NoteResult) -> str:
+    """The report section of one note (from its manifest, the record of what was written)."""
+    if not result.ok:
+        return f"### ❌ `{result.source}`\n\n{result.error}\n"
+    manifest = read_manifest(Path(result.out_dir))
+    lines = [f"### `{result.source}`", "", f"Outputs in `{result.out_dir}`", "", "**Insights**", ""]
+    for insight in manifest.get("insights", []):
+        roots = ", ".join(f"{r['slug']} ({r['reason']})" for r in insight.get("roots", [])) or "—"
+        span = "–".join(str(n) for n in insight.get("lines", []))
+        lines.append(f"- *{insight.get('type')}* L{span} **{_cell(insight.get('title', ''))}** — roots: {roots}")
+    lines += ["", "**Outputs**", "", "| file | status | lint |", "|---|---|---|"]
+    status = {f.path: f.status for f in result.files}
+    for output in manifest.get("outputs", []):
+        failed = [c["rule"] for c in output.get("lint", []) if not c.get("ok")]
+        lint = "ok" if not failed else "failed: " + ", ".join(failed)
+        lines.append(f"| `{output['path']}` | {status.get(output['path'], '')} | {lint} |")
+    if result.warnings:
+        lines += ["", "**Warnings**", ""]
+        lines += [f"- `{w.file}:{w.line}` {_cell(w.message)}" for w in result.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def table_row(result: NoteResult, status: str = "") -> dict[str, Any]:
+    """One table-artifact row."""
+    written = sum(f.status in ("created", "updated", "forced") for f in result.files)
+    return {
+        "note": result.source,
+        "status": status or ("rendered" if result.ok else "failed"),
+        "insights": result.insights,
+        "roots": ", ".join(result.roots),
+        "files_written": written,
+        "kept_edited": sum(f.status == "kept-edited" for f in result.files),
+        "warnings": len(result.warnings),
+        "lint_failures": len(result.lint_failures),
+        "where": result.out_dir or result.error,
+    }
+
+
+def publish_note_artifacts(
+    results: Sequence[NoteResult],
+    title: str,
+    key_prefix: str,
+    summary: str = "",
+    extra_rows: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Create `<key_prefix>-report` (markdown) and `<key_prefix>-notes` (table) for this run."""
+    if FlowRunContext.get() is None:  # called outside a flow run (plain function use)
+        return
+    parts = [f"# {title}", ""]
+    if summary:
+        parts += [summary, ""]
+    shown = [r for r in results if not r.ok] + [r for r in results if r.ok]
+    parts += [note_markdown(r) for r in shown[:DETAILED_NOTES]]
+    if len(shown) > DETAILED_NOTES:
+        parts.append(f"… and {len(shown) - DETAILED_NOTES} more notes (see the table artifact).")
+    create_markdown_artifact(key=f"{key_prefix}-report", markdown="\n".join(parts), description=title)
+    rows = [table_row(r) for r in shown] + list(extra_rows)
+    create_table_artifact(key=f"{key_prefix}-notes", table=rows[:TABLE_ROWS], description=title)

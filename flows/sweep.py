@@ -1,0 +1,204 @@
+"""The `vault-sweep` flow: render every note that changed since the last sweep.
+
+Changes are found by content hash (see `flows.changes`): of the note, of the templates,
+settings, root notes and code it depends on, and of where its links point. The no-change
+path stats files and runs no per-note task. Notes to render are cut into a few batches,
+each one Prefect task running the stages as plain functions (a task call costs ~20 ms), so
+a 10k-note sweep makes tens of task runs, not tens of thousands. One bad note is reported
+and skipped; the rest go on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from flows import changes
+from flows.report import publish_note_artifacts
+from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline
+from tasks.model import NoteError, NoteResult
+from tasks.settings import Settings, load_settings
+
+Runner = Literal["threads", "processes", "dask"]
+
+_hooks: list[Callable[[NoteResult], None]] = []
+
+
+@contextmanager
+def on_note_done(hook: Callable[[NoteResult], None]) -> Iterator[None]:
+    """Call `hook(result)` after each note of sweeps run in this process (the CLI's progress bar)."""
+    _hooks.append(hook)
+    try:
+        yield
+    finally:
+        _hooks.remove(hook)
+
+
+_planned: list[Callable[[int], None]] = []
+
+
+@contextmanager
+def on_plan(hook: Callable[[int], None]) -> Iterator[None]:
+    """Call `hook(number_of_notes_to_render)` once the sweep knows it."""
+    _planned.append(hook)
+    try:
+        yield
+    finally:
+        _planned.remove(hook)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one sweep did."""
+
+    out_dir: str
+    """Output folder."""
+    rendered: tuple[NoteResult, ...]
+    """Notes rendered in this sweep."""
+    failed: tuple[NoteResult, ...]
+    """Notes that could not be rendered (`error` says why), including unchanged ones that failed before."""
+    skipped: tuple[str, ...]
+    """Notes unchanged since the last sweep (nothing done)."""
+    removed: tuple[str, ...]
+    """Notes gone from the vault since the last sweep (their outputs are kept)."""
+    seconds: float
+    """Wall time of the sweep."""
+
+    def summary(self) -> str:
+        """One line: counts and time."""
+        return (
+            f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped), "
+            f"{len(self.failed)} failed, {len(self.removed)} removed in {self.seconds:.1f} s → {self.out_dir}"
+        )
+
+
+def failure(rel: str, exc: BaseException) -> NoteResult:
+    """A failed note's result; the error names the file (and line, when known)."""
+    message = str(exc) if isinstance(exc, NoteError | LintFailed) else f"{rel}:0: {type(exc).__name__}: {exc}"
+    return NoteResult(source=rel, ok=False, error=message)
+
+
+def render_one(
+    candidate: changes.Candidate, settings: Settings, vault: VaultContext, channels: tuple[str, ...], force: bool
+) -> Outcome:
+    """Render one note, turning any error into a failed result (one bad note must not stop a sweep)."""
+    try:
+        outcome = run_pipeline(candidate.stat.path, settings, vault, channels, force, PLAIN)
+    except Exception as exc:
+        outcome = Outcome(failure(candidate.stat.rel, exc), ())
+    for hook in list(_hooks):
+        hook(outcome.result)
+    return outcome
+
+
+@task(name="find-changes", cache_policy=NO_CACHE)
+def find_changes(settings: Settings, channels: tuple[str, ...], state: changes.SweepState, full: bool) -> changes.Plan:
+    """Stat (and hash only what changed) every note of the vault; compare with the last sweep."""
+    return changes.plan(settings, channels, state, full)
+
+
+@task(name="render-batch", cache_policy=NO_CACHE)
+def render_batch(
+    batch: tuple[changes.Candidate, ...],
+    settings: Settings,
+    vault: VaultContext,
+    channels: tuple[str, ...],
+    force: bool,
+) -> tuple[Outcome, ...]:
+    """Render a batch of notes (plain functions inside one task run)."""
+    outcomes = tuple(render_one(c, settings, vault, channels, force) for c in batch)
+    logger = get_run_logger()
+    for outcome in outcomes:
+        if not outcome.result.ok:
+            logger.warning("skipped: %s", outcome.result.error)
+    return outcomes
+
+
+@task(name="save-state", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=0.5)
+def save_state(state: changes.SweepState) -> None:
+    """Write the state file atomically."""
+    state.save()
+
+
+def batches(items: Sequence[changes.Candidate], size: int) -> list[tuple[changes.Candidate, ...]]:
+    """Cut `items` into batches; `size=0` picks ~16 batches of at least 10 notes."""
+    if size <= 0:
+        size = max(10, math.ceil(len(items) / 16))
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _warm_up() -> None:
+    """Build the shared Korean analyser once before threads use it (safe to share, not to build twice)."""
+    try:
+        from tasks.korean import kiwi
+    except ImportError:  # pragma: no cover - module layout changed
+        return
+    kiwi().tokenize("")
+
+
+THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)
+"""Default runner: two threads (2-core machines gain nothing from more; see README "Scale out")."""
+
+
+@flow(name="vault-sweep", log_prints=True, task_runner=THREADS)
+def vault_sweep(
+    vault: str | None = None,
+    out: str | None = None,
+    channels: list[str] | None = None,
+    strict: bool = False,
+    force: bool = False,
+    config: str | None = None,
+    full: bool = False,
+    batch_size: int = 0,
+) -> SweepReport:
+    """Render the notes of the vault that changed since the last sweep (`full=True`: all)."""
+    started = time.perf_counter()
+    settings = load_settings(Path(config) if config else None, {"vault": vault, "out": out, "strict": strict or None})
+    chosen = tuple(channels or settings.channels)
+    state = changes.SweepState.load(settings.out_dir)
+    plan = find_changes(settings, chosen, state, full)
+    print(f"{len(plan.todo)} notes to render, {len(plan.unchanged)} unchanged, {len(plan.failed_before)} failed before")
+    for hook in list(_planned):
+        hook(len(plan.todo))
+    outcomes: list[tuple[changes.Candidate, Outcome]] = []
+    if plan.todo:
+        _warm_up()
+        context = prepare_vault(settings, plan.index)
+        parts = batches(plan.todo, batch_size)
+        futures = [render_batch.submit(part, settings, context, chosen, force) for part in parts]
+        for part, future in zip(parts, futures, strict=True):
+            outcomes.extend(zip(part, future.result(), strict=True))
+    for candidate, outcome in outcomes:
+        result = outcome.result
+        manifest = f"{result.out_dir}/manifest.json" if result.ok else ""
+        changes.record(state, candidate, outcome.links, plan.index, manifest=manifest, error=result.error)
+    for rel in plan.removed:
+        state.notes.pop(rel, None)
+    if outcomes or plan.removed or not state.path.exists():
+        save_state(state)
+    rendered = tuple(o.result for _, o in outcomes if o.result.ok)
+    failed = tuple(o.result for _, o in outcomes if not o.result.ok) + tuple(
+        NoteResult(source=c.stat.rel, ok=False, error=error) for c, error in plan.failed_before
+    )
+    report = SweepReport(
+        str(settings.out_dir),
+        rendered,
+        failed,
+        tuple(c.stat.rel for c in plan.unchanged),
+        plan.removed,
+        round(time.perf_counter() - started, 3),
+    )
+    skipped_rows = [{"note": rel, "status": "unchanged"} for rel in report.skipped]
+    title = "osmu vault sweep"
+    publish_note_artifacts((*failed, *rendered), title, "sweep", summary=report.summary(), extra_rows=skipped_rows)
+    print(report.summary())
+    return report
