@@ -63,7 +63,7 @@ def context_key(settings: Settings, channels: tuple[str, ...]) -> str:
         template_dirs += [override / c for c in channels]
     return _sha(
         __version__,
-        settings.model_dump_json(),
+        settings.model_dump_json(exclude={"sweep"}),
         ",".join(channels),
         _tree_digest(template_dirs),
         _tree_digest([PROJECT_ROOT / d for d in _CODE_DIRS], (".py",)),
@@ -241,6 +241,21 @@ def current(stat: FileStat, old: NoteState | None) -> str:
     return file_sha(stat.path)
 
 
+def candidate_now(stat: FileStat, old: NoteState | None, context: str, index: NoteIndex) -> Candidate:
+    """The note with its key now (its links as recorded last time)."""
+    sha = current(stat, old)
+    return Candidate(
+        stat, sha, note_key(context, sha, stat.modified, links_key(stat.rel, old.links if old else (), index)), context
+    )
+
+
+def is_done(old: NoteState | None, key: str) -> bool:
+    """True when the last run handled this very key (and its outputs are still there, unless it failed)."""
+    if old is None or old.key != key:
+        return False
+    return bool(old.error) or (bool(old.manifest) and os.path.exists(old.manifest))
+
+
 def plan(settings: Settings, channels: tuple[str, ...], state: SweepState, full: bool = False) -> Plan:
     """Compare the vault with the state; `full=True` renders everything."""
     context = context_key(settings, channels)
@@ -251,17 +266,13 @@ def plan(settings: Settings, channels: tuple[str, ...], state: SweepState, full:
     failed: list[tuple[Candidate, str]] = []
     for stat in stats:
         old = state.notes.get(stat.rel)
-        sha = current(stat, old)
-        key = note_key(context, sha, stat.modified, links_key(stat.rel, old.links if old else (), index))
-        candidate = Candidate(stat, sha, key, context)
-        if full or old is None or old.key != key:
+        candidate = candidate_now(stat, old, context, index)
+        if full or not is_done(old, candidate.key):
             todo.append(candidate)
-        elif old.error:
+        elif old is not None and old.error:
             failed.append((candidate, old.error))
-        elif old.manifest and os.path.exists(old.manifest):
-            unchanged.append(candidate)
         else:
-            todo.append(candidate)
+            unchanged.append(candidate)
     present = {s.rel for s in stats}
     removed = tuple(sorted(k for k in state.notes if k not in present))
     return Plan(tuple(todo), tuple(unchanged), tuple(failed), removed, context, index)

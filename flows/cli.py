@@ -6,6 +6,7 @@ at a running server. Prefect's start-up chatter is silenced here; flow-level lin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 
 _QUIET_PREFECT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # `osmu serve` picks up on-demand runs within ~1 s
     "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
     # Run failures are reported by the CLI itself, one `file:line: message` each, so
     # Prefect's own ERROR lines (with tracebacks) would only repeat them.
@@ -21,6 +23,7 @@ _QUIET_PREFECT = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER": "simple",
 }
+_USER_SET = frozenset(k for k in _QUIET_PREFECT if k in os.environ)
 for _key, _value in _QUIET_PREFECT.items():  # must happen before prefect is imported
     os.environ.setdefault(_key, _value)
 
@@ -113,7 +116,7 @@ def run(
     _overlap_start_up()
     from flows.repurpose import LintFailed, repurpose_note
 
-    chosen = [c.strip() for c in channels.split(",") if c.strip()] if channels else None
+    chosen = _channels(channels)
     results: list[NoteResult] = []
     failed = False
     for note in notes:
@@ -254,6 +257,144 @@ def lint(
     out.print(f"{len(report)} files, {checks} checks, {len(found)} violation(s)", markup=False)
     if found:
         raise typer.Exit(1)
+
+
+ChannelsOpt = Annotated[str | None, typer.Option("--channels", "-c", help="Comma-separated channels.")]
+
+
+def _channels(channels: str | None) -> list[str] | None:
+    return [c.strip() for c in channels.split(",") if c.strip()] if channels else None
+
+
+def _show_flow_logs() -> None:
+    """Long-running commands show flow-run lines (one-shot commands keep them quiet)."""
+    if "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL" not in _USER_SET:
+        os.environ["PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL"] = "INFO"
+
+
+@app.command()
+def sweep(
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    channels: ChannelsOpt = None,
+    strict: Annotated[bool, typer.Option(help="A note breaking a channel rule counts as failed.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    full: Annotated[bool, typer.Option("--all", help="Render every note, changed or not.")] = False,
+    runner: Annotated[str, typer.Option(help="Task runner: threads (default), processes, or dask.")] = "threads",
+    config: ConfigOpt = None,
+) -> None:
+    """Render every note changed since the last sweep (the `vault-sweep` Prefect flow)."""
+    settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.sweep import on_note_done, on_plan, sweep_with_runner
+
+    flow_fn = sweep_with_runner(runner)
+    columns = (
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task("finding changes…", total=None)
+
+        def planned(total: int) -> None:
+            progress.update(bar, total=total, description="")
+
+        def done(result: NoteResult) -> None:
+            progress.update(bar, advance=1, description=result.source if result.ok else f"[red]{result.source}")
+
+        with on_plan(planned), on_note_done(done):
+            report = flow_fn(
+                vault=str(settings.vault),
+                out=str(settings.out_dir),
+                channels=_channels(channels),
+                strict=settings.strict,
+                force=force,
+                config=str(config) if config else None,
+                full=full,
+            )
+    if report.rendered:
+        _summary(list(report.rendered))
+    for failed in report.failed:
+        console.print(f"[red]failed:[/red] {failed.error}")
+    out.print(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def watch(
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    channels: ChannelsOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    polling: Annotated[bool, typer.Option(help="Poll instead of inotify (network or synced folders).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Watch the vault; re-render a note each time its content changes (Ctrl-C stops)."""
+    import time
+
+    settings = _settings(config, vault=vault, out=out_dir)
+    from prefect.client.orchestration import get_client
+
+    from flows.repurpose import LintFailed, repurpose_note
+    from flows.watch import watch_vault
+
+    chosen = _channels(channels)
+    with get_client(sync_client=True) as client:  # start Prefect now, not on the first save
+        client.api_healthcheck()
+    out.print(f"watching {settings.vault} → {settings.out_dir} (Ctrl-C stops)", highlight=False)
+
+    def run_one(path: Path) -> None:
+        started = time.perf_counter()
+        stamp = time.strftime("%H:%M:%S")
+        try:
+            result = repurpose_note(
+                note=str(path),
+                vault=str(settings.vault),
+                out=str(settings.out_dir),
+                channels=chosen,
+                strict=settings.strict,
+                force=force,
+                config=str(config) if config else None,
+            )
+        except (NoteError, LintFailed, ConfigError) as exc:
+            out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False)
+            return
+        written = sum(f.status in ("created", "updated", "forced") for f in result.files)
+        kept = sum(f.status == "kept-edited" for f in result.files)
+        extra = f", {kept} edited by hand kept" if kept else ""
+        seconds = time.perf_counter() - started
+        out.print(f"{stamp} {result.source}: {written} files written{extra} ({seconds:.1f} s)", highlight=False)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        watch_vault(settings, tuple(chosen or settings.channels), run_one, force_polling=polling or None)
+
+
+@app.command()
+def serve(
+    vault: VaultOpt = None,
+    out_dir: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the deployments `vault-sweep/scheduled` (cron from config) and `repurpose-note/on-demand`."""
+    settings = _settings(config, vault=vault, out=out_dir)
+    _show_flow_logs()
+    from flows.serve import NoServer, serve_all
+
+    out.print(
+        f"serving vault-sweep/scheduled (cron '{settings.sweep.cron}' {settings.sweep.timezone}) and "
+        f"repurpose-note/on-demand for {settings.vault}",
+        highlight=False,
+    )
+    try:
+        serve_all(settings)
+    except NoServer as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def main() -> None:

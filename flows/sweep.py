@@ -11,6 +11,7 @@ and skipped; the rest go on.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -202,3 +203,22 @@ def vault_sweep(
     publish_note_artifacts((*failed, *rendered), title, "sweep", summary=report.summary(), extra_rows=skipped_rows)
     print(report.summary())
     return report
+
+
+def sweep_with_runner(runner: str) -> Any:
+    """`vault_sweep` with the chosen task runner: threads (default), processes, or dask (needs prefect-dask)."""
+    if runner == "threads":
+        return vault_sweep
+    if runner == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        processes: TaskRunner[Any] = ProcessPoolTaskRunner(max_workers=os.cpu_count() or 2)
+        return vault_sweep.with_options(task_runner=processes)
+    if runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:
+            raise ValueError("--runner dask needs prefect-dask: pip install prefect-dask") from exc
+        cluster = {"n_workers": os.cpu_count() or 2, "threads_per_worker": 1, "dashboard_address": None}
+        return vault_sweep.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
+    raise ValueError(f"unknown runner '{runner}' (threads, processes, dask)")

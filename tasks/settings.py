@@ -104,6 +104,15 @@ class LlmSettings(_Strict):
     """Ask the model for insight-boundary and root-tag suggestions (report only, never applied)."""
 
 
+class SweepSettings(_Strict):
+    """When `osmu serve` runs the `vault-sweep/scheduled` deployment."""
+
+    cron: str = "0 * * * *"
+    """Cron schedule of the sweep (default: hourly, on the hour)."""
+    timezone: str = "UTC"
+    """Time zone of the cron schedule (IANA name, e.g. `Asia/Seoul`)."""
+
+
 class Settings(_Strict):
     """All osmu settings (see config/osmu.yaml for the documented defaults)."""
 
@@ -137,6 +146,8 @@ class Settings(_Strict):
     """Workshop channel switches."""
     llm: LlmSettings = LlmSettings()
     """Optional LLM polish (off by default)."""
+    sweep: SweepSettings = SweepSettings()
+    """Schedule of the served vault sweep."""
 
     @property
     def out_dir(self) -> Path:
