@@ -42,3 +42,12 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness():
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `prefect server start` (scripts/prefect-server.sh, SQLite, free port) for the session; its API URL."""
+    from tests.servers import prefect_server
+
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as url:
+        yield url
