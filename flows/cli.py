@@ -340,13 +340,14 @@ def watch(
     settings = _settings(config, vault=vault, out=out_dir)
     from prefect.client.orchestration import get_client
 
-    from flows.repurpose import LintFailed, repurpose_note
+    from flows.repurpose import LintFailed, repurpose_note, warm_up
     from flows.watch import watch_vault
 
     chosen = _channels(channels)
     with get_client(sync_client=True) as client:  # start Prefect now, not on the first save
         client.api_healthcheck()
-    out.print(f"watching {settings.vault} → {settings.out_dir} (Ctrl-C stops)", highlight=False)
+    warm_up()
+    out.print(f"watching {settings.vault} → {settings.out_dir} (Ctrl-C stops)", highlight=False, soft_wrap=True)
 
     def run_one(path: Path) -> None:
         started = time.perf_counter()
@@ -362,13 +363,14 @@ def watch(
                 config=str(config) if config else None,
             )
         except (NoteError, LintFailed, ConfigError) as exc:
-            out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False)
+            out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False, soft_wrap=True)
             return
         written = sum(f.status in ("created", "updated", "forced") for f in result.files)
         kept = sum(f.status == "kept-edited" for f in result.files)
         extra = f", {kept} edited by hand kept" if kept else ""
         seconds = time.perf_counter() - started
-        out.print(f"{stamp} {result.source}: {written} files written{extra} ({seconds:.1f} s)", highlight=False)
+        line = f"{stamp} {result.source}: {written} files written{extra} ({seconds:.1f} s)"
+        out.print(line, highlight=False, soft_wrap=True)
 
     with contextlib.suppress(KeyboardInterrupt):
         watch_vault(settings, tuple(chosen or settings.channels), run_one, force_polling=polling or None)

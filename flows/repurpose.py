@@ -82,6 +82,14 @@ class Outcome:
     """Wikilink targets of the note, in order of appearance, de-duplicated."""
 
 
+def warm_up() -> None:
+    """Build the Korean analyser now (~2 s), not inside the first note: long-running commands
+    feel instant, and threads share one analyser (safe to share once built, not to build twice)."""
+    from tasks.korean import kiwi
+
+    kiwi().tokenize("")
+
+
 def prepare_vault(settings: Settings, notes: NoteIndex | None = None) -> VaultContext:
     """Read the vault's root concepts and note list (once per run)."""
     roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder))
@@ -179,4 +187,5 @@ __all__ = [
     "repurpose",
     "repurpose_note",
     "run_pipeline",
+    "warm_up",
 ]

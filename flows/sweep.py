@@ -25,7 +25,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import changes
 from flows.report import publish_note_artifacts
-from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline
+from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline, warm_up
 from tasks.model import NoteError, NoteResult
 from tasks.settings import Settings, load_settings
 
@@ -137,15 +137,6 @@ def batches(items: Sequence[changes.Candidate], size: int) -> list[tuple[changes
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def _warm_up() -> None:
-    """Build the shared Korean analyser once before threads use it (safe to share, not to build twice)."""
-    try:
-        from tasks.korean import kiwi
-    except ImportError:  # pragma: no cover - module layout changed
-        return
-    kiwi().tokenize("")
-
-
 THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)
 """Default runner: two threads (2-core machines gain nothing from more; see README "Scale out")."""
 
@@ -172,7 +163,7 @@ def vault_sweep(
         hook(len(plan.todo))
     outcomes: list[tuple[changes.Candidate, Outcome]] = []
     if plan.todo:
-        _warm_up()
+        warm_up()
         context = prepare_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
         futures = [render_batch.submit(part, settings, context, chosen, force) for part in parts]
