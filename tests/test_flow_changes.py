@@ -1,0 +1,103 @@
+"""Change detection (flows.changes) without Prefect, and the Prefect cache of the pure stages."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import changes
+from flows.repurpose import repurpose_note
+from tests.conftest import ROOT_NOTE
+from tests.helpers import settings_for
+
+KNOWLEDGE = "30-knowledge/33-insights/show-your-work.md"
+
+
+def _record_all(vault: Path) -> changes.SweepState:
+    """Plan, then record every note as rendered (with a manifest that exists)."""
+    settings = settings_for(vault)
+    state = changes.SweepState.load(settings.out_dir)
+    plan = changes.plan(settings, settings.channels, state)
+    manifest = vault / "manifest.json"
+    manifest.write_text("{}", encoding="utf-8")
+    for candidate in plan.todo:
+        changes.record(state, candidate, (), plan.index, manifest=str(manifest))
+    state.save()
+    return state
+
+
+def test_plan_skips_recorded_notes_and_notices_content_and_date_changes(vault: Path) -> None:
+    settings = settings_for(vault)
+    _record_all(vault)
+    state = changes.SweepState.load(settings.out_dir)
+    plan = changes.plan(settings, settings.channels, state)
+    assert not plan.todo and len(plan.unchanged) == len(state.notes)
+
+    note = vault / KNOWLEDGE
+    stat = note.stat()
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000))  # touched, same day, same bytes
+    assert not changes.plan(settings, settings.channels, state).todo
+
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns - 400 * 86_400 * 10**9))  # other day: dates may change
+    assert [c.stat.rel for c in changes.plan(settings, settings.channels, state).todo] == [KNOWLEDGE]
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    note.write_bytes(note.read_bytes() + b"\n")  # a root note would change every key (see below)
+    assert [c.stat.rel for c in changes.plan(settings, settings.channels, state).todo] == [KNOWLEDGE]
+
+
+def test_settings_roots_and_removed_notes_change_the_plan(vault: Path) -> None:
+    settings = settings_for(vault)
+    state = _record_all(vault)
+    every = len(state.notes)
+    other = settings_for(vault, navigation_sections=["핵심 인사이트"])
+    assert len(changes.plan(other, other.channels, state).todo) == every  # a setting changes every key
+    blog_only = changes.plan(settings, ("blog",), state)
+    assert len(blog_only.todo) == every  # other channels: other outputs
+    root = vault / "00-roots" / "root-03-과도함.md"
+    root.write_text(root.read_text(encoding="utf-8") + "\n- 하나 더.\n", encoding="utf-8")
+    assert len(changes.plan(settings, settings.channels, state).todo) == every  # roots tag every note
+    (vault / ROOT_NOTE).unlink()
+    assert changes.plan(settings, settings.channels, state).removed == (ROOT_NOTE,)
+
+
+def test_scan_skips_output_and_hidden_folders_and_a_bad_state_file_means_render_all(vault: Path) -> None:
+    (vault / "_osmu" / "x").mkdir(parents=True)
+    (vault / "_osmu" / "x" / "out.md").write_text("# output\n")
+    (vault / ".trash").mkdir()
+    (vault / ".trash" / "old.md").write_text("# old\n")
+    (vault / "elsewhere").mkdir()
+    (vault / "elsewhere" / "note.md").write_text("# out folder set here\n")
+    found = {s.rel for s in changes.scan_vault(vault, skip=[vault / "elsewhere"])}
+    assert found and not any(r.startswith(("_osmu/", ".trash/", "elsewhere/")) for r in found)
+    (vault / "_osmu" / changes.STATE_FILE).write_text("{not json", encoding="utf-8")
+    assert changes.SweepState.load(vault / "_osmu").notes == {}
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_rerun_of_unchanged_note_hits_the_prefect_cache(vault: Path, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    def stage_states(state: object) -> dict[str, str]:
+        flow_run_id = state.state_details.flow_run_id  # type: ignore[attr-defined]
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        return {r.name.rsplit("-", 1)[0]: r.state.name for r in runs if r.state is not None}
+
+    out = str(tmp_path / "out")
+    note = vault / ROOT_NOTE  # unique content: results cached by an earlier test session must not count
+    note.write_text(note.read_text(encoding="utf-8") + f"\n- {time.time_ns()}\n", encoding="utf-8")
+    first = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
+    second = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
+    pure = ("parse-note", "extract-insights", "render-channels")
+    assert all(first[name] == "Completed" for name in pure), first
+    assert all(second[name] == "Cached" for name in pure), second
+    assert second["read-note"] == "Completed"  # I/O always runs
+    note.write_text(note.read_text(encoding="utf-8") + "\n- 새 항목.\n", encoding="utf-8")
+    third = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
+    assert all(third[name] == "Completed" for name in pure), third
