@@ -280,7 +280,7 @@ def sweep(
     strict: Annotated[bool, typer.Option(help="A note breaking a channel rule counts as failed.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
     full: Annotated[bool, typer.Option("--all", help="Render every note, changed or not.")] = False,
-    runner: Annotated[str, typer.Option(help="Task runner: threads (default), processes, or dask.")] = "threads",
+    runner: Annotated[str, typer.Option(help="Task runner: threads (default), serial, processes, or dask (needs prefect-dask).")] = "threads",
     config: ConfigOpt = None,
 ) -> None:
     """Render every note changed since the last sweep (the `vault-sweep` Prefect flow)."""

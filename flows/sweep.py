@@ -197,9 +197,12 @@ def vault_sweep(
 
 
 def sweep_with_runner(runner: str) -> Any:
-    """`vault_sweep` with the chosen task runner: threads (default), processes, or dask (needs prefect-dask)."""
+    """`vault_sweep` with a task runner: threads (default), serial, processes, or dask (needs prefect-dask)."""
     if runner == "threads":
         return vault_sweep
+    if runner == "serial":
+        one: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=1)
+        return vault_sweep.with_options(task_runner=one)
     if runner == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
 
@@ -212,4 +215,4 @@ def sweep_with_runner(runner: str) -> Any:
             raise ValueError("--runner dask needs prefect-dask: pip install prefect-dask") from exc
         cluster = {"n_workers": os.cpu_count() or 2, "threads_per_worker": 1, "dashboard_address": None}
         return vault_sweep.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
-    raise ValueError(f"unknown runner '{runner}' (threads, processes, dask)")
+    raise ValueError(f"unknown runner '{runner}' (threads, serial, processes, dask)")
