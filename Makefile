@@ -18,13 +18,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-## demo: run osmu on the bundled example vault and print where the outputs are
+## demo: sweep the bundled example vault (changed notes only) and print where the outputs are
 demo: install
-	$(BIN)/osmu run \
-	  "$(VAULT)/34-learning/34.01-books/books/프로세스-이코노미.md" \
-	  "$(VAULT)/00-roots/root-04-프로세스-공유.md" \
-	  "$(VAULT)/10-projects/13-imi-work/13.01-osmu-system/osmu-제작기.md"
-	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/"
+	$(BIN)/osmu sweep --vault "$(VAULT)"
+	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/ (one folder per note, with manifest.json)"
 
 ## lint: ruff + mypy (CI runs them as part of `make test`)
 lint: install

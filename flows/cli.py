@@ -259,6 +259,8 @@ def lint(
         raise typer.Exit(1)
 
 
+SUMMARY_ROWS = 50
+"""Sweeps rendering more notes than this print only the summary line."""
 ChannelsOpt = Annotated[str | None, typer.Option("--channels", "-c", help="Comma-separated channels.")]
 
 
@@ -280,7 +282,9 @@ def sweep(
     strict: Annotated[bool, typer.Option(help="A note breaking a channel rule counts as failed.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
     full: Annotated[bool, typer.Option("--all", help="Render every note, changed or not.")] = False,
-    runner: Annotated[str, typer.Option(help="Task runner: threads (default), serial, processes, or dask (needs prefect-dask).")] = "threads",
+    runner: Annotated[
+        str, typer.Option(help="Task runner: threads (default), serial, processes, or dask (needs prefect-dask).")
+    ] = "threads",
     config: ConfigOpt = None,
 ) -> None:
     """Render every note changed since the last sweep (the `vault-sweep` Prefect flow)."""
@@ -297,15 +301,18 @@ def sweep(
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task("finding changes…", total=None)
+    progress = Progress(*columns, console=console, transient=False)
+    bar = progress.add_task("", total=None)
 
-        def planned(total: int) -> None:
-            progress.update(bar, total=total, description="")
+    def planned(total: int) -> None:  # the bar appears once the sweep knows how many notes to render
+        if total:
+            progress.update(bar, total=total)
+            progress.start()
 
-        def done(result: NoteResult) -> None:
-            progress.update(bar, advance=1, description=result.source if result.ok else f"[red]{result.source}")
+    def done(result: NoteResult) -> None:
+        progress.update(bar, advance=1, description=result.source if result.ok else f"[red]{result.source}")
 
+    try:
         with on_plan(planned), on_note_done(done):
             report = flow_fn(
                 vault=str(settings.vault),
@@ -316,11 +323,15 @@ def sweep(
                 config=str(config) if config else None,
                 full=full,
             )
-    if report.rendered:
+    finally:
+        progress.stop()
+    if 0 < len(report.rendered) <= SUMMARY_ROWS:
         _summary(list(report.rendered))
+    elif report.rendered:
+        out.print(f"(per-note table: the run's `sweep-notes` artifact, {len(report.rendered)} rows)")
     for failed in report.failed:
         console.print(f"[red]failed:[/red] {failed.error}")
-    out.print(report.summary())
+    out.print(report.summary(), soft_wrap=True, highlight=False)
     if report.failed:
         raise typer.Exit(1)
 
