@@ -14,8 +14,8 @@ from typing import Any
 
 from prefect.context import TaskRunContext
 
-from flows.changes import _tree_digest, context_key
-from tasks.settings import PROJECT_ROOT, Settings
+from flows.changes import code_digest, context_key
+from tasks.settings import Settings
 
 CACHE_EXPIRATION = timedelta(days=7)
 """Results older than this are recomputed (keeps the local result store small)."""
@@ -38,5 +38,5 @@ def content_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
         channels = tuple(parameters.get("channels") or settings.channels)
         digest.update(context_key(settings, channels).encode())
     else:
-        digest.update(_tree_digest([PROJECT_ROOT / "tasks"], (".py",)).encode())
+        digest.update(code_digest().encode())
     return digest.hexdigest()

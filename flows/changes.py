@@ -30,7 +30,8 @@ from tasks.write import atomic_write
 
 STATE_FILE = ".osmu-state.json"
 STATE_VERSION = 1
-_CODE_DIRS = ("tasks",)
+_CODE = (PROJECT_ROOT / "tasks", PROJECT_ROOT / "flows" / "repurpose.py")
+"""osmu code that shapes outputs: the stages and the pipeline wiring."""
 
 
 def _sha(*parts: str) -> str:
@@ -55,6 +56,13 @@ def _tree_digest(folders: Iterable[Path], suffixes: tuple[str, ...] = ()) -> str
     return digest.hexdigest()
 
 
+def code_digest() -> str:
+    """Hash of osmu's code that shapes outputs."""
+    digest = hashlib.sha256(_tree_digest([_CODE[0]], (".py",)).encode())
+    digest.update(_CODE[1].read_bytes())
+    return digest.hexdigest()
+
+
 def context_key(settings: Settings, channels: tuple[str, ...]) -> str:
     """Hash of what every note's outputs depend on besides the note itself."""
     template_dirs = [CHANNELS_DIR / "_base", *(CHANNELS_DIR / c for c in channels)]
@@ -66,7 +74,7 @@ def context_key(settings: Settings, channels: tuple[str, ...]) -> str:
         settings.model_dump_json(exclude={"sweep"}),
         ",".join(channels),
         _tree_digest(template_dirs),
-        _tree_digest([PROJECT_ROOT / d for d in _CODE_DIRS], (".py",)),
+        code_digest(),
         _tree_digest([settings.vault / settings.roots_folder], (".md",)),
     )
 

@@ -293,7 +293,11 @@ def sweep(
 
     from flows.sweep import on_note_done, on_plan, sweep_with_runner
 
-    flow_fn = sweep_with_runner(runner)
+    try:
+        flow_fn = sweep_with_runner(runner)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     columns = (
         TextColumn("sweep"),
         BarColumn(),

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import changes
 from flows.report import publish_note_artifacts
@@ -29,9 +30,15 @@ from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_va
 from tasks.model import NoteError, NoteResult
 from tasks.settings import Settings, load_settings
 
-Runner = Literal["threads", "processes", "dask"]
-
 _hooks: list[Callable[[NoteResult], None]] = []
+
+
+T = TypeVar("T")
+
+
+def _quoted(value: T) -> T:
+    """Pass `value` to a task without Prefect walking it for futures (costly for 10k-note collections)."""
+    return cast(T, quote(value))
 
 
 @contextmanager
@@ -157,7 +164,7 @@ def vault_sweep(
     settings = load_settings(Path(config) if config else None, {"vault": vault, "out": out, "strict": strict or None})
     chosen = tuple(channels or settings.channels)
     state = changes.SweepState.load(settings.out_dir)
-    plan = find_changes(settings, chosen, state, full)
+    plan = find_changes(settings, chosen, _quoted(state), full)  # quote: Prefect need not walk 10k entries
     print(f"{len(plan.todo)} notes to render, {len(plan.unchanged)} unchanged, {len(plan.failed_before)} failed before")
     for hook in list(_planned):
         hook(len(plan.todo))
@@ -166,7 +173,7 @@ def vault_sweep(
         warm_up()
         context = prepare_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
-        futures = [render_batch.submit(part, settings, context, chosen, force) for part in parts]
+        futures = [render_batch.submit(_quoted(part), settings, _quoted(context), chosen, force) for part in parts]
         for part, future in zip(parts, futures, strict=True):
             outcomes.extend(zip(part, future.result(), strict=True))
     for candidate, outcome in outcomes:
@@ -203,6 +210,13 @@ def sweep_with_runner(runner: str) -> Any:
     if runner == "serial":
         one: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=1)
         return vault_sweep.with_options(task_runner=one)
+    if runner in ("processes", "dask"):
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():  # each worker process would start its own temporary server
+            raise ValueError(
+                f"--runner {runner} needs a Prefect server: set PREFECT_API_URL (README: scripts/prefect-server.sh)"
+            )
     if runner == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
 
