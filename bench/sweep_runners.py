@@ -4,7 +4,8 @@
 
 Builds a vault of N notes from the example vault (each note copied with a unique line, so
 every one renders), then times `vault-sweep` with `--all` once per runner, each into a
-fresh output folder. `dask` is measured only when prefect-dask is installed.
+fresh output folder. `dask` is measured only when prefect-dask is installed. Process-based
+runners need a Prefect server: start one first (`eval "$(scripts/prefect-server.sh start)"`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def main() -> None:
                 print(f"{runner:>10}: skipped ({exc})")
                 continue
             started = time.perf_counter()
-            report = flow_fn(vault=str(vault), out=str(work / f"out-{runner}"), channels=channels, full=True)
+            try:
+                report = flow_fn(vault=str(vault), out=str(work / f"out-{runner}"), channels=channels, full=True)
+            except Exception as exc:
+                print(f"{runner:>10}: failed ({type(exc).__name__}: {exc})")
+                continue
             seconds = time.perf_counter() - started
             rate = len(report.rendered) / seconds if seconds else 0.0
             print(
