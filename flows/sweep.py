@@ -28,6 +28,7 @@ from flows import changes
 from flows.report import publish_note_artifacts
 from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline, warm_up
 from tasks.model import NoteError, NoteResult
+from tasks.render import source_slug
 from tasks.settings import Settings, load_settings
 
 _hooks: list[Callable[[NoteResult], None]] = []
@@ -138,10 +139,27 @@ def save_state(state: changes.SweepState) -> None:
 
 
 def batches(items: Sequence[changes.Candidate], size: int) -> list[tuple[changes.Candidate, ...]]:
-    """Cut `items` into batches; `size=0` picks ~16 batches of at least 10 notes."""
+    """Cut `items` into batches; `size=0` picks ~16 batches of at least 10 notes.
+
+    Notes with the same output slug (same file name in two folders) stay in one batch: the
+    write stage gives the second one a `<slug>-<hash>` folder, which needs them one after
+    the other, not in two threads at once.
+    """
     if size <= 0:
         size = max(10, math.ceil(len(items) / 16))
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+    groups: dict[str, list[changes.Candidate]] = {}
+    for item in items:
+        groups.setdefault(source_slug(item.stat.rel), []).append(item)
+    out: list[tuple[changes.Candidate, ...]] = []
+    current: list[changes.Candidate] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > size:
+            out.append(tuple(current))
+            current = []
+        current.extend(group)
+    if current:
+        out.append(tuple(current))
+    return out
 
 
 THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)

@@ -101,3 +101,21 @@ def test_rerun_of_unchanged_note_hits_the_prefect_cache(vault: Path, tmp_path: P
     note.write_text(note.read_text(encoding="utf-8") + "\n- 새 항목.\n", encoding="utf-8")
     third = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
     assert all(third[name] == "Completed" for name in pure), third
+
+
+def test_batches_keep_notes_with_the_same_slug_together(vault: Path) -> None:
+    from flows.sweep import batches
+
+    for i in range(30):
+        folder = vault / "dup" / f"f{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note-{i // 3}.md").write_text(f"# {i}\n")
+    settings = settings_for(vault)
+    todo = changes.plan(settings, settings.channels, changes.SweepState.load(settings.out_dir)).todo
+    parts = batches(todo, 4)
+    assert sorted(c.stat.rel for part in parts for c in part) == sorted(c.stat.rel for c in todo)
+    where = {}
+    for n, part in enumerate(parts):
+        for c in part:
+            assert where.setdefault(Path(c.stat.rel).stem, n) == n, c.stat.rel
+    assert len(batches(todo, 0)) >= 2
