@@ -7,6 +7,7 @@ runs. Outputs are checked on disk, artifacts and schedules through the Prefect c
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import signal
@@ -160,7 +161,6 @@ def test_prefect_yaml_names_the_flows_it_deploys() -> None:
     for deployment in data["deployments"]:
         module, _, attr = deployment["entrypoint"].partition(":")
         assert (ROOT / module).is_file()
-        namespace: dict[str, Any] = {}
-        exec(f"from {module.removesuffix('.py').replace('/', '.')} import {attr} as flow_obj", namespace)
-        found[f"{namespace['flow_obj'].name}/{deployment['name']}"] = deployment
+        flow_obj = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), attr)
+        found[f"{flow_obj.name}/{deployment['name']}"] = deployment
     assert set(found) == {"vault-sweep/scheduled", "repurpose-note/on-demand"}
