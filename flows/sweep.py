@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -32,6 +34,18 @@ from tasks.render import source_slug
 from tasks.settings import Settings, load_settings
 
 _hooks: list[Callable[[NoteResult], None]] = []
+_reported: set[str] = set()
+"""Notes whose hooks already ran in this process (batches on threads report each note as it is done)."""
+_lock = threading.Lock()
+
+
+def _notify(result: NoteResult) -> None:
+    with _lock:
+        if result.source in _reported:
+            return
+        _reported.add(result.source)
+    for hook in list(_hooks):
+        hook(result)
 
 
 T = TypeVar("T")
@@ -104,8 +118,8 @@ def render_one(
         outcome = run_pipeline(candidate.stat.path, settings, vault, channels, force, PLAIN)
     except Exception as exc:
         outcome = Outcome(failure(candidate.stat.rel, exc), ())
-    for hook in list(_hooks):
-        hook(outcome.result)
+    if _hooks:  # in this process (threads): report each note as soon as it is done
+        _notify(outcome.result)
     return outcome
 
 
@@ -191,9 +205,16 @@ def vault_sweep(
         warm_up()
         context = prepare_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
-        futures = [render_batch.submit(_quoted(part), settings, _quoted(context), chosen, force) for part in parts]
-        for part, future in zip(parts, futures, strict=True):
-            outcomes.extend(zip(part, future.result(), strict=True))
+        _reported.clear()
+        submit = render_batch.submit
+        futures = {submit(_quoted(part), settings, _quoted(context), chosen, force): part for part in parts}
+        for future in as_completed(list(futures)):  # batches run in other processes report when they end
+            done = future.result()
+            for outcome in done:
+                _notify(outcome.result)
+            outcomes.extend(zip(futures[future], done, strict=True))
+        order = {c.stat.rel: i for i, c in enumerate(plan.todo)}
+        outcomes.sort(key=lambda pair: order[pair[0].stat.rel])
     for candidate, outcome in outcomes:
         result = outcome.result
         manifest = f"{result.out_dir}/manifest.json" if result.ok else ""
