@@ -397,14 +397,14 @@ def serve(
     out_dir: OutOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Serve the deployments `vault-sweep/scheduled` (cron from config) and `repurpose-note/on-demand`."""
+    """Serve `vault-sweep/scheduled` (cron from config), `repurpose-note/on-demand` and the weekly process digest."""
     settings = _settings(config, vault=vault, out=out_dir)
     _show_flow_logs()
     from flows.serve import NoServer, serve_all
 
     out.print(
         f"serving vault-sweep/scheduled (cron '{settings.sweep.cron}' {settings.sweep.timezone}) and "
-        f"repurpose-note/on-demand for {settings.vault}",
+        f"repurpose-note/on-demand and process-digest/weekly-process-digest for {settings.vault}",
         highlight=False,
     )
     try:

@@ -2,7 +2,8 @@
 
 - `vault-sweep/scheduled`: the sweep on the cron from config (`sweep.cron`, default hourly);
 - `repurpose-note/on-demand`: no schedule; run it with
-  `prefect deployment run 'repurpose-note/on-demand' --param note=…`.
+  `prefect deployment run 'repurpose-note/on-demand' --param note=…`;
+- `process-digest/weekly-process-digest`: the week's process entries, Monday 08:00.
 
 Schedules and `prefect deployment run` need a real Prefect server (`prefect server start`,
 or scripts/prefect-server.sh) with PREFECT_API_URL pointing at it: an embedded temporary
@@ -19,6 +20,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
+from flows.digest import weekly_deployment
 from flows.repurpose import repurpose_note
 from flows.sweep import vault_sweep
 from tasks.settings import Settings
@@ -48,6 +50,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             description="Repurpose one note: prefect deployment run 'repurpose-note/on-demand' --param note=PATH",
             tags=["osmu"],
         ),
+        weekly_deployment(**defaults),
     ]
     return [d for d in made if isinstance(d, RunnerDeployment)]
 

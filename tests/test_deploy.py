@@ -68,6 +68,7 @@ def test_serve_then_prefect_deployment_run_on_demand(prefect_api: str, vault: Pa
         assert [s.schedule.cron for s in scheduled.schedules] == ["0 * * * *"]
         assert not scheduled.paused
         assert on_demand.parameters == {"vault": str(vault), "out": str(out)}
+        assert _deployment(prefect_api, "process-digest/weekly-process-digest") is not None
 
         _deployment_run(prefect_api, "repurpose-note/on-demand", f"note={BOOK}")
 
@@ -163,4 +164,4 @@ def test_prefect_yaml_names_the_flows_it_deploys() -> None:
         assert (ROOT / module).is_file()
         flow_obj = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), attr)
         found[f"{flow_obj.name}/{deployment['name']}"] = deployment
-    assert set(found) == {"vault-sweep/scheduled", "repurpose-note/on-demand"}
+    assert set(found) == {"vault-sweep/scheduled", "repurpose-note/on-demand", "process-digest/weekly-process-digest"}
