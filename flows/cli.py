@@ -291,7 +291,8 @@ def sweep(
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.sweep import on_note_done, on_plan, sweep_with_runner
+    from flows.progress import on_note_done, on_plan
+    from flows.sweep import sweep_with_runner
 
     try:
         flow_fn = sweep_with_runner(runner)
@@ -305,7 +306,8 @@ def sweep(
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
     )
-    progress = Progress(*columns, console=console, transient=False)
+    # No stdout/stderr redirection: Prefect pickles what a process-pool task sees, and rich's proxies hold locks.
+    progress = Progress(*columns, console=console, transient=False, redirect_stdout=False, redirect_stderr=False)
     bar = progress.add_task("", total=None)
 
     def planned(total: int) -> None:  # the bar appears once the sweep knows how many notes to render

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -26,27 +24,12 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import changes
+from flows import changes, progress
 from flows.report import publish_note_artifacts
 from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline, warm_up
 from tasks.model import NoteError, NoteResult
 from tasks.render import source_slug
 from tasks.settings import Settings, load_settings
-
-_hooks: list[Callable[[NoteResult], None]] = []
-_reported: set[str] = set()
-"""Notes whose hooks already ran in this process (batches on threads report each note as it is done)."""
-_lock = threading.Lock()
-
-
-def _notify(result: NoteResult) -> None:
-    with _lock:
-        if result.source in _reported:
-            return
-        _reported.add(result.source)
-    for hook in list(_hooks):
-        hook(result)
-
 
 T = TypeVar("T")
 
@@ -54,29 +37,6 @@ T = TypeVar("T")
 def _quoted(value: T) -> T:
     """Pass `value` to a task without Prefect walking it for futures (costly for 10k-note collections)."""
     return cast(T, quote(value))
-
-
-@contextmanager
-def on_note_done(hook: Callable[[NoteResult], None]) -> Iterator[None]:
-    """Call `hook(result)` after each note of sweeps run in this process (the CLI's progress bar)."""
-    _hooks.append(hook)
-    try:
-        yield
-    finally:
-        _hooks.remove(hook)
-
-
-_planned: list[Callable[[int], None]] = []
-
-
-@contextmanager
-def on_plan(hook: Callable[[int], None]) -> Iterator[None]:
-    """Call `hook(number_of_notes_to_render)` once the sweep knows it."""
-    _planned.append(hook)
-    try:
-        yield
-    finally:
-        _planned.remove(hook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +78,8 @@ def render_one(
         outcome = run_pipeline(candidate.stat.path, settings, vault, channels, force, PLAIN)
     except Exception as exc:
         outcome = Outcome(failure(candidate.stat.rel, exc), ())
-    if _hooks:  # in this process (threads): report each note as soon as it is done
-        _notify(outcome.result)
+    if progress.listening():  # batches on threads report each note as soon as it is done
+        progress.note_done(outcome.result)
     return outcome
 
 
@@ -198,20 +158,18 @@ def vault_sweep(
     state = changes.SweepState.load(settings.out_dir)
     plan = find_changes(settings, chosen, _quoted(state), full)  # quote: Prefect need not walk 10k entries
     print(f"{len(plan.todo)} notes to render, {len(plan.unchanged)} unchanged, {len(plan.failed_before)} failed before")
-    for hook in list(_planned):
-        hook(len(plan.todo))
+    progress.planned(len(plan.todo))
     outcomes: list[tuple[changes.Candidate, Outcome]] = []
     if plan.todo:
         warm_up()
         context = prepare_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
-        _reported.clear()
         submit = render_batch.submit
         futures = {submit(_quoted(part), settings, _quoted(context), chosen, force): part for part in parts}
         for future in as_completed(list(futures)):  # batches run in other processes report when they end
             done = future.result()
             for outcome in done:
-                _notify(outcome.result)
+                progress.note_done(outcome.result)
             outcomes.extend(zip(futures[future], done, strict=True))
         order = {c.stat.rel: i for i, c in enumerate(plan.todo)}
         outcomes.sort(key=lambda pair: order[pair[0].stat.rel])
@@ -254,7 +212,7 @@ def sweep_with_runner(runner: str) -> Any:
 
         if not PREFECT_API_URL.value():  # each worker process would start its own temporary server
             raise ValueError(
-                f"--runner {runner} needs a Prefect server: set PREFECT_API_URL (README: scripts/prefect-server.sh)"
+                f"--runner {runner} needs a Prefect server: set PREFECT_API_URL (scripts/prefect-server.sh)"
             )
     if runner == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
