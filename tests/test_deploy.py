@@ -165,3 +165,23 @@ def test_prefect_yaml_names_the_flows_it_deploys() -> None:
         flow_obj = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), attr)
         found[f"{flow_obj.name}/{deployment['name']}"] = deployment
     assert set(found) == {"vault-sweep/scheduled", "repurpose-note/on-demand", "process-digest/weekly-process-digest"}
+
+
+def test_cli_sweep_on_process_pool_runner(prefect_api: str, vault: Path, tmp_path: Path) -> None:
+    """`--runner processes` ships batches to other processes (needs the server) and reports every note."""
+    small = tmp_path / "small"
+    shutil.copytree(vault / "00-roots", small / "00-roots")
+    shutil.copytree(vault / "30-knowledge", small / "30-knowledge")
+    notes = len(list(small.rglob("*.md")))
+    args = [sys.executable, "-m", "flows.cli", "sweep", "--vault", str(small), "--out", str(tmp_path / "out")]
+    done = run_cli([*args, "--runner", "processes"], base_env(PREFECT_API_URL=prefect_api))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{notes} rendered, 0 unchanged (skipped), 0 failed" in done.stdout
+    refused = run_cli([*args, "--runner", "processes"], base_env())
+    assert refused.returncode == 2 and "needs a Prefect server" in refused.stderr
+
+
+def test_serve_without_a_server_says_how_to_start_one(vault: Path) -> None:
+    done = run_cli([sys.executable, "-m", "flows.cli", "serve", "--vault", str(vault)], base_env(), timeout=60)
+    assert done.returncode == 2
+    assert "scripts/prefect-server.sh start" in " ".join(done.stderr.split())
