@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,9 +128,31 @@ def file_sha(path: Path) -> str:
         return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def links_key(rel: str, targets: Iterable[str], index: NoteIndex) -> str:
-    """Hash of where the note's link targets resolve now."""
-    return _sha(*(f"{t}>{resolve(t, rel, index)}" for t in targets))
+ShaOf = Callable[[str], str]
+"""Content hash of a note given its vault path without `.md` ("" when there is none)."""
+
+
+def links_key(rel: str, targets: Iterable[str], index: NoteIndex, sha_of: ShaOf) -> str:
+    """Hash of where the note's link targets resolve now and of what those notes hold.
+
+    A linked note's content matters: when it turns private (`publish: false`), the link to
+    it must disappear from this note's outputs.
+    """
+    parts = []
+    for target in targets:
+        path = resolve(target, rel, index)
+        parts.append(f"{target}>{path}>{sha_of(path) if path else ''}")
+    return _sha(*parts)
+
+
+def file_sha_of(vault: Path) -> ShaOf:
+    """`ShaOf` reading the files (for one-note runs, which do not hash the whole vault)."""
+
+    def sha_of(path: str) -> str:
+        full = vault / f"{path}.md"
+        return file_sha(full) if full.is_file() else ""
+
+    return sha_of
 
 
 def note_key(context: str, sha: str, modified: str, links: str) -> str:
@@ -156,6 +178,8 @@ class NoteState:
     """Absolute path of the note's manifest ("" when the note failed)."""
     error: str = ""
     """`file:line: message` when the note failed."""
+    skipped: str = ""
+    """Why the note is deliberately not rendered (a private note), else ""."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for the state file."""
@@ -167,6 +191,7 @@ class NoteState:
             "links": list(self.links),
             "manifest": self.manifest,
             "error": self.error,
+            "skipped": self.skipped,
         }
 
     @classmethod
@@ -180,6 +205,7 @@ class NoteState:
             tuple(str(t) for t in data.get("links", ())),
             str(data.get("manifest", "")),
             str(data.get("error", "")),
+            str(data.get("skipped", "")),
         )
 
 
@@ -234,12 +260,16 @@ class Plan:
     """Notes rendered before with the same key: skipped."""
     failed_before: tuple[tuple[Candidate, str], ...]
     """Notes that failed last time and have not changed, with the error (not retried)."""
+    private: tuple[Candidate, ...]
+    """Unchanged notes skipped last time because they are private."""
     removed: tuple[str, ...]
     """Notes in the state that are no longer in the vault."""
     context: str
     """The context key used."""
     index: NoteIndex
     """Every note of the vault now, for link resolution."""
+    sha_of: ShaOf
+    """Content hash of every note now, by vault path without `.md`."""
 
 
 def current(stat: FileStat, old: NoteState | None) -> str:
@@ -249,19 +279,20 @@ def current(stat: FileStat, old: NoteState | None) -> str:
     return file_sha(stat.path)
 
 
-def candidate_now(stat: FileStat, old: NoteState | None, context: str, index: NoteIndex) -> Candidate:
+def candidate_now(
+    stat: FileStat, old: NoteState | None, context: str, index: NoteIndex, sha_of: ShaOf, sha: str = ""
+) -> Candidate:
     """The note with its key now (its links as recorded last time)."""
-    sha = current(stat, old)
-    return Candidate(
-        stat, sha, note_key(context, sha, stat.modified, links_key(stat.rel, old.links if old else (), index)), context
-    )
+    sha = sha or current(stat, old)
+    links = links_key(stat.rel, old.links if old else (), index, sha_of)
+    return Candidate(stat, sha, note_key(context, sha, stat.modified, links), context)
 
 
 def is_done(old: NoteState | None, key: str) -> bool:
-    """True when the last run handled this very key (and its outputs are still there, unless it failed)."""
+    """True when the last run handled this very key (outputs still there, unless it failed or was skipped)."""
     if old is None or old.key != key:
         return False
-    return bool(old.error) or (bool(old.manifest) and os.path.exists(old.manifest))
+    return bool(old.error or old.skipped) or (bool(old.manifest) and os.path.exists(old.manifest))
 
 
 def plan(settings: Settings, channels: tuple[str, ...], state: SweepState, full: bool = False) -> Plan:
@@ -269,21 +300,27 @@ def plan(settings: Settings, channels: tuple[str, ...], state: SweepState, full:
     context = context_key(settings, channels)
     stats = list(scan_vault(settings.vault, skip=[settings.out_dir]))
     index = NoteIndex.build(s.rel for s in stats)
+    shas = {s.rel: current(s, state.notes.get(s.rel)) for s in stats}
+    by_path = {rel.removesuffix(".md"): sha for rel, sha in shas.items()}
+    sha_of: ShaOf = lambda path: by_path.get(path, "")  # noqa: E731
     todo: list[Candidate] = []
     unchanged: list[Candidate] = []
     failed: list[tuple[Candidate, str]] = []
+    private: list[Candidate] = []
     for stat in stats:
         old = state.notes.get(stat.rel)
-        candidate = candidate_now(stat, old, context, index)
-        if full or not is_done(old, candidate.key):
+        candidate = candidate_now(stat, old, context, index, sha_of, shas[stat.rel])
+        if full or old is None or not is_done(old, candidate.key):
             todo.append(candidate)
-        elif old is not None and old.error:
+        elif old.error:
             failed.append((candidate, old.error))
+        elif old.skipped:
+            private.append(candidate)
         else:
             unchanged.append(candidate)
     present = {s.rel for s in stats}
     removed = tuple(sorted(k for k in state.notes if k not in present))
-    return Plan(tuple(todo), tuple(unchanged), tuple(failed), removed, context, index)
+    return Plan(tuple(todo), tuple(unchanged), tuple(failed), tuple(private), removed, context, index, sha_of)
 
 
 def record(
@@ -291,13 +328,15 @@ def record(
     candidate: Candidate,
     links: tuple[str, ...],
     index: NoteIndex,
+    sha_of: ShaOf,
     manifest: str = "",
     error: str = "",
+    skipped: str = "",
 ) -> None:
     """Store what was done for one note (the key is recomputed with the links just parsed)."""
     stat = candidate.stat
-    key = note_key(candidate.context, candidate.sha, stat.modified, links_key(stat.rel, links, index))
-    state.notes[stat.rel] = NoteState(stat.size, stat.mtime_ns, candidate.sha, key, links, manifest, error)
+    key = note_key(candidate.context, candidate.sha, stat.modified, links_key(stat.rel, links, index, sha_of))
+    state.notes[stat.rel] = NoteState(stat.size, stat.mtime_ns, candidate.sha, key, links, manifest, error, skipped)
 
 
 def scan_files(vault: Path, paths: Iterable[Path]) -> Iterator[FileStat]:

@@ -19,8 +19,9 @@ from flows.caching import CACHE_EXPIRATION, content_key
 from flows.report import publish_note_artifacts
 from tasks.insights import extract_insights, extract_insights_task
 from tasks.links import NoteIndex
-from tasks.model import NoteError, NoteResult, RootIndex
+from tasks.model import NoteError, NoteResult, ParsedNote, RootIndex
 from tasks.parse import parse_note, parse_note_task
+from tasks.privacy import private_reason, protect_task
 from tasks.read import list_vault_task, read_note, read_note_task, read_roots_task
 from tasks.render import render_note, render_note_task
 from tasks.roots import build_root_index_task, resolve_note_roots, resolve_note_roots_task
@@ -30,6 +31,18 @@ from tasks.write import write_outputs, write_outputs_task
 
 class LintFailed(Exception):
     """Strict mode: at least one output broke a channel rule."""
+
+
+class PrivateNote(NoteError):
+    """A private note met by a sweep: never published, skipped without counting as a failure."""
+
+
+def protect_or_skip(parsed: ParsedNote, settings: Settings, index: NoteIndex) -> ParsedNote:
+    """The privacy stage for sweeps: a private note is skipped, a public one has private links hidden."""
+    reason = private_reason(parsed.note, settings.private_folders)
+    if reason:
+        raise PrivateNote(parsed.note.path, 0, f"private ({reason}): skipped")
+    return protect_task.fn(parsed, settings, index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,8 @@ class Stages:
     """read_note."""
     parse: Callable[..., Any]
     """parse_note."""
+    protect: Callable[..., Any]
+    """Refuse a private note, hide private links of a public one."""
     roots: Callable[..., Any]
     """resolve_note_roots."""
     insights: Callable[..., Any]
@@ -64,12 +79,13 @@ _cached = {"cache_key_fn": content_key, "cache_expiration": CACHE_EXPIRATION, "p
 TASKS = Stages(
     read_note_task,
     parse_note_task.with_options(**_cached),  # type: ignore[arg-type]
+    protect_task,
     resolve_note_roots_task,
     extract_insights_task.with_options(**_cached),  # type: ignore[arg-type]
     render_note_task.with_options(**_cached),  # type: ignore[arg-type]
     write_outputs_task,
 )
-PLAIN = Stages(read_note, parse_note, resolve_note_roots, extract_insights, render_note, write_outputs)
+PLAIN = Stages(read_note, parse_note, protect_or_skip, resolve_note_roots, extract_insights, render_note, write_outputs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +96,8 @@ class Outcome:
     """What the note produced."""
     links: tuple[str, ...]
     """Wikilink targets of the note, in order of appearance, de-duplicated."""
+    skipped: str = ""
+    """Why a sweep left the note out on purpose (a private note), else ""."""
 
 
 def warm_up() -> None:
@@ -92,7 +110,7 @@ def warm_up() -> None:
 
 def prepare_vault(settings: Settings, notes: NoteIndex | None = None) -> VaultContext:
     """Read the vault's root concepts and note list (once per run)."""
-    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder))
+    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder), settings.root_aliases)
     return VaultContext(roots, notes if notes is not None else NoteIndex.build(list_vault_task(settings.vault)))
 
 
@@ -106,7 +124,7 @@ def run_pipeline(
 ) -> Outcome:
     """read → parse → roots → insights → render → write for one note."""
     note = stages.read(settings.vault, note_path)
-    parsed = stages.parse(note, settings.navigation_sections)
+    parsed = stages.protect(stages.parse(note, settings.navigation_sections), settings, vault.notes)
     note_roots = stages.roots(parsed, vault.roots, vault.notes)
     insights = stages.insights(parsed, note_roots, vault.roots)
     rendered = stages.render(parsed, insights, note_roots, vault.roots, settings, channels)
@@ -144,7 +162,7 @@ def _remember(settings: Settings, channels: tuple[str, ...], path: Path, index: 
     state = changes.SweepState.load(settings.out_dir)
     context = changes.context_key(settings, channels)
     candidate = changes.Candidate(stat, changes.file_sha(stat.path), "", context)
-    changes.record(state, candidate, index=index, **done)
+    changes.record(state, candidate, index=index, sha_of=changes.file_sha_of(settings.vault), **done)
     state.save()
 
 
@@ -181,6 +199,7 @@ __all__ = [
     "LintFailed",
     "NoteError",
     "Outcome",
+    "PrivateNote",
     "Stages",
     "VaultContext",
     "prepare_vault",

@@ -26,7 +26,16 @@ from prefect.utilities.annotations import quote
 
 from flows import changes, progress
 from flows.report import publish_note_artifacts
-from flows.repurpose import PLAIN, LintFailed, Outcome, VaultContext, prepare_vault, run_pipeline, warm_up
+from flows.repurpose import (
+    PLAIN,
+    LintFailed,
+    Outcome,
+    PrivateNote,
+    VaultContext,
+    prepare_vault,
+    run_pipeline,
+    warm_up,
+)
 from tasks.model import NoteError, NoteResult
 from tasks.render import source_slug
 from tasks.settings import Settings, load_settings
@@ -55,11 +64,14 @@ class SweepReport:
     """Notes gone from the vault since the last sweep (their outputs are kept)."""
     seconds: float
     """Wall time of the sweep."""
+    private: tuple[str, ...] = ()
+    """Private notes (`publish: false`, `private: true`, private folders): never rendered."""
 
     def summary(self) -> str:
         """One line: counts and time."""
+        private = f", {len(self.private)} private (skipped)" if self.private else ""
         return (
-            f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped), "
+            f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped){private}, "
             f"{len(self.failed)} failed, {len(self.removed)} removed in {self.seconds:.1f} s → {self.out_dir}"
         )
 
@@ -76,6 +88,8 @@ def render_one(
     """Render one note, turning any error into a failed result (one bad note must not stop a sweep)."""
     try:
         outcome = run_pipeline(candidate.stat.path, settings, vault, channels, force, PLAIN)
+    except PrivateNote as exc:
+        outcome = Outcome(NoteResult(source=candidate.stat.rel, ok=False, error=str(exc)), (), skipped=str(exc))
     except Exception as exc:
         outcome = Outcome(failure(candidate.stat.rel, exc), ())
     if progress.listening():  # batches on threads report each note as soon as it is done
@@ -176,24 +190,28 @@ def vault_sweep(
     for candidate, outcome in outcomes:
         result = outcome.result
         manifest = f"{result.out_dir}/manifest.json" if result.ok else ""
-        changes.record(state, candidate, outcome.links, plan.index, manifest=manifest, error=result.error)
+        error = "" if outcome.skipped else result.error
+        changes.record(state, candidate, outcome.links, plan.index, plan.sha_of, manifest, error, outcome.skipped)
     for rel in plan.removed:
         state.notes.pop(rel, None)
     if outcomes or plan.removed or not state.path.exists():
         save_state(state)
     rendered = tuple(o.result for _, o in outcomes if o.result.ok)
-    failed = tuple(o.result for _, o in outcomes if not o.result.ok) + tuple(
+    failed = tuple(o.result for _, o in outcomes if not o.result.ok and not o.skipped) + tuple(
         NoteResult(source=c.stat.rel, ok=False, error=error) for c, error in plan.failed_before
     )
+    private = tuple(c.stat.rel for c, o in outcomes if o.skipped) + tuple(c.stat.rel for c in plan.private)
     report = SweepReport(
-        str(settings.out_dir),
-        rendered,
-        failed,
-        tuple(c.stat.rel for c in plan.unchanged),
-        plan.removed,
-        round(time.perf_counter() - started, 3),
+        out_dir=str(settings.out_dir),
+        rendered=rendered,
+        failed=failed,
+        skipped=tuple(c.stat.rel for c in plan.unchanged),
+        removed=plan.removed,
+        seconds=round(time.perf_counter() - started, 3),
+        private=tuple(sorted(private)),
     )
     skipped_rows = [{"note": rel, "status": "unchanged"} for rel in report.skipped]
+    skipped_rows += [{"note": rel, "status": "private (skipped)"} for rel in report.private]
     title = "osmu vault sweep"
     publish_note_artifacts((*failed, *rendered), title, "sweep", summary=report.summary(), extra_rows=skipped_rows)
     print(report.summary())

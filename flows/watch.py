@@ -48,15 +48,11 @@ def needs_render(settings: Settings, channels: tuple[str, ...], paths: Iterable[
     state = changes.SweepState.load(settings.out_dir)
     context = changes.context_key(settings, channels)
     index = NoteIndex.build(s.rel for s in changes.scan_vault(settings.vault, skip=[settings.out_dir]))
+    sha_of = changes.file_sha_of(settings.vault)
     todo: list[Path] = []
     for stat in changes.scan_files(settings.vault, paths):
         old = state.notes.get(stat.rel)
-        sha = changes.current(stat, old)
-        key = changes.note_key(
-            context, sha, stat.modified, changes.links_key(stat.rel, old.links if old else (), index)
-        )
-        done = old is not None and old.key == key and (bool(old.error) or os.path.exists(old.manifest))
-        if not done:
+        if not changes.is_done(old, changes.candidate_now(stat, old, context, index, sha_of).key):
             todo.append(stat.path)
     return todo
 

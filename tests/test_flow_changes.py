@@ -24,7 +24,7 @@ def _record_all(vault: Path) -> changes.SweepState:
     manifest = vault / "manifest.json"
     manifest.write_text("{}", encoding="utf-8")
     for candidate in plan.todo:
-        changes.record(state, candidate, (), plan.index, manifest=str(manifest))
+        changes.record(state, candidate, (), plan.index, plan.sha_of, manifest=str(manifest))
     state.save()
     return state
 

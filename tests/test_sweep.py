@@ -59,7 +59,8 @@ def test_sweep_renders_once_skips_unchanged_and_rerenders_exactly_what_changed(v
     changed = vault / "30-knowledge" / "33-insights" / "show-your-work.md"
     changed.write_text(changed.read_text(encoding="utf-8") + "\n- Share the process, not only the result.\n")
     rendered, skipped, _ = _sweep(vault, out)
-    assert rendered == {"30-knowledge/33-insights/show-your-work.md"}
+    # The note, and the one note linking to it (a linked note's content decides whether the link may show).
+    assert rendered == {"30-knowledge/33-insights/show-your-work.md", "00-roots/root-07-아카이브-사고.md"}
     assert skipped == notes - rendered
 
     # A link target that appears re-renders the notes linking to it, and only those.
@@ -101,3 +102,25 @@ def test_broken_note_is_reported_and_the_rest_of_the_sweep_finishes(vault: Path,
     fixed = runner.invoke(app, ["sweep", "--vault", str(vault), "--out", str(out)])
     assert fixed.exit_code == 0, fixed.output
     assert f"1 rendered, {len(good)} unchanged (skipped), 0 failed" in fixed.output
+
+
+def test_private_notes_are_skipped_and_turning_private_rerenders_linkers(vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    folder = vault / "30-knowledge"
+    (folder / "공개.md").write_text("# 공개\n\n- 과정을 공유한다. [[비공개-후보]]\n", encoding="utf-8")
+    (folder / "비공개-후보.md").write_text("# 후보\n\n- 아직은 공개.\n", encoding="utf-8")
+    (folder / "비밀.md").write_text("---\npublish: false\n---\n# 비밀\n\n- SECRET-4410\n", encoding="utf-8")
+    report = vault_sweep(vault=str(vault), out=str(out))
+    assert report.private == ("30-knowledge/비밀.md",) and not report.failed
+    assert not (out / "비밀").exists()
+    assert "SECRET-4410" not in "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+
+    again = vault_sweep(vault=str(vault), out=str(out))
+    assert again.private == ("30-knowledge/비밀.md",) and not again.rendered and not again.failed
+
+    (folder / "비공개-후보.md").write_text("---\npublish: false\n---\n# 후보\n\n- 이제 비공개.\n", encoding="utf-8")
+    turned = vault_sweep(vault=str(vault), out=str(out))
+    assert {r.source for r in turned.rendered} == {"30-knowledge/공개.md"}
+    assert set(turned.private) == {"30-knowledge/비밀.md", "30-knowledge/비공개-후보.md"}
+    public = (out / "공개" / "blog" / "공개.md").read_text(encoding="utf-8")
+    assert "비공개-후보" not in public
