@@ -159,7 +159,7 @@ def tag_insight(
         if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
             phrase[slug] = True
             weight, shared = evidence[slug]
-            evidence[slug] = (weight, tuple(sorted(said & set(words))) + shared)
+            evidence[slug] = (weight, tuple(dict.fromkeys((*sorted(said & set(words)), *shared))))
     # The main root is inherited on little evidence, unless another root explains the insight
     # better (named, quoted or described by the note) and the main root's own name is absent:
     # then it needs as much as any other root.

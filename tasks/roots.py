@@ -122,7 +122,15 @@ def build_root_index(
 
 
 def _front_matter_line(note: Note, needle: str) -> int:
+    """The front-matter line naming `needle` under `root-concepts` (its key line, or an item
+    below it), else any line naming it, else 1."""
     lines = note.text.split("\n")[: note.body_line - 1]
+    key = next((i for i, line in enumerate(lines) if line.lower().startswith("root-concepts")), None)
+    if key is not None:
+        block = [key] + [i for i in range(key + 1, len(lines)) if lines[i].startswith((" ", "\t", "-"))]
+        hit = next((i + 1 for i in block if needle in lines[i]), None)
+        if hit:
+            return hit
     return next((i + 1 for i, line in enumerate(lines) if needle in line), 1)
 
 

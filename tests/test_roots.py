@@ -71,3 +71,8 @@ def test_the_notes_own_words_for_a_linked_root_count_as_evidence() -> None:
     fans = next(i for i in insights if i.text.startswith("사람도 물건도 쉽게 잊히는 세상이다."))
     cheering = next(t for t in fans.roots if t.slug == "응원-경제")
     assert cheering.reason in ("frontmatter", "link") and "팬" in cheering.evidence
+
+
+def test_front_matter_tags_point_at_the_root_concepts_line() -> None:
+    _, note_roots, _, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    assert {t.line for t in note_roots.tags if t.reason == "frontmatter"} == {6}
