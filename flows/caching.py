@@ -28,12 +28,28 @@ def _stable(value: Any) -> str:
     return repr(value)
 
 
-def content_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Cache key of a pure stage: task name + inputs + templates/config/code."""
+def llm_configured(settings: Settings) -> bool:
+    """True when a model provider is set (in config or `OSMU_LLM_*`); a broken setting counts too."""
+    from tasks.llm import resolve
+
+    try:
+        return resolve(settings.llm) is not None
+    except Exception:
+        return True
+
+
+def content_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
+    """Cache key of a pure stage: task name + inputs + templates/config/code.
+
+    None (no caching) when an LLM provider is set: rendering then calls the model, which
+    has its own response cache and a per-run budget and tally that a cached result would skip.
+    """
+    settings = parameters.get("settings")
+    if isinstance(settings, Settings) and llm_configured(settings):
+        return None
     digest = hashlib.sha256(context.task.name.encode())
     for name in sorted(parameters):
         digest.update(f"\x00{name}=".encode() + _stable(parameters[name]).encode())
-    settings = parameters.get("settings")
     if isinstance(settings, Settings):
         channels = tuple(parameters.get("channels") or settings.channels)
         digest.update(context_key(settings, channels).encode())

@@ -29,6 +29,8 @@ from tasks.settings import CHANNELS_DIR, PROJECT_ROOT, Settings
 from tasks.write import atomic_write
 
 STATE_FILE = ".osmu-state.json"
+_LLM_ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL")
+"""Environment that overrides the LLM settings (the key itself is never part of a hash)."""
 STATE_VERSION = 1
 _CODE = (PROJECT_ROOT / "tasks", PROJECT_ROOT / "flows" / "repurpose.py")
 """osmu code that shapes outputs: the stages and the pipeline wiring."""
@@ -72,6 +74,7 @@ def context_key(settings: Settings, channels: tuple[str, ...]) -> str:
     return _sha(
         __version__,
         settings.model_dump_json(exclude={"sweep"}),
+        *(f"{k}={os.environ.get(k, '')}" for k in _LLM_ENV),
         ",".join(channels),
         _tree_digest(template_dirs),
         code_digest(),

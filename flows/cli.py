@@ -378,6 +378,7 @@ def watch(
                 strict=settings.strict,
                 force=force,
                 config=str(config) if config else None,
+                remember=True,
             )
         except (NoteError, LintFailed, ConfigError) as exc:
             out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False, soft_wrap=True)

@@ -175,8 +175,13 @@ def repurpose_note(
     strict: bool = False,
     force: bool = False,
     config: str | None = None,
+    remember: bool = False,
 ) -> NoteResult:
-    """Repurpose one note (path absolute or relative to the vault) into channel outputs."""
+    """Repurpose one note (path absolute or relative to the vault) into channel outputs.
+
+    `remember=True` (what `osmu watch` passes) records the note in `<out>/.osmu-state.json`, so a
+    save that changes nothing and the next sweep both skip it.
+    """
     settings = load_settings(Path(config) if config else None, {"vault": vault, "out": out, "strict": strict or None})
     context = prepare_vault(settings)
     chosen = tuple(channels or settings.channels)
@@ -184,10 +189,13 @@ def repurpose_note(
     try:
         outcome = run_pipeline(path, settings, context, chosen, force)
     except (NoteError, LintFailed) as exc:
-        _remember(settings, chosen, path, context.notes, links=(), error=str(exc))
+        if remember:
+            _remember(settings, chosen, path, context.notes, links=(), error=str(exc))
         raise
     result = outcome.result
-    _remember(settings, chosen, path, context.notes, links=outcome.links, manifest=f"{result.out_dir}/manifest.json")
+    if remember:
+        manifest = f"{result.out_dir}/manifest.json"
+        _remember(settings, chosen, path, context.notes, links=outcome.links, manifest=manifest)
     publish_note_artifacts([result], title=f"osmu: {result.source}", key_prefix="repurpose")
     print(f"{result.source}: {result.insights} insights, {len(result.files)} files → {result.out_dir}")
     return result
