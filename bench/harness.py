@@ -150,6 +150,10 @@ def main() -> None:
         figures |= cold_text(small, args.repeat, details)
     if "sweep" not in skip:
         figures |= anchors.sweeps(vaults, args, details, WORK)
+    if isinstance(figures.get("cold_1k_sweep_flow_s"), float) and "cold_1k_pelican_s" in figures:
+        figures["cold_1k_sweep_flow_vs_pelican"] = round(
+            figures["cold_1k_sweep_flow_s"] / figures["cold_1k_pelican_s"], 2
+        )
     if "run" not in skip:
         figures |= anchors.run_note(small, args.repeat, details, WORK)
     if "binary" not in skip:
