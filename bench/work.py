@@ -37,6 +37,27 @@ def note_files(vault: Path) -> list[Path]:
     return sorted(p for p in vault.rglob("*.md") if not p.relative_to(vault).parts[0].startswith(skip))
 
 
+BINARY_SUFFIXES = (".png", ".pptx")
+"""Builder outputs left out of the text-channel runs (measured apart: `binaries`)."""
+
+
+def text_only() -> None:
+    """Make this process render text outputs only: channel specs lose their PNG/PPTX builders."""
+    import tasks.render as render
+
+    original = render.load_channel
+    if getattr(original, "text_only", False):
+        return
+
+    def load(name: str, channels_dir: Path = render.CHANNELS_DIR) -> Any:
+        spec = original(name, channels_dir)
+        keep = tuple(o for o in spec.outputs if not (o.builder and o.path.endswith(BINARY_SUFFIXES)))
+        return spec.model_copy(update={"outputs": keep})
+
+    load.text_only = True  # type: ignore[attr-defined]
+    render.load_channel = load
+
+
 def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
     """read → parse → roots → insights → render → write, plain functions, one process.
 
@@ -53,6 +74,7 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
     from tasks.settings import load_settings
     from tasks.write import write_outputs
 
+    text_only()
     stages = dict.fromkeys(
         ("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0
     )
@@ -128,6 +150,7 @@ def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
 
 def sweep(vault: Path, out: Path) -> dict[str, Any]:
     """One `vault-sweep` flow run (text channels); without that flow, a full re-render (fallback)."""
+    text_only()
     try:
         from flows.sweep import vault_sweep
     except ModuleNotFoundError:
@@ -205,7 +228,7 @@ def binaries(vault: Path) -> dict[str, Any]:
         for channel in declared:
             render_channel(channel, ctx, settings)
     result: dict[str, Any] = {"calls": {k: len(v) for k, v in calls.items()}}
-    png = [t for name, times in calls.items() if "pptx" not in name.lower() for t in times]
+    png = [t for name, times in calls.items() if "png" in name.lower() for t in times]
     pptx = [t for name, times in calls.items() if "pptx" in name.lower() for t in times]
     result["carousel_s_per_slide"] = round(statistics.median(png), 4) if png else "n/a"
     result["pptx_s_per_deck"] = round(statistics.median(pptx), 4) if pptx else "n/a"
