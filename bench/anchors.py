@@ -125,8 +125,10 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
 
 def builders() -> dict[str, list[str]]:
     """Binary outputs the channels declare (`builder:` in channel.yaml), by channel."""
+    from tasks.settings import CHANNELS_DIR
+
     found: dict[str, list[str]] = {}
-    for spec in sorted((ROOT / "channel_templates").glob("*/channel.yaml")):
+    for spec in sorted(CHANNELS_DIR.glob("*/channel.yaml")):
         data = yaml.safe_load(spec.read_text(encoding="utf-8")) or {}
         names = [o["builder"] for o in data.get("outputs", []) if o.get("builder")]
         if names:
