@@ -30,10 +30,14 @@ def _result(rule: str, problems: list[str], ok_message: str) -> LintResult:
     return LintResult(rule, not problems, "; ".join(problems) if problems else ok_message)
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (bench/run profile: pure-Python PyYAML was ~9 ms a note)."""
+
+
 def front_matter(text: str) -> dict[str, Any]:
     """The YAML front matter of a markdown output (empty when absent or not a mapping)."""
     match = FRONT_MATTER.match(text)
-    data = yaml.safe_load(match.group(1)) if match else None
+    data = yaml.load(match.group(1), Loader=_SAFE_LOADER) if match else None
     return data if isinstance(data, dict) else {}
 
 
