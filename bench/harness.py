@@ -146,18 +146,20 @@ def main() -> None:
     figures: dict[str, Any] = {"notes_small": args.small, "notes_large": args.large, "repeat": args.repeat}
     details: dict[str, Any] = {}
     small = vaults[args.small]
-    if "cold" not in skip:
-        figures |= cold_text(small, args.repeat, details)
-    if "sweep" not in skip:
-        figures |= anchors.sweeps(vaults, args, details, WORK)
+    sections = [
+        ("cold", lambda: cold_text(small, args.repeat, details)),
+        ("run", lambda: anchors.run_note(small, args.repeat, details, WORK)),
+        ("binary", lambda: anchors.binaries(small, args.repeat, details)),
+        ("sweep", lambda: anchors.sweeps(vaults, args, details, WORK)),  # last: the 10k outputs take longest
+    ]
+    for name, section in sections:
+        if name not in skip:
+            figures |= section()
+            save(figures, details, partial=True)
     if isinstance(figures.get("cold_1k_sweep_flow_s"), float) and "cold_1k_pelican_s" in figures:
         figures["cold_1k_sweep_flow_vs_pelican"] = round(
             figures["cold_1k_sweep_flow_s"] / figures["cold_1k_pelican_s"], 2
         )
-    if "run" not in skip:
-        figures |= anchors.run_note(small, args.repeat, details, WORK)
-    if "binary" not in skip:
-        figures |= anchors.binaries(small, args.repeat, details)
     report(figures, details)
 
 
@@ -226,6 +228,13 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
         if not met.get(key, True):
             lines.append(f"{key}: mode '{details.get('sweep_mode')}' — see sweep_*_last for what it rendered.")
     return lines
+
+
+def save(figures: dict[str, Any], details: dict[str, Any], partial: bool = False) -> None:
+    """Write what is measured so far (a long run that is stopped still leaves its figures)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {**machine(), "partial": partial, "figures": figures, "details": details}
+    (RESULTS / "latest.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def report(figures: dict[str, Any], details: dict[str, Any]) -> None:
