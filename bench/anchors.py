@@ -39,6 +39,8 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
     mode = "vault-sweep flow" if has_sweep_flow() else "fallback: no vault-sweep flow yet, full re-render"
     details["sweep_mode"] = mode
     for label, n in (("1k", args.small), ("10k", args.large)):
+        if label == "10k" and args.large == args.small:
+            continue
         if not has_sweep_flow() and label == "10k":  # a full re-render of 10k notes per run: not a sweep figure
             figures |= {"sweep_10k_s": "n/a", "sweep_10k_process_s": "n/a", "sweep_10k_rss_mb": "n/a"}
             continue
