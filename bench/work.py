@@ -22,6 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,21 +43,24 @@ BINARY_SUFFIXES = (".png", ".pptx")
 """Builder outputs left out of the text-channel runs (measured apart: `binaries`)."""
 
 
-def text_only() -> None:
-    """Make this process render text outputs only: channel specs lose their PNG/PPTX builders."""
+@contextmanager
+def text_only() -> Iterator[None]:
+    """Inside: channel specs lose their PNG/PPTX builder outputs (restored on exit, so a test
+    process that runs a workload keeps rendering every output afterwards)."""
     import tasks.render as render
 
     original = render.load_channel
-    if getattr(original, "text_only", False):
-        return
 
     def load(name: str, channels_dir: Path = render.CHANNELS_DIR) -> Any:
         spec = original(name, channels_dir)
         keep = tuple(o for o in spec.outputs if not (o.builder and o.path.endswith(BINARY_SUFFIXES)))
         return spec.model_copy(update={"outputs": keep})
 
-    load.text_only = True  # type: ignore[attr-defined]
     render.load_channel = load
+    try:
+        yield
+    finally:
+        render.load_channel = original
 
 
 def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
@@ -64,6 +69,12 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
     This is the per-note work a vault sweep does inside its batch tasks, without Prefect.
     """
     start = time.perf_counter()
+
+    with text_only():
+        return _osmu_text(vault, out, limit, only, start)
+
+
+def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, start: float) -> dict[str, Any]:
     from tasks import korean
     from tasks.insights import extract_insights
     from tasks.links import NoteIndex
@@ -74,7 +85,6 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
     from tasks.settings import load_settings
     from tasks.write import write_outputs
 
-    text_only()
     stages = dict.fromkeys(
         ("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0
     )
@@ -150,14 +160,14 @@ def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
 
 def sweep(vault: Path, out: Path) -> dict[str, Any]:
     """One `vault-sweep` flow run (text channels); without that flow, a full re-render (fallback)."""
-    text_only()
     try:
         from flows.sweep import vault_sweep
     except ModuleNotFoundError:
         start = time.perf_counter()
         result = osmu_text(vault, out)
         return {"seconds": round(time.perf_counter() - start, 4), "rendered": result["notes"], "skipped": 0}
-    report = vault_sweep(vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS))
+    with text_only():
+        report = vault_sweep(vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS))
     return {"seconds": report.seconds, "rendered": len(report.rendered), "skipped": len(report.skipped)}
 
 

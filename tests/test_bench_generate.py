@@ -8,6 +8,7 @@ from pathlib import Path
 from bench.generate import example_sources, generate
 from bench.pelican_site import make_site
 from bench.work import note_files, osmu_text, parse_floor
+from tasks import render
 from tasks.links import NoteIndex, resolve
 from tasks.parse import parse_note
 from tasks.read import list_vault, read_note
@@ -46,7 +47,9 @@ def test_workloads_run_on_a_small_vault(tmp_path: Path) -> None:
     assert len(note_files(vault)) == 8
     floor = parse_floor(vault)
     assert floor["notes"] == 8 and floor["tokens"] > 100
+    before = render.load_channel
     done = osmu_text(vault, tmp_path / "out", limit=2)
+    assert render.load_channel is before  # text-only rendering must not leak into the process
     assert done["notes"] == 2
     manifests = sorted((tmp_path / "out").rglob("manifest.json"))
     assert len(manifests) == 2
