@@ -15,15 +15,22 @@ from datetime import datetime
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.oxml.ns import qn
 from pptx.text.text import _Run
 from pptx.util import Inches, Pt
+
+from tasks.carousel import find_font, load, wrap
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 BLANK_LAYOUT = 6
 INK = RGBColor.from_string("1F2937")  # type: ignore[no-untyped-call]
 ACCENT = RGBColor.from_string("B4602B")  # type: ignore[no-untyped-call]
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+COVER_SIZES, TITLE_SIZES, BODY_SIZES = (44, 38, 32, 28), (34, 30, 26, 22), (24, 22, 20, 18, 16)
+LINE_HEIGHT, SPACE_AFTER = 1.45, 0.6
+EMU_PER_PT = 12700
+INSET_X, INSET_Y = Inches(0.1), Inches(0.05)  # python-pptx text box default insets
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +60,44 @@ def set_font(run: _Run, name: str, size: int, bold: bool = False, color: RGBColo
         element.set("typeface", name)
 
 
-def _text_box(slide: object, top: int, height: int, lines: tuple[str, ...], font: str, size: int, bold: bool) -> None:
-    box = slide.shapes.add_textbox(Inches(0.8), top, WIDTH - Inches(1.6), height)  # type: ignore[attr-defined]
-    frame = box.text_frame
+def fit_size(lines: tuple[str, ...], sizes: tuple[int, ...], width: int, height: int) -> int:
+    """The largest font size (pt) at which `lines`, wrapped like PowerPoint does, fit the box.
+
+    Measured with the same Korean font the carousel uses (1 pt = 1 px at 72 dpi); a line of
+    Noto Sans CJK takes about 1.45 × its size. The smallest size is returned when none fits
+    (the frame also shrinks text on overflow in PowerPoint).
+    """
+    face = find_font()
+    inner_w, inner_h = (width - 2 * INSET_X) / EMU_PER_PT, (height - 2 * INSET_Y) / EMU_PER_PT
+    for size in sizes:
+        font = load(face, size)
+        rows = sum(len(wrap(line, font, int(inner_w))) for line in lines)
+        if rows * size * LINE_HEIGHT + (len(lines) - 1) * size * SPACE_AFTER <= inner_h:
+            return size
+    return sizes[-1]
+
+
+def _text_box(
+    slide: object, box: tuple[int, int, int, int], lines: tuple[str, ...], font: str, size: int, bold: bool
+) -> None:
+    shape = slide.shapes.add_textbox(*box)  # type: ignore[attr-defined]
+    frame = shape.text_frame
     frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     for i, line in enumerate(lines):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         run = para.add_run()
         run.text = line
         set_font(run, font, size, bold)
-        para.space_after = Pt(size * 0.6)
+        para.space_after = Pt(size * SPACE_AFTER)
+
+
+def slide_boxes(cover: bool) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """(left, top, width, height) of the title box and the body box."""
+    left, width = Inches(0.8), WIDTH - Inches(1.6)
+    title_top, title_h = (Inches(1.8), Inches(2.2)) if cover else (Inches(0.5), Inches(1.5))
+    body_top = title_top + title_h + Inches(0.2)
+    return (left, title_top, width, title_h), (left, body_top, width, HEIGHT - body_top - Inches(0.5))
 
 
 def build_deck(slides: tuple[DeckSlide, ...], font: str, title: str, modified: datetime) -> bytes:
@@ -79,10 +114,13 @@ def build_deck(slides: tuple[DeckSlide, ...], font: str, title: str, modified: d
         bar.fill.solid()
         bar.fill.fore_color.rgb = ACCENT
         bar.line.fill.background()
-        top = Inches(2.4) if cover else Inches(0.6)
-        _text_box(slide, top, Inches(1.4), (data.title,), font, 44 if cover else 34, True)
+        title_box, body_box = slide_boxes(cover)
+        title_lines = (data.title,)
+        size = fit_size(title_lines, COVER_SIZES if cover else TITLE_SIZES, title_box[2], title_box[3])
+        _text_box(slide, title_box, title_lines, font, size, True)
         if data.lines:
-            _text_box(slide, top + Inches(1.6), HEIGHT - top - Inches(2.2), data.lines, font, 24, False)
+            size = fit_size(data.lines, BODY_SIZES, body_box[2], body_box[3])
+            _text_box(slide, body_box, data.lines, font, size, False)
         slide.notes_slide.notes_text_frame.text = data.notes
     raw = io.BytesIO()
     deck.save(raw)

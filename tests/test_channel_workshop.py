@@ -87,3 +87,44 @@ def test_book_without_checklist_turns_its_frameworks_into_questions() -> None:
     exercise = guide.content.decode().split("## 참가자 활동", 1)[1].split("## 토론 질문", 1)[0]
     assert "프레임워크 적용: '불확실한 상황에 대처하며 성과를 내는 원리'" in exercise
     assert "- [ ] 손안의 새 : 지금 가진 자원에서부터 시작하라 — 내 일에서는" in exercise
+
+
+def _sizes_that_fit(deck: Presentation) -> list[float]:
+    """Font sizes of every text box, after checking each box's wrapped text fits inside it."""
+    from tasks.carousel import find_font, load, wrap
+    from tasks.deck import EMU_PER_PT, INSET_X, INSET_Y, LINE_HEIGHT, SPACE_AFTER
+
+    face, sizes = find_font(), []
+    for slide in deck.slides:
+        boxes = [s for s in slide.shapes if s.has_text_frame and s.text_frame.text.strip()]
+        assert boxes
+        for box in boxes:
+            paragraphs = box.text_frame.paragraphs
+            size = paragraphs[0].runs[0].font.size.pt
+            width = (box.width - 2 * INSET_X) / EMU_PER_PT
+            rows = sum(len(wrap(p.text, load(face, int(size)), int(width))) for p in paragraphs)
+            needed = rows * size * LINE_HEIGHT + (len(paragraphs) - 1) * size * SPACE_AFTER
+            assert needed <= (box.height - 2 * INSET_Y) / EMU_PER_PT, (box.text_frame.text[:40], size)
+            assert box.top + box.height <= deck.slide_height
+            sizes.append(size)
+    return sizes
+
+
+def test_pptx_text_fits_its_boxes(root_kit: dict[str, bytes]) -> None:
+    assert _sizes_that_fit(Presentation(io.BytesIO(root_kit["slides.pptx"])))
+
+
+def test_long_text_is_set_smaller_rather_than_overflowing() -> None:
+    from datetime import datetime
+
+    from tasks.deck import DeckSlide, build_deck
+
+    title = "프로세스를 공유하는 브랜드가 결국 팬을 얻는 이유에 대한 아주 길고 긴 제목 " * 2
+    lines = tuple(
+        "과정을 공유하면 사람들은 결과보다 과정에 공감하고 함께 만들어 가는 즐거움을 느낀다" for _ in range(5)
+    )
+    data = build_deck(
+        (DeckSlide(title, (), "표지"), DeckSlide(title, lines, "노트")), "Noto Sans CJK KR", "t", datetime(2025, 1, 1)
+    )
+    sizes = _sizes_that_fit(Presentation(io.BytesIO(data)))
+    assert sizes[0] < 44 and sizes[1] < 34 and sizes[2] < 24
