@@ -12,6 +12,16 @@ from tasks.model import Insight
 from tasks.render import ChannelSpec, _clip
 
 INLINE_TAG = re.compile(r"(?<![\w#])#(?=[^\s#])")
+# English words too common to be a hashtag (Korean keywords come from Kiwi nouns already).
+STOP_EN = frozenset(
+    (  # noqa: SIM905 - one readable block of words
+        "the and for with that this what when where which while your you their "
+        "they them there these those most more much many some from into about have "
+        "has had was were will would could should been being than then also just "
+        "only very each every other tell name make made does did done people thing "
+        "things"
+    ).split()
+)
 SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
 
@@ -45,11 +55,22 @@ def hook(group: list[Insight], title: str, limit: int) -> str:
     return _clip(title, limit - 1, ellipsis="").rstrip(" ,") + "."
 
 
+def hashtags(group: list[Insight], note_tags: list[str], limit: int) -> list[str]:
+    """The post's roots, then its keywords, then the author's own tags: plain words, no particles."""
+    roots = [slug for i in group for slug in i.root_slugs]
+    keywords = [h for i in group for h in i.hashtags if not (h.isascii() and (len(h) < 4 or h.lower() in STOP_EN))]
+    tags = [hashtag(t) for t in (*roots, *keywords, *(t.rsplit("/", 1)[-1] for t in note_tags))]
+    tags = [t[: particle_start(t)] for t in tags if t and not t.isdigit()]
+    return list(dict.fromkeys(t for t in tags if t))[:limit]
+
+
 def _paragraphs(group: list[Insight], hook_text: str, budget: int) -> list[str]:
     """Insight paragraphs on one line each, dropping the last ones past `budget` chars."""
     paragraphs: list[str] = []
     used = 0
     for insight in group:
+        if all(word.startswith("#") for word in insight.text.split()):
+            continue  # a line of the note's own tags: they belong in the hashtag line
         text = _one_line(insight.text if not insight.points else insight.text.split("\n")[0])
         if insight.points:
             text += " " + " / ".join(_one_line(p) for p in insight.points)
@@ -68,9 +89,7 @@ def _paragraphs(group: list[Insight], hook_text: str, budget: int) -> list[str]:
 def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any]:
     title = ctx["note"]["title"]
     hook_text = hook(group, title, int(limits["hook_chars"]))
-    tags = [hashtag(h) for i in group for h in i.hashtags]
-    tags = [t[: particle_start(t)] for t in tags if t and not t.isdigit()]
-    tags = list(dict.fromkeys(t for t in tags if t))[: int(limits["max_hashtags"])]
+    tags = hashtags(group, ctx["note"]["tags"], int(limits["max_hashtags"]))
     hashtag_line = " ".join(f"#{t}" for t in tags)
     budget = int(limits["caption_max_chars"]) - len(hook_text) - len(hashtag_line) - 20
     shown = group[: int(limits["max_slides"]) - 1]
