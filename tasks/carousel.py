@@ -97,9 +97,9 @@ def _draws_hangul(face: FontFace) -> bool:
 
 
 def drawable(text: str, face: FontFace) -> str:
-    """`text` without emoji and characters the font lacks, spaces tidied."""
+    """`text` on one line, without emoji and characters the font lacks."""
     kept = "".join(c for c in EMOJI.sub("", text) if _has_glyph(face, c))
-    return re.sub(r"[ \t]+", " ", kept).strip()
+    return re.sub(r"\s+", " ", kept).strip()
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:

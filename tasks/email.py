@@ -27,6 +27,7 @@ def build_eml(
     commercial: bool = False,
 ) -> bytes:
     """A multipart/alternative message; `day` is `YYYY-MM-DD`, `key` makes ids unique."""
+    subject, sender = " ".join(subject.split()), " ".join(sender.split())  # headers are one line
     digest = hashlib.sha256(f"{key}\n{subject}\n{text}\n{html}".encode()).hexdigest()
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = subject

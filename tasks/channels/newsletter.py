@@ -52,7 +52,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         return {**prepare_newsletter(ctx, spec), "commercial": ctx["settings"].newsletter.commercial}
     settings = ctx["settings"].newsletter
     insights: list[Insight] = ctx["insights"]
-    subject = ctx["note"]["title"]
+    subject = re.sub(r"\s+", " ", ctx["note"]["title"]).strip()  # a header: one line
     if settings.commercial:
         subject = f"{AD_PREFIX} {subject}"
     items = insights[: int(spec.limits["max_items"])]

@@ -44,7 +44,7 @@ def note_comment(text: str) -> str:
 def _slide(insight: Insight, max_lines: int) -> dict[str, Any]:
     body = list(insight.points) or insight.text.split("\n")[1:] or [insight.text]
     lines = [_clip(_one_line(p), 80) for p in body if p.strip()][: max_lines - 1]
-    notes = note_comment(insight.text)
+    notes = note_comment(insight.text) or note_comment(insight.title) or "—"
     return {"title": _clip(_one_line(insight.title), 60), "lines": [f"- {ln}" for ln in lines], "bullets": lines,
             "notes": notes, "insight": insight}  # fmt: skip
 
