@@ -22,6 +22,10 @@ STOP_EN = frozenset(
         "things"
     ).split()
 )
+# Tags that file a note in the vault rather than say what it is about.
+FILING_TAGS = frozenset(
+    {"root", "roots", "moc", "index", "inbox", "daily", "todo", "draft", "books", "book", "project"}
+)
 SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
 
@@ -56,10 +60,10 @@ def hook(group: list[Insight], title: str, limit: int) -> str:
 
 
 def hashtags(group: list[Insight], note_tags: list[str], limit: int) -> list[str]:
-    """The post's roots, then its keywords, then the author's own tags: plain words, no particles."""
-    roots = [slug for i in group for slug in i.root_slugs]
+    """The insights' own hashtags (roots and keywords), then the author's tags: plain words, no particles."""
     keywords = [h for i in group for h in i.hashtags if not (h.isascii() and (len(h) < 4 or h.lower() in STOP_EN))]
-    tags = [hashtag(t) for t in (*roots, *keywords, *(t.rsplit("/", 1)[-1] for t in note_tags))]
+    own = [t.rsplit("/", 1)[-1] for t in note_tags if t.rsplit("/", 1)[-1].lower() not in FILING_TAGS]
+    tags = [hashtag(t) for t in (*keywords, *own)]
     tags = [t[: particle_start(t)] for t in tags if t and not t.isdigit()]
     return list(dict.fromkeys(t for t in tags if t))[:limit]
 
