@@ -129,3 +129,12 @@ def test_emoji_heavy_note_gives_plain_hashtags_and_clean_slides() -> None:
     ]
     caption = next(o for o in result.outputs if o.path.endswith("caption.txt")).content.decode()
     assert "#process/cafe-pairing" not in caption and "process/cafe-pairing" in caption
+
+
+def test_a_huge_note_gives_at_most_max_posts(tmp_path: Path) -> None:
+    sections = "\n".join(f"## 섹션 {i}\n\n섹션 {i}에서 배운 짧은 문장이다.\n" for i in range(30))
+    (tmp_path / "many.md").write_text(f"---\ntitle: 많은 섹션\ndate: 2025-01-01\n---\n\n{sections}", encoding="utf-8")
+    result = render(tmp_path, "many.md", ("instagram",))
+    posts = {o.path.split("/")[1] for o in result.outputs}
+    assert len(posts) == 20 and "post-20" in posts  # options.max_posts in channel.yaml
+    assert all(r.ok for o in result.outputs for r in o.lint)

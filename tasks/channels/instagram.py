@@ -127,7 +127,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     else:
         insights = [i for i in ctx["insights"] if i.text.strip()]
         size = int(spec.options["insights_per_post"])
-        out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in _groups(insights, size)]}
+        groups = _groups(insights, size)[: int(spec.options["max_posts"])]
+        out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in groups]}
     return {**out, "slide_images": slide_images(out["posts"])}
 
 
