@@ -10,13 +10,19 @@ from tests.conftest import EXAMPLE_VAULT
 from tests.helpers import render
 
 CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
-NOTES = [
-    (CHANNEL_FIXTURES, p.name) for p in sorted(CHANNEL_FIXTURES.glob("*.md"))
-] + [  # the example vault except the two seeds (the golden tests cover those)
-    (EXAMPLE_VAULT, p.relative_to(EXAMPLE_VAULT).as_posix())
-    for p in sorted(EXAMPLE_VAULT.rglob("*.md"))
-    if "_osmu" not in p.parts and p.name not in ("프로세스-이코노미.md", "root-04-프로세스-공유.md")
-]
+BAD_CORPUS = CHANNEL_FIXTURES.parent / "bad"
+UNREADABLE = {"binary.md", "invalid_utf8.md", "tabs_in_yaml.md", "unclosed_quote.md", "duplicate_keys.md"}
+NOTES = (
+    [(CHANNEL_FIXTURES, p.name) for p in sorted(CHANNEL_FIXTURES.glob("*.md"))]
+    + [  # the bad-input corpus: every note that can be read must give clean outputs
+        (BAD_CORPUS, p.name) for p in sorted(BAD_CORPUS.glob("*.md")) if p.name not in UNREADABLE
+    ]
+    + [  # the example vault except the two seeds (the golden tests cover those)
+        (EXAMPLE_VAULT, p.relative_to(EXAMPLE_VAULT).as_posix())
+        for p in sorted(EXAMPLE_VAULT.rglob("*.md"))
+        if "_osmu" not in p.parts and p.name not in ("프로세스-이코노미.md", "root-04-프로세스-공유.md")
+    ]
+)
 
 
 @pytest.mark.parametrize(("vault", "note"), NOTES, ids=[n for _, n in NOTES])
