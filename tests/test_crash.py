@@ -79,7 +79,9 @@ def _expected(versions: list[Version], out: Path) -> dict[str, set[str]]:
 
 
 def _outputs_on_disk(out: Path) -> dict[str, Path]:
-    skip = {"manifest.json", JOURNAL, LOCK}
+    from flows.changes import STATE_FILE  # the sweep's run state, not an output
+
+    skip = {"manifest.json", JOURNAL, LOCK, STATE_FILE}
     return {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file() and p.name not in skip}
 
 
@@ -101,7 +103,7 @@ def _check_after_kill(out: Path, expected: dict[str, set[str]]) -> int:
 
 def _check_repaired(out: Path) -> None:
     """After a complete run: every manifest matches its files exactly, nothing left over."""
-    for folder in out.iterdir():
+    for folder in (p for p in out.iterdir() if p.is_dir()):  # note folders (not the sweep state file)
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         for entry in data["outputs"]:
             assert _sha((folder / entry["path"]).read_bytes()) == entry["sha256"], entry["path"]
