@@ -123,6 +123,7 @@ def _has_command(name: str) -> bool:
 
 
 @pytest.mark.flow
+@pytest.mark.timeout(900)  # the 2 MB note alone is ~15,000 insights and files (~90 s here)
 def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     """`osmu sweep` over the corpus (or `osmu run` on every file where sweep is missing)."""
     command = "sweep" if _has_command("sweep") else "run"
