@@ -113,7 +113,7 @@ def test_no_private_content_in_any_output_of_a_real_run(vault: Path, tmp_path: P
         assert shown.exit_code == 1
         assert f"{private}:" in shown.output and "private" in shown.output
         assert "Traceback" not in shown.output
-    assert sorted(p.name for p in out.iterdir()) == ["공개-노트"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["공개-노트"]
 
 
 def test_private_root_note_is_left_out_of_the_root_index(vault: Path) -> None:
