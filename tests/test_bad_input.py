@@ -7,14 +7,17 @@ is generated at test time rather than committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,6 +119,19 @@ def test_big_note_reads_and_parses(tmp_path: Path) -> None:
     assert len(parsed.sections) > 2000 and parsed.sections[-1].lines[1] == note.text.count("\n") + 1
 
 
+def run_in_own_group(args: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+    """Run a command in its own process group and kill the whole group afterwards, so a
+    Prefect server the CLI started is never left behind (even on a timeout)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kwargs)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+
+
 def _has_command(name: str) -> bool:
     from flows.cli import app
 
@@ -134,13 +150,8 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     notes = [p.name for p in iter_note_paths(vault)]
     args = [command, *notes] if command == "run" else [command]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args, "--vault", str(vault), "--out", str(out)],
-        cwd=vault,
-        env=env,
-        capture_output=True,
-        timeout=900,
-    )
+    proc = run_in_own_group([sys.executable, "-m", "flows.cli", *args, "--vault", str(vault), "--out", str(out)],
+                            cwd=vault, env=env, timeout=850)  # fmt: skip
     text = proc.stdout.decode() + proc.stderr.decode()
     assert proc.returncode == 1, text
     assert "Traceback" not in text and 'File "' not in text, text

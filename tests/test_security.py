@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,6 +19,7 @@ from tasks.slug import is_safe_component, safe_slug
 from tasks.write import inside, write_outputs
 from tests.conftest import BOOK, FIXTURES, ROOT
 from tests.helpers import pipeline, render
+from tests.test_bad_input import run_in_own_group
 
 HOSTILE_PATHS = ("../x", "a/../../b", "/etc/passwd", "..", ".", "a\\..\\b", "blog/../../../x", "", "a//b", "nul\x00")
 
@@ -163,11 +163,10 @@ def test_a_planted_secret_appears_in_no_output_log_or_artifact(vault: Path, tmp_
             "OSMU_LLM_MODEL": "test-model",
             "OSMU_LLM_API_KEY": SECRET,
         }
-        proc = subprocess.run(
+        proc = run_in_own_group(
             [sys.executable, "-m", "flows.cli", "run", BOOK, "--vault", str(vault), "--out", str(out), "-v"],
             cwd=ROOT,
             env=env,
-            capture_output=True,
             timeout=600,
         )
         sent = [r.headers for r in server.requests]
