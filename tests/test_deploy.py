@@ -70,7 +70,7 @@ def test_serve_then_prefect_deployment_run_on_demand(prefect_api: str, vault: Pa
         assert [s.schedule.cron for s in scheduled.schedules] == ["0 * * * *"]
         assert not scheduled.paused
         assert on_demand.parameters == {"vault": str(vault), "out": str(out)}
-        assert _deployment(prefect_api, "process-digest/weekly-process-digest") is not None
+        assert serve.wait_for(lambda: _deployment(prefect_api, "process-digest/weekly-process-digest"), 30, "digest")
 
         _deployment_run(prefect_api, "repurpose-note/on-demand", f"note={BOOK}")
 
