@@ -35,7 +35,7 @@ test: lint
 
 ## golden: regenerate tests/golden/ (review the diff with `git diff tests/golden`)
 golden: install
-	OSMU_REGEN_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+	OSMU_REGEN_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py tests/test_story_golden.py tests/test_channel_golden.py
 
 ## bench: the benchmark vs Pelican and the parser floor (long; never part of `make test`)
 bench: install

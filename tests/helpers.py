@@ -32,3 +32,25 @@ def render(vault: Path, note: str, channels: tuple[str, ...] | None = None) -> R
     """The whole pure pipeline up to rendering."""
     parsed, note_roots, index, insights, settings = pipeline(vault, note)
     return render_note(parsed, insights, note_roots, index, settings, channels)
+
+
+GOLDEN_ROOT = Path(__file__).resolve().parent / "golden"
+
+
+def compare_golden(result: RenderResult, root: Path = GOLDEN_ROOT) -> None:
+    """Compare text outputs with `root/<slug>/`; with OSMU_REGEN_GOLDEN=1 rewrite them first."""
+    import os
+
+    folder = root / result.slug
+    produced = {o.path: o.content for o in result.outputs if not o.path.endswith((".png", ".pptx"))}
+    if os.environ.get("OSMU_REGEN_GOLDEN") == "1":
+        for old in folder.rglob("*") if folder.exists() else ():
+            if old.is_file():
+                old.unlink()
+        for rel, content in produced.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(content)
+    expected = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert sorted(expected) == sorted(produced), "output files changed: run `make golden` and review"
+    for rel, content in produced.items():
+        assert content == expected[rel], f"{rel} differs from {folder}: run `make golden` and review the diff"
