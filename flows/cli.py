@@ -93,11 +93,17 @@ def _summary(results: list[NoteResult]) -> None:
         )
 
 
-def _overlap_start_up() -> None:
-    """Load the Korean analyser (~1 s) in the background while Prefect starts (bench/run: `osmu run NOTE`)."""
-    from tasks.korean import warm_up_in_background
+def _prefect_server(start: bool) -> None:
+    """Use a running Prefect server (OSMU_PREFECT_SERVER, flows/local_server.py); before Prefect is imported."""
+    from flows.local_server import ServerError, use_server
 
-    warm_up_in_background()
+    try:
+        line = use_server(start)
+    except ServerError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if line:
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -113,23 +119,27 @@ def run(
 ) -> None:
     """Repurpose note(s) through the `repurpose-note` Prefect flow."""
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
-    _overlap_start_up()
+    _prefect_server(start=True)
+    from flows.one_shot import one_shot, settle_imports
     from flows.repurpose import LintFailed, repurpose_note
+
+    settle_imports()
 
     chosen = _channels(channels)
     results: list[NoteResult] = []
     failed = False
     for note in notes:
         try:
-            result = repurpose_note(
-                note=str(_note_arg(note, settings)),
-                vault=str(settings.vault),
-                out=str(settings.out_dir),
-                channels=chosen,
-                strict=settings.strict,
-                force=force,
-                config=str(config) if config else None,
-            )
+            with one_shot():
+                result = repurpose_note(
+                    note=str(_note_arg(note, settings)),
+                    vault=str(settings.vault),
+                    out=str(settings.out_dir),
+                    channels=chosen,
+                    strict=settings.strict,
+                    force=force,
+                    config=str(config) if config else None,
+                )
         except (NoteError, LintFailed, ConfigError) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
             failed = True

@@ -85,6 +85,8 @@ TASKS = Stages(
     render_note_task.with_options(**_cached),  # type: ignore[arg-type]
     write_outputs_task,
 )
+ROOT_INDEX = build_root_index_task.with_options(**_cached)  # type: ignore[arg-type]
+"""The root index, cached on the root notes' content: profiling roots runs Kiwi over every root note."""
 PLAIN = Stages(read_note, parse_note, protect_or_skip, resolve_note_roots, extract_insights, render_note, write_outputs)
 
 
@@ -110,7 +112,7 @@ def warm_up() -> None:
 
 def prepare_vault(settings: Settings, notes: NoteIndex | None = None) -> VaultContext:
     """Read the vault's root concepts and note list (once per run)."""
-    roots = build_root_index_task(*read_roots_task(settings.vault, settings.roots_folder), settings.root_aliases)
+    roots = ROOT_INDEX(*read_roots_task(settings.vault, settings.roots_folder), settings.root_aliases)
     return VaultContext(roots, notes if notes is not None else NoteIndex.build(list_vault_task(settings.vault)))
 
 

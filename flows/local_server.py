@@ -1,0 +1,207 @@
+"""A local Prefect server that osmu starts once and reuses, so `osmu run` skips Prefect's start.
+
+Without `PREFECT_API_URL`, Prefect starts a temporary server inside every process (~5 s on the
+2-core build machine, ~10 s on a fresh PREFECT_HOME) and stops it at exit. `osmu run` instead
+starts `prefect server start` once, detached, and later runs find it through the files it
+leaves in PREFECT_HOME (the same files as scripts/prefect-server.sh, so either can stop it):
+`server.pid` (its process group), `server.port`, `server.log`.
+
+`OSMU_PREFECT_SERVER` chooses: `auto` (default: reuse that server, start it if needed),
+`embedded` (Prefect's temporary server per process, nothing left running), or an API URL.
+A `PREFECT_API_URL` in the environment always wins. Stdlib only: this runs before Prefect is
+imported (Prefect reads PREFECT_API_URL once, at import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MODE_ENV = "OSMU_PREFECT_SERVER"
+MODES = ("auto", "embedded")
+"""Values of OSMU_PREFECT_SERVER besides an `http(s)://…/api` URL."""
+PREFERRED_PORT = 4200
+"""Prefect's usual port (the UI's address in its docs); another free port when taken."""
+START_TIMEOUT = 90.0
+"""Seconds to wait for /api/health (a fresh database on a loaded 2-core box: ~10-20 s)."""
+
+
+class ServerError(RuntimeError):
+    """The local server could not be started (the message says where its log is)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalServer:
+    """The files a local server leaves in PREFECT_HOME."""
+
+    home: Path
+    """PREFECT_HOME of the server (its SQLite database lives there too)."""
+
+    @classmethod
+    def from_env(cls) -> LocalServer:
+        """The server of this process's PREFECT_HOME (Prefect's default: ~/.prefect)."""
+        return cls(Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser())
+
+    @property
+    def log(self) -> Path:
+        """The server's output."""
+        return self.home / "server.log"
+
+    def pid(self) -> int | None:
+        """The recorded process id, if that process is alive."""
+        try:
+            pid = int((self.home / "server.pid").read_text().strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
+    def url(self) -> str | None:
+        """The API URL when the recorded server is alive and healthy, else None."""
+        try:
+            port = int((self.home / "server.port").read_text().strip())
+        except (OSError, ValueError):
+            return None
+        url = f"http://127.0.0.1:{port}/api"
+        return url if self.pid() is not None and healthy(url) else None
+
+    def start(self) -> tuple[str, bool]:
+        """The API URL of the running server, starting one if none is (returns whether it started one).
+
+        A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
+        """
+        self.home.mkdir(parents=True, exist_ok=True)
+        with _locked(self.home / "server.lock"):
+            url = self.url()
+            if url:
+                return url, False
+            self.stop()  # a dead or unhealthy server's leftovers
+            port = PREFERRED_PORT if _free(PREFERRED_PORT) else _any_free_port()
+            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+            env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+            with self.log.open("ab") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # outlives this command; `stop` ends its whole group
+                )
+            (self.home / "server.port").write_text(f"{port}\n")
+            (self.home / "server.pid").write_text(f"{proc.pid}\n")
+            url = f"http://127.0.0.1:{port}/api"
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline:
+                if healthy(url):
+                    return url, True
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+            self.stop()
+            raise ServerError(f"the Prefect server did not become healthy; see {self.log}")
+
+    def stop(self, grace: float = 10.0) -> bool:
+        """Stop the recorded server and its children (SIGTERM, then SIGKILL); True if one was running."""
+        pid = self.pid()
+        (self.home / "server.pid").unlink(missing_ok=True)
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        return True
+
+
+def healthy(url: str, timeout: float = 1.0) -> bool:
+    """True when `<url>/health` answers 200."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def use_server(start: bool) -> str | None:
+    """Point this process at a Prefect server per OSMU_PREFECT_SERVER; returns a line to show, if any.
+
+    Call before importing Prefect. `start=False` only reuses a running local server (long commands
+    pay Prefect's start once anyway); `start=True` (`osmu run`) starts one when none runs.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    mode = os.environ.get(MODE_ENV, "auto").strip() or "auto"
+    if mode == "embedded":
+        return None
+    if mode != "auto":
+        if not mode.startswith(("http://", "https://")):
+            raise ServerError(f"{MODE_ENV}={mode!r}: expected auto, embedded or an http(s)://…/api URL")
+        os.environ["PREFECT_API_URL"] = mode
+        return None
+    server = LocalServer.from_env()
+    if not start:
+        url = server.url()
+        if url:
+            os.environ["PREFECT_API_URL"] = url
+        return None
+    try:
+        url, started = server.start()
+    except (ServerError, OSError) as exc:  # never fail the run for it: Prefect's temporary server still works
+        return f"no local Prefect server ({exc}); running embedded"
+    os.environ["PREFECT_API_URL"] = url
+    if started:
+        return f"started a local Prefect server for later runs: {url} (`osmu server stop` stops it)"
+    return None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (ours only if we started it in this process) counts as gone.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    return True
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _any_free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
