@@ -32,6 +32,7 @@ from rich.console import Console  # noqa: E402
 from rich.markup import escape  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from flows.cli_server import server_app  # noqa: E402
 from tasks.model import LlmUsage, NoteError, NoteResult  # noqa: E402
 from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
 
@@ -40,6 +41,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(server_app, name="server")
 console = Console(stderr=True)
 out = Console()
 

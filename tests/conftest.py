@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# `osmu run` would otherwise start a detached Prefect server that outlives the test (its own
+# session, out of reach of the process-group kills); tests/test_local_server.py opts back in.
+os.environ["OSMU_PREFECT_SERVER"] = "embedded"
 for _name in [n for n in os.environ if n.startswith("OSMU_LLM_")]:
     del os.environ[_name]  # a developer's LLM settings must not change test outputs (or spend money)
 
