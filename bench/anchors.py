@@ -5,13 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -67,57 +62,47 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
     return figures
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_health(url: str, timeout: float = 60.0) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
-                if response.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"Prefect server at {url} not healthy after {timeout} s")
-
-
 def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> dict[str, Any]:
-    """`osmu run NOTE`, process start to exit: ephemeral Prefect, and against a running server."""
+    """`osmu run NOTE`, process start to exit, in each way of reaching Prefect (flows/local_server.py):
+    embedded (a temporary server per process), and the local server that `osmu run` starts once and
+    reuses (the default), for an unchanged note (every stage a cache hit) and a changed one."""
+    from flows.local_server import LocalServer
+
     h = _h()
     note = sorted((vault / "30-knowledge").rglob("*.md"))[0]
     out = work / "out-run"
     argv = [PYTHON, "-m", "flows.cli", "run", str(note), "--vault", str(vault), "--out", str(out)]
     home = work / "prefect-home"
     shutil.rmtree(home, ignore_errors=True)
-    fresh = h.run_child(argv, h.child_env(PREFECT_HOME=str(home)))
-    ephemeral = h.median_runs(repeat, lambda: h.run_child(argv, h.child_env(PREFECT_HOME=str(home))))
+    embedded = h.child_env(PREFECT_HOME=str(home), OSMU_PREFECT_SERVER="embedded")
+    fresh = h.run_child(argv, embedded)
+    ephemeral = h.median_runs(repeat, lambda: h.run_child(argv, embedded))
     figures: dict[str, Any] = {
         "run_note_ephemeral_fresh_home_s": round(fresh.wall, 2),
         "run_note_ephemeral_s": round(h.med(ephemeral), 2),
     }
-    port, server_home = _free_port(), work / "prefect-server-home"
+    server_home = work / "prefect-server-home"
+    server = LocalServer(server_home)
+    server.stop()
     shutil.rmtree(server_home, ignore_errors=True)
-    url = f"http://127.0.0.1:{port}/api"
-    server = subprocess.Popen(
-        [PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=h.child_env(PREFECT_HOME=str(server_home)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    auto = h.child_env(PREFECT_HOME=str(server_home), OSMU_PREFECT_SERVER="auto")
+    original, stat = note.read_bytes(), note.stat()
+    edits = iter(range(1, 1_000_000))
+
+    def edit() -> None:  # what a writer does between two runs: the note changes, so no stage is cached
+        note.write_bytes(original + f"\n- 고쳐 쓴 줄 {next(edits)}: 과정을 다시 기록한다.\n".encode())
+
     try:
-        details["prefect_server_start_s"] = round(_wait_health(url), 2)
-        env = h.child_env(PREFECT_API_URL=url)
-        h.run_child(argv, env)  # first run against a new server registers the flow: not counted
-        served = h.median_runs(repeat, lambda: h.run_child(argv, env))
+        figures["run_note_first_auto_s"] = round(h.run_child(argv, auto).wall, 2)  # starts the server
+        details["prefect_server_pid"] = server.pid()
+        served = h.median_runs(repeat, lambda: h.run_child(argv, auto))
         figures["run_note_s"] = round(h.med(served), 2)
+        changed = h.median_runs(repeat, lambda: h.run_child(argv, auto), edit)
+        figures["run_note_changed_s"] = round(h.med(changed), 2)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        note.write_bytes(original)
+        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the sweeps see the vault as it was
+        server.stop()
     phases = h.median_runs(
         repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)])
     )

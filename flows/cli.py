@@ -95,6 +95,12 @@ def _summary(results: list[NoteResult]) -> None:
         )
 
 
+@app.callback()
+def _reuse_local_server() -> None:
+    """Every command uses the local Prefect server when it runs (only `osmu run` starts it)."""
+    _prefect_server(start=False)
+
+
 def _prefect_server(start: bool) -> None:
     """Use a running Prefect server (OSMU_PREFECT_SERVER, flows/local_server.py); before Prefect is imported."""
     from flows.local_server import ServerError, use_server
