@@ -8,8 +8,8 @@ leaves in PREFECT_HOME (the same files as scripts/prefect-server.sh, so either c
 
 `OSMU_PREFECT_SERVER` chooses: `auto` (default: reuse that server, start it if needed),
 `embedded` (Prefect's temporary server per process, nothing left running), or an API URL.
-A `PREFECT_API_URL` in the environment always wins. Stdlib only: this runs before Prefect is
-imported (Prefect reads PREFECT_API_URL once, at import).
+A `PREFECT_API_URL` in the environment or in the active Prefect profile always wins. Stdlib
+only: this runs before Prefect is imported (Prefect reads PREFECT_API_URL once, at import).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class LocalServer:
             port = PREFERRED_PORT if _free(PREFERRED_PORT) else _any_free_port()
             env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
             env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-            with self.log.open("ab") as log:
+            with self.log.open("wb") as log:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                     env=env,
@@ -142,7 +143,7 @@ def use_server(start: bool) -> str | None:
     Call before importing Prefect. `start=False` only reuses a running local server (long commands
     pay Prefect's start once anyway); `start=True` (`osmu run`) starts one when none runs.
     """
-    if os.environ.get("PREFECT_API_URL"):
+    if os.environ.get("PREFECT_API_URL") or _profile_api_url():
         return None
     mode = os.environ.get(MODE_ENV, "auto").strip() or "auto"
     if mode == "embedded":
@@ -166,6 +167,19 @@ def use_server(start: bool) -> str | None:
     if started:
         return f"started a local Prefect server for later runs: {url} (`osmu server stop` stops it)"
     return None
+
+
+def _profile_api_url() -> str | None:
+    """PREFECT_API_URL of the active Prefect profile (`prefect config set PREFECT_API_URL=…`), if set."""
+    home = LocalServer.from_env().home
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    name = os.environ.get("PREFECT_PROFILE") or data.get("active") or "ephemeral"
+    url = data.get("profiles", {}).get(name, {}).get("PREFECT_API_URL")
+    return str(url) if url else None
 
 
 @contextlib.contextmanager

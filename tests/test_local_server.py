@@ -102,3 +102,17 @@ def test_cli_rejects_a_bad_mode(vault: Path, tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "OSMU_PREFECT_SERVER='sometimes'" in done.stderr
     assert not (tmp_path / "home" / "server.pid").exists()
+
+
+def test_a_server_in_the_prefect_profile_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "profiles.toml").write_text(
+        'active = "mine"\n\n[profiles.mine]\nPREFECT_API_URL = "http://127.0.0.1:9/api"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.setenv("OSMU_PREFECT_SERVER", "auto")
+    assert use_server(start=True) is None  # Prefect reads the profile itself
+    assert "PREFECT_API_URL" not in os.environ
+    assert not (tmp_path / "server.pid").exists()
