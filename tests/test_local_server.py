@@ -66,15 +66,15 @@ def test_osmu_run_starts_one_server_and_the_next_run_reuses_it(vault: Path, tmp_
 
 def test_embedded_and_a_given_url_start_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "")  # unset for use_server; restored (absent) after the test
     monkeypatch.setenv("OSMU_PREFECT_SERVER", "embedded")
     assert use_server(start=True) is None
-    assert "PREFECT_API_URL" not in os.environ
+    assert not os.environ["PREFECT_API_URL"]
     monkeypatch.setenv("OSMU_PREFECT_SERVER", "http://127.0.0.1:9/api")
     assert use_server(start=True) is None
     assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:9/api"
     assert not list(tmp_path.iterdir())  # no pid, port or log file: nothing was started
-    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setenv("PREFECT_API_URL", "")
     monkeypatch.setenv("OSMU_PREFECT_SERVER", "sometimes")
     with pytest.raises(ServerError, match="expected auto, embedded or an http"):
         use_server(start=True)
@@ -88,10 +88,10 @@ def test_a_dead_server_is_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     server = LocalServer(tmp_path)
     assert server.pid() is None and server.url() is None
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "")  # unset for use_server; restored (absent) after the test
     monkeypatch.setenv("OSMU_PREFECT_SERVER", "auto")
     assert use_server(start=False) is None  # reuse only: a dead server is not used, none is started
-    assert "PREFECT_API_URL" not in os.environ
+    assert not os.environ["PREFECT_API_URL"]
     assert not server.stop()
     assert not (tmp_path / "server.pid").exists()
 
@@ -109,10 +109,10 @@ def test_a_server_in_the_prefect_profile_wins(tmp_path: Path, monkeypatch: pytes
         'active = "mine"\n\n[profiles.mine]\nPREFECT_API_URL = "http://127.0.0.1:9/api"\n', encoding="utf-8"
     )
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "")  # unset for use_server; restored (absent) after the test
     monkeypatch.delenv("PREFECT_PROFILE", raising=False)
     monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
     monkeypatch.setenv("OSMU_PREFECT_SERVER", "auto")
     assert use_server(start=True) is None  # Prefect reads the profile itself
-    assert "PREFECT_API_URL" not in os.environ
+    assert not os.environ["PREFECT_API_URL"]
     assert not (tmp_path / "server.pid").exists()
