@@ -9,6 +9,7 @@ The zip is rewritten with fixed timestamps so an unchanged note gives identical 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,12 +101,16 @@ def slide_boxes(cover: bool) -> tuple[tuple[int, int, int, int], tuple[int, int,
     return (left, title_top, width, title_h), (left, body_top, width, HEIGHT - body_top - Inches(0.5))
 
 
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold: python-pptx escapes them in slide text, not in document properties."""
+
+
 def build_deck(slides: tuple[DeckSlide, ...], font: str, title: str, modified: datetime) -> bytes:
     """The deck as .pptx bytes; first slide is the cover."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     props = deck.core_properties
-    props.title, props.last_modified_by, props.revision = title, "osmu", 1
+    props.title, props.last_modified_by, props.revision = XML_UNSAFE.sub("", title), "osmu", 1
     props.created = props.modified = modified
     for number, data in enumerate(slides):
         slide = deck.slides.add_slide(deck.slide_layouts[BLANK_LAYOUT])

@@ -128,3 +128,16 @@ def test_long_text_is_set_smaller_rather_than_overflowing() -> None:
     )
     sizes = _sizes_that_fit(Presentation(io.BytesIO(data)))
     assert sizes[0] < 44 and sizes[1] < 34 and sizes[2] < 24
+
+
+def test_a_control_character_in_the_title_does_not_break_the_deck() -> None:
+    """Found by tests/test_properties.py: a front-matter title `"\\e"` (ESC) made lxml refuse the core properties."""
+    from datetime import datetime
+
+    from tasks.deck import DeckSlide, build_deck
+
+    slide = DeckSlide("제목\x1b", ("본문\x1b",), "노트\x1b")
+    data = build_deck((slide,), "Noto Sans CJK KR", "제목\x1b", datetime(2026, 1, 1))
+    deck = Presentation(io.BytesIO(data))
+    assert deck.core_properties.title == "제목"
+    assert len(deck.slides) == 1
