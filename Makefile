@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/osmu sweep --vault "$(VAULT)"
 	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/ (one folder per note, with manifest.json)"
+	@echo "preview: $(CURDIR)/$(VAULT)/_osmu/index.html (open it in a browser)"
 
 ## lint: ruff + mypy (CI runs them as part of `make test`)
 lint: install

@@ -67,7 +67,7 @@ def _note_arg(note: Path, settings: Settings) -> Path:
     return (settings.vault / note).resolve()
 
 
-def _summary(results: list[NoteResult]) -> None:
+def _summary(results: list[NoteResult], previews: bool = True) -> None:
     table = Table(title="osmu", show_lines=False)
     for column in ("note", "insights", "roots", "files", "warnings", "lint", "outputs"):
         table.add_column(column)
@@ -85,6 +85,10 @@ def _summary(results: list[NoteResult]) -> None:
                 out.print(f"[yellow]{why}, kept:[/yellow] {f.path} → new version at {f.written_to}")
         for failure in r.lint_failures:
             out.print(f"[yellow]lint:[/yellow] {r.source}: {failure}")
+    if previews:  # a sweep prints its one overview page instead
+        for r in results:
+            if r.preview:
+                out.print(f"preview: {r.preview}", highlight=False, soft_wrap=True)
     spent = [r.llm for r in results if r.llm is not None]
     if spent:
         u = sum(spent, LlmUsage())
@@ -350,7 +354,7 @@ def sweep(
     finally:
         progress.stop()
     if 0 < len(report.rendered) <= SUMMARY_ROWS:
-        _summary(list(report.rendered))
+        _summary(list(report.rendered), previews=False)
     elif report.rendered:
         out.print(f"(per-note table: the run's `sweep-notes` artifact, {len(report.rendered)} rows)")
     for failed in report.failed:

@@ -97,6 +97,7 @@ def _write(
         files=report.files,
         warnings=warnings,
         lint_failures=failures,
+        preview=report.preview,
     )
 
 

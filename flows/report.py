@@ -1,4 +1,5 @@
-"""Prefect artifacts for flow runs: a markdown report and a table, per run.
+"""What a run shows a person: Prefect artifacts (a markdown report and a table, per run)
+and the sweep's preview page (`<out>/index.html`, linking every note's own page).
 
 The markdown report lists, per rendered note, its insights with their roots (and why each
 root was attached), the outputs with lint results, and the warnings; failed notes are
@@ -15,7 +16,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext
 
 from tasks.model import NoteResult
-from tasks.write import read_manifest
+from tasks.preview import PAGE, overview_html
+from tasks.write import read_manifest, write_overview
 
 DETAILED_NOTES = 30
 """Notes described in full in one markdown report; the rest only appear in the table."""
@@ -32,7 +34,10 @@ def note_markdown(result: NoteResult) -> str:
     if not result.ok:
         return f"### ❌ `{result.source}`\n\n{result.error}\n"
     manifest = read_manifest(Path(result.out_dir))
-    lines = [f"### `{result.source}`", "", f"Outputs in `{result.out_dir}`", "", "**Insights**", ""]
+    lines = [f"### `{result.source}`", "", f"Outputs in `{result.out_dir}`", ""]
+    if result.preview:
+        lines += [f"Preview page: `{result.preview}`", ""]
+    lines += ["**Insights**", ""]
     for insight in manifest.get("insights", []):
         roots = ", ".join(f"{r['slug']} ({r['reason']})" for r in insight.get("roots", [])) or "—"
         span = "–".join(str(n) for n in insight.get("lines", []))
@@ -85,3 +90,20 @@ def publish_note_artifacts(
     create_markdown_artifact(key=f"{key_prefix}-report", markdown="\n".join(parts), description=title)
     rows = [table_row(r) for r in shown] + list(extra_rows)
     create_table_artifact(key=f"{key_prefix}-notes", table=rows[:TABLE_ROWS], description=title)
+
+
+def write_sweep_preview(out_dir: Path, notes: dict[str, Any], force: bool = False) -> str:
+    """Write `<out>/index.html` listing every note of the sweep state (`rel → NoteState`); returns its path.
+
+    Rendered notes link to their own page; failed ones show their error. Private notes are
+    not listed (their names alone may be private).
+    """
+    listed: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = []
+    for rel, state in notes.items():
+        folder = Path(state.manifest).parent if state.manifest else None
+        if folder is not None and folder.is_relative_to(out_dir) and (folder / PAGE).exists():
+            listed.append((rel, folder.relative_to(out_dir).as_posix()))
+        elif state.error:
+            failed.append((rel, state.error))
+    return write_overview(out_dir, overview_html(listed, failed), force).written_to

@@ -159,6 +159,7 @@ def run_pipeline(
         files=report.files,
         warnings=warnings,
         lint_failures=failures,
+        preview=report.preview,
         llm=rendered.llm,
     )
     return Outcome(result, tuple(dict.fromkeys(link.target for link in parsed.links)))
@@ -215,6 +216,7 @@ def repurpose_note(
         _remember(settings, chosen, path, context.notes, links=outcome.links, manifest=manifest)
     publish_note_artifacts([result], title=f"osmu: {result.source}", key_prefix="repurpose")
     print(f"{result.source}: {result.insights} insights, {len(result.files)} files → {result.out_dir}")
+    print(f"preview: {result.preview}")
     return result
 
 

@@ -25,7 +25,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import changes, progress
-from flows.report import publish_note_artifacts
+from flows.report import publish_note_artifacts, write_sweep_preview
 from flows.repurpose import (
     PLAIN,
     LintFailed,
@@ -37,6 +37,7 @@ from flows.repurpose import (
     warm_up,
 )
 from tasks.model import NoteError, NoteResult
+from tasks.preview import PAGE
 from tasks.render import source_slug
 from tasks.settings import Settings, load_settings
 
@@ -66,6 +67,8 @@ class SweepReport:
     """Wall time of the sweep."""
     private: tuple[str, ...] = ()
     """Private notes (`publish: false`, `private: true`, private folders): never rendered."""
+    preview: str = ""
+    """The preview page listing every note (`<out>/index.html`)."""
 
     def summary(self) -> str:
         """One line: counts and time."""
@@ -73,6 +76,7 @@ class SweepReport:
         return (
             f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped){private}, "
             f"{len(self.failed)} failed, {len(self.removed)} removed in {self.seconds:.1f} s → {self.out_dir}"
+            + (f" (preview: {self.preview})" if self.preview else "")
         )
 
 
@@ -196,6 +200,9 @@ def vault_sweep(
         state.notes.pop(rel, None)
     if outcomes or plan.removed or not state.path.exists():
         save_state(state)
+    page = settings.out_dir / PAGE
+    if outcomes or plan.removed or not page.exists():  # a no-change sweep only stats it
+        page = Path(write_sweep_preview(settings.out_dir, state.notes, force))
     rendered = tuple(o.result for _, o in outcomes if o.result.ok)
     failed = tuple(o.result for _, o in outcomes if not o.result.ok and not o.skipped) + tuple(
         NoteResult(source=c.stat.rel, ok=False, error=error) for c, error in plan.failed_before
@@ -209,6 +216,7 @@ def vault_sweep(
         removed=plan.removed,
         seconds=round(time.perf_counter() - started, 3),
         private=tuple(sorted(private)),
+        preview=str(page),
     )
     skipped_rows = [{"note": rel, "status": "unchanged"} for rel in report.skipped]
     skipped_rows += [{"note": rel, "status": "private (skipped)"} for rel in report.private]

@@ -72,7 +72,9 @@ def folder_owner(folder: Path) -> str | None:
 def known_hashes(folder: Path) -> dict[str, tuple[str, ...]]:
     """Output path → every hash osmu wrote there: the manifest's first, then the journal's."""
     known: dict[str, list[str]] = {}
-    for entry in _read_json(folder / MANIFEST).get("outputs", []):
+    manifest = _read_json(folder / MANIFEST)
+    preview = manifest.get("preview")  # the note's preview page, recorded beside the outputs
+    for entry in [*manifest.get("outputs", []), *([preview] if isinstance(preview, dict) else [])]:
         if isinstance(entry, dict) and isinstance(entry.get("path"), str) and isinstance(entry.get("sha256"), str):
             known.setdefault(entry["path"], []).append(entry["sha256"])
     pending = _read_json(folder / JOURNAL).get("pending", {})

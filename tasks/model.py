@@ -388,6 +388,8 @@ class WriteReport:
     """One entry per output, plus the manifest."""
     manifest_path: str = ""
     """Absolute path of `manifest.json`."""
+    preview: str = ""
+    """Absolute path of the note's preview page (`index.html`, or its `.osmu-new` version if edited by hand)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,3 +416,5 @@ class NoteResult:
     """`file:line: message` when the note could not be used."""
     llm: LlmUsage | None = None
     """LLM spend for this note; None when no LLM is configured."""
+    preview: str = ""
+    """The note's preview page (open it in a browser); "" when nothing was written."""

@@ -40,6 +40,7 @@ from tasks.journal import (
     remove_stale_temps,
 )
 from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, RenderResult, WriteReport, WrittenFile
+from tasks.preview import PAGE, note_preview
 from tasks.slug import is_safe_component, short_hash
 
 MANIFEST = "manifest.json"
@@ -121,9 +122,10 @@ def manifest_bytes(
     insights: Sequence[Insight],
     outputs: Sequence[dict[str, Any]],
     warnings: Sequence[Diagnostic],
+    preview: dict[str, Any] | None = None,
 ) -> bytes:
     """The manifest contract (README, "Manifest"), serialised deterministically."""
-    data = {
+    data: dict[str, Any] = {
         "source": result.source,
         "source_hash": source_hash,
         "osmu_version": __version__,
@@ -131,6 +133,8 @@ def manifest_bytes(
         "outputs": list(outputs),
         "warnings": [w.to_json() for w in warnings],
     }
+    if preview is not None:  # the note's preview page: osmu's own file, like the outputs
+        data["preview"] = preview
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -213,12 +217,14 @@ def _write_locked(
 ) -> WriteReport:
     remove_stale_temps(folder)
     known = known_hashes(folder)
-    pending = {o.path: sha256_hex(o.content) for o in result.outputs}
+    page = note_preview(result, insights)
+    files_to_write = [(o.path, o.content) for o in result.outputs] + [(PAGE, page)]
+    pending = {path: sha256_hex(data) for path, data in files_to_write}
     if any(h not in known.get(p, ()) for p, h in pending.items()):
         atomic_write(folder / JOURNAL, journal_bytes(folder, result.source, pending))  # before any output changes
     files: list[WrittenFile] = []
     entries: list[dict[str, Any]] = []
-    targets = [inside(folder, output.path) for output in result.outputs]
+    targets = [inside(folder, path) for path, _ in files_to_write]
     # The files of one note are written concurrently: ext4 folds concurrent fsyncs into one
     # journal commit (bench/run: 130 small files 0.2-0.5 s one by one, 0.03 s in threads).
     # The manifest is still written only after every file is complete. (Two outputs with
@@ -226,21 +232,24 @@ def _write_locked(
     mapper = _pool(os.getpid()).map if len(set(targets)) == len(targets) else map
     done = list(
         mapper(
-            lambda pair: _write_one(pair[0], pair[1].content, known.get(pair[1].path, ()), force),
-            zip(targets, result.outputs, strict=True),
+            lambda pair: _write_one(pair[0], pair[1][1], known.get(pair[1][0], ()), force),
+            zip(targets, files_to_write, strict=True),
         )
     )
-    for output, (written, recorded) in zip(result.outputs, done, strict=True):
+    for output, (written, recorded) in zip(result.outputs, done, strict=False):
         files.append(WrittenFile(output.path, written.status, written.written_to))
         entries.append(_entry(output, recorded, written, folder))
-    manifest = manifest_bytes(result, source_hash, insights, entries, warnings)
+    page_written, page_hash = done[-1]
+    preview = {"path": PAGE, "sha256": page_hash}
+    manifest = manifest_bytes(result, source_hash, insights, entries, warnings, preview)
     manifest_path = folder / MANIFEST
     unchanged = manifest_path.exists() and manifest_path.read_bytes() == manifest
     if not unchanged:
         atomic_write(manifest_path, manifest)
     clear_journal(folder)  # the manifest now accounts for every file
+    files.append(WrittenFile(PAGE, page_written.status, page_written.written_to))
     files.append(WrittenFile(MANIFEST, "unchanged" if unchanged else "updated", str(manifest_path)))
-    return WriteReport(str(folder), tuple(files), str(manifest_path))
+    return WriteReport(str(folder), tuple(files), str(manifest_path), page_written.written_to)
 
 
 def _entry(output: ChannelOutput, recorded: str | None, written: WrittenFile, folder: Path) -> dict[str, Any]:
@@ -259,6 +268,32 @@ def _entry(output: ChannelOutput, recorded: str | None, written: WrittenFile, fo
         entry["edited_by_hand" if written.status == "kept-edited" else "locked"] = True
         entry["new_version"] = Path(written.written_to).relative_to(folder).as_posix()
     return entry
+
+
+OVERVIEW_RECORD = ".osmu-index.json"
+"""Hashes osmu wrote to the output folder's `index.html` (the sweep's overview page)."""
+
+
+def write_overview(out_root: Path, data: bytes, force: bool = False) -> WrittenFile:
+    """Write `<out>/index.html` with the outputs' protection: a hand-edited page is kept.
+
+    The hash about to be written is recorded first (as the journal does for a note), so a
+    crash between the two never makes osmu's own page look hand-edited.
+    """
+    with note_lock(out_root):
+        record = out_root / OVERVIEW_RECORD
+        try:
+            old = json.loads(record.read_text(encoding="utf-8")).get(PAGE, [])
+        except (OSError, ValueError, AttributeError):
+            old = []
+        known = tuple(h for h in old if isinstance(h, str)) if isinstance(old, list) else ()
+        new_hash = sha256_hex(data)
+        if new_hash not in known:
+            atomic_write(record, json.dumps({PAGE: [*known, new_hash]}).encode())
+        written, recorded = _write_one(out_root / PAGE, data, known, force)
+        if recorded is not None and (recorded,) != known:
+            atomic_write(record, json.dumps({PAGE: [recorded]}).encode())
+        return WrittenFile(PAGE, written.status, written.written_to)
 
 
 @task(name="write-outputs", retries=2, retry_delay_seconds=0.5)

@@ -28,6 +28,7 @@ import pytest
 
 from tasks.journal import JOURNAL, LOCK
 from tasks.model import Insight, RenderResult
+from tasks.preview import PAGE, note_preview
 from tasks.write import write_outputs
 from tests.conftest import BOOK, ROOT, ROOT_NOTE
 from tests.helpers import pipeline, render
@@ -72,9 +73,11 @@ def _expected(versions: list[Version], out: Path) -> dict[str, set[str]]:
     """Output path (relative to `out`) → the hashes of its complete versions."""
     expected: dict[str, set[str]] = {}
     for version in versions:
-        for result, _, _ in version:
+        for result, _, insights in version:
             for output in result.outputs:
                 expected.setdefault(f"{result.slug}/{output.path}", set()).add(_sha(output.content))
+            page = note_preview(result, insights)  # the note's preview page is written like an output
+            expected.setdefault(f"{result.slug}/{PAGE}", set()).add(_sha(page))
     return expected
 
 
@@ -95,7 +98,7 @@ def _check_after_kill(out: Path, expected: dict[str, set[str]]) -> int:
         assert _sha(path.read_bytes()) in expected[rel], f"{rel} is neither the old nor the new version"
     for manifest in out.glob("*/manifest.json"):
         data = json.loads(manifest.read_text(encoding="utf-8"))
-        for entry in data["outputs"]:
+        for entry in [*data["outputs"], data["preview"]]:
             assert entry["sha256"] in expected[f"{manifest.parent.name}/{entry['path']}"]
             assert "edited_by_hand" not in entry
     return len(temps)
@@ -105,10 +108,10 @@ def _check_repaired(out: Path) -> None:
     """After a complete run: every manifest matches its files exactly, nothing left over."""
     for folder in (p for p in out.iterdir() if p.is_dir()):  # note folders (not the sweep state file)
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        for entry in data["outputs"]:
+        for entry in [*data["outputs"], data["preview"]]:
             assert _sha((folder / entry["path"]).read_bytes()) == entry["sha256"], entry["path"]
             assert "edited_by_hand" not in entry
-        recorded = {e["path"] for e in data["outputs"]}
+        recorded = {e["path"] for e in [*data["outputs"], data["preview"]]}
         on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
         assert on_disk == recorded | {"manifest.json"}, on_disk ^ (recorded | {"manifest.json"})
 

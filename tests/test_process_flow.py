@@ -77,6 +77,7 @@ def test_digest_gathers_every_log_in_the_range(vault: Path, tmp_path: Path) -> N
     assert folder.name == "process-digest-2025-11-17-2025-11-24"
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert [f for f in files if not f.endswith(".png")] == [
+        "index.html",  # the digest's preview page
         "instagram/story/caption.txt",
         "instagram/story/carousel.md",
         "manifest.json",
