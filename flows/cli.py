@@ -183,17 +183,20 @@ def insights(
     from tasks.insights import extract_insights
     from tasks.links import NoteIndex
     from tasks.parse import parse_note
+    from tasks.privacy import protect_task
     from tasks.read import list_vault, read_note, read_roots
     from tasks.roots import build_root_index, resolve_note_roots
 
     settings = _settings(config, vault=vault)
+    notes = NoteIndex.build(list_vault(settings.vault))
     try:
         parsed = parse_note(read_note(settings.vault, _note_arg(note, settings)), settings.navigation_sections)
+        parsed = protect_task.fn(parsed, settings, notes)  # as the pipeline: refuse a private note, hide private links
     except NoteError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from exc
     index = build_root_index(*read_roots(settings.vault, settings.roots_folder), settings.root_aliases)
-    note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(settings.vault)))
+    note_roots = resolve_note_roots(parsed, index, notes)
     found = extract_insights(parsed, note_roots, index)
     if as_json:
         sys.stdout.write(json.dumps({"insights": [i.to_json() for i in found]}, ensure_ascii=False, indent=2) + "\n")

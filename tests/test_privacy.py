@@ -124,3 +124,18 @@ def test_private_root_note_is_left_out_of_the_root_index(vault: Path) -> None:
     notes, problems = read_roots(vault, "00-roots")
     assert "00-roots/root-03-과도함.md" not in {n.path for n in notes}
     assert any(p.code == "private" for p in problems)
+
+
+def test_insights_command_refuses_private_notes_like_the_pipeline(vault: Path) -> None:
+    _private_vault(vault)
+    runner = CliRunner()
+    for private in ("30-knowledge/비밀-계획.md", "30-knowledge/숨김노트.md", "60-private/일기장.md"):
+        shown = runner.invoke(app, ["insights", private, "--vault", str(vault), "--json"])
+        assert shown.exit_code == 1, shown.output
+        assert f"{private}:" in shown.output and "private" in shown.output and "never publishes" in shown.output
+        assert not any(marker in shown.output for marker in MARKERS), shown.output
+    shown = runner.invoke(app, ["insights", PUBLIC, "--vault", str(vault), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert "내 작은 실험" in shown.output and "과정을 공유하면 팬이 생긴다" in shown.output
+    for marker in (*MARKERS, *PRIVATE_NAMES):  # a public note's links to private notes are hidden too
+        assert marker not in shown.output, marker
