@@ -248,7 +248,8 @@ def speaker_notes(text: str, *, rule: str) -> LintResult:
 def run_of_show(text: str, *, rule: str) -> LintResult:
     """The run-of-show table's durations add up to `total_minutes` of the front matter."""
     total = front_matter(text).get("total_minutes")
-    minutes = [int(m) for m in re.findall(r"^\| *\d+분 *\| *(\d+)분 *\|", text, re.MULTILINE)]
+    unit = r" *(?:분|min)"  # the guide's labels (channel_templates/_base/labels.yaml)
+    minutes = [int(m) for m in re.findall(rf"^\| *\d+{unit} *\| *(\d+){unit} *\|", text, re.MULTILINE)]
     ok = bool(minutes) and sum(minutes) == total
     return LintResult(rule, ok, f"{len(minutes)} blocks, {sum(minutes)} of {total} minutes")
 

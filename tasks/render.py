@@ -30,6 +30,7 @@ from prefect import task
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasks import __version__
+from tasks.labels import labels, note_language
 from tasks.lint import known_rules, run_checks
 from tasks.model import (
     ChannelOutput,
@@ -206,8 +207,10 @@ def base_context(
     created, updated = note_dates(parsed)
     slugs = list(dict.fromkeys([t.slug for t in note_roots.tags] + [s for i in insights for s in i.root_slugs]))
     roots = [r for r in (index.get(s) for s in slugs) if r is not None]
+    lang = note_language(parsed)
     return {
         "note": {
+            "lang": lang,
             "title": parsed.title,
             "path": parsed.note.path,
             "slug": source_slug(parsed.note.path),
@@ -220,6 +223,7 @@ def base_context(
         "insights": list(insights),
         "roots": roots,
         "root_slugs": [r.slug for r in roots],
+        "labels": labels(lang),  # fixed words in the note's language (tasks/labels.py)
         "settings": settings,
         "osmu_version": __version__,
     }

@@ -1,0 +1,63 @@
+"""Fixed words of the outputs follow the note's language (channel_templates/_base/labels.yaml)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from tasks.labels import LABELS_FILE, labels, note_language, text_language
+from tasks.parse import parse_note
+from tasks.read import load_note
+from tests.conftest import BOOK, EXAMPLE_VAULT
+from tests.helpers import render
+
+ENGLISH = "30-knowledge/33-insights/show-your-work.md"
+HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+
+
+def _files(note: str, vault: Path = EXAMPLE_VAULT) -> dict[str, str]:
+    result = render(vault, note, ("newsletter", "workshop"))
+    for output in result.outputs:
+        assert all(r.ok for r in output.lint), (output.path, [r for r in output.lint if not r.ok])
+    return {o.path: o.content.decode() for o in result.outputs if not o.path.endswith(".pptx")}
+
+
+def test_every_language_has_every_label() -> None:
+    table = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    assert set(table) >= {"ko", "en"}
+    assert all(set(words) == set(table["ko"]) for words in table.values())
+
+
+def test_language_detection() -> None:
+    assert text_language("프로세스를 공유하면 팬이 생긴다. Process Economy") == "ko"
+    assert text_language("Show your work: share something small every day. 프로세스 공유") == "en"
+    assert text_language("") == "ko"  # Korean first
+    note = load_note(b"---\ntitle: T\nlang: ko\n---\n\nAll English text here.\n", "a.md")
+    assert note_language(parse_note(note)) == "ko"  # front matter decides
+    assert note_language(parse_note(load_note(b"---\ntitle: T\n---\n\nAll English text here.\n", "a.md"))) == "en"
+
+
+def test_english_note_gets_english_labels_in_guide_and_mail() -> None:
+    files = _files(ENGLISH)
+    guide = files["workshop/show-your-work-guide.md"]
+    mail = files["newsletter/show-your-work.txt"]
+    html = files["newsletter/show-your-work.html"]
+    for heading in ("# Facilitator guide: Show Your Work", "## Run of show", "## Participant activity",
+                    "## Discussion questions", "## Debrief", "| 0 min |"):  # fmt: skip
+        assert heading in guide, heading
+    roots = {r for r in re.findall(r"The roots of this issue: (.+)", mail)[0].split(" · ")}
+    # Hangul left: root titles (the author's names) and the legal 수신거부 beside "Unsubscribe".
+    leftover = set(HANGUL.findall(guide + mail)) - {w for r in roots for w in HANGUL.findall(r)} - {"수신거부"}
+    assert not leftover, leftover
+    assert "From: " in mail and "Unsubscribe (수신거부, free): " in mail
+    assert '<html lang="en">' in html and ">Unsubscribe (수신거부)</a>" in html
+
+
+def test_korean_note_keeps_korean_labels() -> None:
+    files = _files(BOOK)
+    guide = files["workshop/프로세스-이코노미-guide.md"]
+    assert "# 진행 가이드: " in guide and "## 진행표 (Run of show)" in guide and "| 0분 |" in guide
+    assert labels("ko")["roots_heading"] in files["newsletter/프로세스-이코노미.txt"]
+    assert '<html lang="ko">' in files["newsletter/프로세스-이코노미.html"]
