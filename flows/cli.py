@@ -73,8 +73,10 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
         table.add_column(column)
     for r in results:
         changed = sum(f.status in ("created", "updated", "forced") for f in r.files)
-        kept = [f for f in r.files if f.status in ("kept-edited", "locked")]
-        files = f"{len(r.files)} ({changed} written{f', {len(kept)} kept' if kept else ''})"
+        kept = [f for f in r.files if f.status in ("kept-edited", "locked", "stale-kept")]
+        removed = sum(f.status == "removed" for f in r.files)
+        files = f"{len(r.files)} ({changed} written{f', {removed} removed' if removed else ''}"
+        files += f"{f', {len(kept)} kept' if kept else ''})"
         lint = "ok" if not r.lint_failures else f"{len(r.lint_failures)} failed"
         table.add_row(r.source, str(r.insights), ", ".join(r.roots), files, str(len(r.warnings)), lint, r.out_dir)
     out.print(table)
@@ -83,6 +85,8 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
             if f.status in ("kept-edited", "locked"):
                 why = "edited by hand" if f.status == "kept-edited" else "locked"
                 out.print(f"[yellow]{why}, kept:[/yellow] {f.path} → new version at {f.written_to}")
+            elif f.status == "stale-kept":
+                out.print(f"[yellow]no longer produced but edited by hand, kept:[/yellow] {f.written_to}")
         for failure in r.lint_failures:
             out.print(f"[yellow]lint:[/yellow] {r.source}: {failure}")
     if previews:  # a sweep prints its one overview page instead

@@ -48,6 +48,10 @@ def note_markdown(result: NoteResult) -> str:
         failed = [c["rule"] for c in output.get("lint", []) if not c.get("ok")]
         lint = "ok" if not failed else "failed: " + ", ".join(failed)
         lines.append(f"| `{output['path']}` | {status.get(output['path'], '')} | {lint} |")
+    gone = [f for f in result.files if f.status in ("removed", "stale-kept")]
+    if gone:  # outputs of the previous run the note no longer produces
+        lines += ["", "**No longer produced**", ""]
+        lines += [f"- `{f.path}`: {'removed' if f.status == 'removed' else 'edited by hand, kept'}" for f in gone]
     if result.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- `{w.file}:{w.line}` {_cell(w.message)}" for w in result.warnings]
@@ -64,6 +68,7 @@ def table_row(result: NoteResult, status: str = "") -> dict[str, Any]:
         "roots": ", ".join(result.roots),
         "files_written": written,
         "kept_edited": sum(f.status == "kept-edited" for f in result.files),
+        "removed": sum(f.status == "removed" for f in result.files),
         "warnings": len(result.warnings),
         "lint_failures": len(result.lint_failures),
         "where": result.out_dir or result.error,

@@ -363,6 +363,8 @@ class RenderResult:
     """Warnings raised while rendering."""
     llm: LlmUsage | None = None
     """LLM spend of this render; None when no LLM is configured."""
+    channels: tuple[str, ...] = ()
+    """The channels rendered (a channel may produce no output); empty: those of `outputs`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,9 +373,11 @@ class WrittenFile:
 
     path: str
     """Path relative to the output root."""
-    status: Literal["created", "updated", "unchanged", "kept-edited", "locked", "forced"]
+    status: Literal["created", "updated", "unchanged", "kept-edited", "locked", "forced", "removed", "stale-kept"]
     """`kept-edited`: the file was edited by hand, so the new version went beside it;
-    `locked`: the same for a file whose front matter says `locked: true`."""
+    `locked`: the same for a file whose front matter says `locked: true`; `removed`: an
+    output of the previous run the note no longer produces, deleted; `stale-kept`: such an
+    output edited by hand (or locked) since, so kept (and no longer listed in the manifest)."""
     written_to: str = ""
     """Where the bytes actually went (differs from `path` for `kept-edited` and `locked`)."""
 

@@ -345,11 +345,13 @@ def render_note(
     outputs: list[ChannelOutput] = []
     diagnostics: list[Diagnostic] = []
     llm_log = PolishLog()
-    for name in channels or settings.channels:
+    chosen = tuple(channels or settings.channels)
+    for name in chosen:
         outputs.extend(render_channel(name, ctx, settings, llm_log=llm_log))
     second_opinion(ctx, index, settings, environment(CHANNELS_DIR / BASE_DIR_NAME, settings.templates_dir), llm_log)
     diagnostics.extend(llm_log.diagnostics)
-    return RenderResult(parsed.note.path, ctx["note"]["slug"], tuple(outputs), tuple(diagnostics), llm_log.snapshot())
+    slug = ctx["note"]["slug"]
+    return RenderResult(parsed.note.path, slug, tuple(outputs), tuple(diagnostics), llm_log.snapshot(), chosen)
 
 
 @task(name="render-channels")

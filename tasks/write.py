@@ -239,6 +239,9 @@ def _write_locked(
     for output, (written, recorded) in zip(result.outputs, done, strict=False):
         files.append(WrittenFile(output.path, written.status, written.written_to))
         entries.append(_entry(output, recorded, written, folder))
+    stale, carried = _previous_outputs(folder, result)
+    files += [_remove_stale(folder, entry, known.get(entry["path"], ())) for entry in stale]  # before the manifest
+    entries += carried
     page_written, page_hash = done[-1]
     preview = {"path": PAGE, "sha256": page_hash}
     manifest = manifest_bytes(result, source_hash, insights, entries, warnings, preview)
@@ -250,6 +253,41 @@ def _write_locked(
     files.append(WrittenFile(PAGE, page_written.status, page_written.written_to))
     files.append(WrittenFile(MANIFEST, "unchanged" if unchanged else "updated", str(manifest_path)))
     return WriteReport(str(folder), tuple(files), str(manifest_path), page_written.written_to)
+
+
+def _previous_outputs(folder: Path, result: RenderResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The last manifest's entries this run does not write: (stale, carried over).
+
+    Stale: of a channel rendered now that no longer produces that path (a `when:` that no
+    longer matches, fewer insights). Carried over: of a channel not rendered in this run
+    (`--channels blog`), still the note's outputs, so still recorded.
+    """
+    rendered = set(result.channels or (o.channel for o in result.outputs))
+    paths = {o.path for o in result.outputs}
+    old = read_manifest(folder).get("outputs", [])
+    left = [e for e in old if isinstance(e, dict) and isinstance(e.get("path"), str) and e["path"] not in paths]
+    return [e for e in left if e.get("channel") in rendered], [e for e in left if e.get("channel") not in rendered]
+
+
+def _remove_stale(folder: Path, entry: dict[str, Any], known: tuple[str, ...]) -> WrittenFile:
+    """Delete an output the note no longer produces, only if it still holds bytes osmu wrote."""
+    rel = entry["path"]
+    try:
+        target = inside(folder, rel)
+    except NoteError:  # a manifest edited to point elsewhere: never delete outside the folder
+        return WrittenFile(rel, "stale-kept", rel)
+    if not target.is_file():
+        return WrittenFile(rel, "removed", str(target))
+    data = target.read_bytes()
+    if sha256_hex(data) not in known or is_locked(data):
+        return WrittenFile(rel, "stale-kept", str(target))
+    target.unlink()
+    for parent in target.parents:  # folders the output leaves empty (`instagram/post-05/`)
+        if parent == folder or not parent.is_relative_to(folder) or any(parent.iterdir()):
+            break
+        parent.rmdir()
+    _fsync_dir(target.parent if target.parent.exists() else folder)
+    return WrittenFile(rel, "removed", str(target))
 
 
 def _entry(output: ChannelOutput, recorded: str | None, written: WrittenFile, folder: Path) -> dict[str, Any]:
