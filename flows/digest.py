@@ -16,18 +16,18 @@ from typing import Any
 
 from prefect import flow, task
 
-from flows.repurpose import LintFailed, VaultContext, prepare_vault
+from flows.repurpose import VaultContext, prepare_vault, render_and_write
 from tasks.model import Diagnostic, Insight, NoteError, NoteResult, NoteRoots, ParsedNote, RootTag
 from tasks.parse import parse_note, parse_note_task
 from tasks.privacy import private_reason, protect_task
 from tasks.process_daily import daily_date, gather_daily, log_note, process_projects
 from tasks.process_log import ProcessLog, read_log
 from tasks.read import iter_note_paths, read_note, read_note_task
-from tasks.render import render_note_task, source_slug
+from tasks.render import source_slug
 from tasks.roots import resolve_note_roots_task
 from tasks.settings import Settings, load_settings
 from tasks.story import default_range, log_insights_task, select
-from tasks.write import note_folder, read_manifest, write_outputs_task
+from tasks.write import note_folder, read_manifest
 
 DIGEST_CHANNELS = ("newsletter", "instagram")
 DIGEST_DAYS = 7
@@ -70,35 +70,6 @@ def _daily_log(notes: tuple[ParsedNote, ...], project: str) -> tuple[ProcessLog,
 def _roots(parsed: ParsedNote, vault: VaultContext) -> NoteRoots:
     # A gathered log has no file of its own: its links are checked in their daily notes.
     return resolve_note_roots_task(parsed, vault.roots, vault.notes if parsed.note.text else None)
-
-
-def _write(
-    parsed: ParsedNote,
-    insights: tuple[Insight, ...],
-    note_roots: NoteRoots,
-    warnings: tuple[Diagnostic, ...],
-    settings: Settings,
-    vault: VaultContext,
-    channels: tuple[str, ...],
-    force: bool,
-) -> NoteResult:
-    """render → lint → write, as the repurpose flow does."""
-    rendered = render_note_task(parsed, insights, note_roots, vault.roots, settings, channels)
-    failures = tuple(f"{o.path}: {r.rule}: {r.message}" for o in rendered.outputs for r in o.lint if not r.ok)
-    if settings.strict and failures:
-        raise LintFailed(f"{parsed.note.path}: {len(failures)} lint failure(s):\n  " + "\n  ".join(failures))
-    report = write_outputs_task(rendered, parsed.note.source_hash, insights, warnings, settings.out_dir, force)
-    return NoteResult(
-        source=parsed.note.path,
-        ok=True,
-        insights=len(insights),
-        roots=tuple(dict.fromkeys(s for o in rendered.outputs for s in o.root_concepts)),
-        out_dir=report.out_dir,
-        files=report.files,
-        warnings=warnings,
-        lint_failures=failures,
-        preview=report.preview,
-    )
 
 
 def told_dates(settings: Settings, parsed: ParsedNote) -> tuple[str, ...]:
@@ -147,7 +118,7 @@ def process_story(
     chosen = select(insights, start, end)
     if not chosen:
         raise NoteError(parsed.note.path, 0, f"no process entries between {start or '…'} and {end or '…'}")
-    result = _write(
+    result = render_and_write(
         parsed,
         chosen,
         note_roots,
@@ -227,7 +198,7 @@ def process_digest(
         path=f"process-digest-{start}-{end}",
         title=f"제작 과정 모음 {start} – {end}",
     )
-    result = _write(
+    result = render_and_write(
         digest_note,
         chosen,
         NoteRoots(tuple(tags.values())),

@@ -20,7 +20,7 @@ from flows.caching import CACHE_EXPIRATION, content_key
 from flows.report import publish_note_artifacts
 from tasks.insights import extract_insights, extract_insights_task
 from tasks.links import NoteIndex
-from tasks.model import NoteError, NoteResult, ParsedNote, RootIndex
+from tasks.model import Diagnostic, Insight, NoteError, NoteResult, NoteRoots, ParsedNote, RootIndex
 from tasks.parse import parse_note, parse_note_task
 from tasks.privacy import private_reason, protect_task
 from tasks.read import list_vault_task, read_note, read_note_task, read_roots_task
@@ -144,14 +144,31 @@ def run_pipeline(
     parsed = stages.protect(stages.parse(note, settings.navigation_sections), settings, vault.notes)
     note_roots = stages.roots(parsed, vault.roots, vault.notes)
     insights = stages.insights(parsed, note_roots, vault.roots)
+    warnings = (*note.diagnostics, *parsed.diagnostics, *note_roots.diagnostics)
+    result = render_and_write(parsed, insights, note_roots, warnings, settings, vault, channels, force, stages)
+    return Outcome(result, tuple(dict.fromkeys(link.target for link in parsed.links)))
+
+
+def render_and_write(
+    parsed: ParsedNote,
+    insights: tuple[Insight, ...],
+    note_roots: NoteRoots,
+    warnings: tuple[Diagnostic, ...],
+    settings: Settings,
+    vault: VaultContext,
+    channels: tuple[str, ...],
+    force: bool,
+    stages: Stages = TASKS,
+) -> NoteResult:
+    """render → lint (strict: fail) → write → the note's result; the last phases of every flow."""
     rendered = stages.render(parsed, insights, note_roots, vault.roots, settings, channels)
-    warnings = (*note.diagnostics, *parsed.diagnostics, *note_roots.diagnostics, *rendered.diagnostics)
+    warnings = (*warnings, *rendered.diagnostics)
     failures = tuple(f"{o.path}: {r.rule}: {r.message}" for o in rendered.outputs for r in o.lint if not r.ok)
     if settings.strict and failures:
-        raise LintFailed(f"{note.path}: {len(failures)} lint failure(s):\n  " + "\n  ".join(failures))
-    report = stages.write(rendered, note.source_hash, insights, warnings, settings.out_dir, force)
-    result = NoteResult(
-        source=note.path,
+        raise LintFailed(f"{parsed.note.path}: {len(failures)} lint failure(s):\n  " + "\n  ".join(failures))
+    report = stages.write(rendered, parsed.note.source_hash, insights, warnings, settings.out_dir, force)
+    return NoteResult(
+        source=parsed.note.path,
         ok=True,
         insights=len(insights),
         roots=tuple(dict.fromkeys(s for o in rendered.outputs for s in o.root_concepts)),
@@ -162,7 +179,6 @@ def run_pipeline(
         preview=report.preview,
         llm=rendered.llm,
     )
-    return Outcome(result, tuple(dict.fromkeys(link.target for link in parsed.links)))
 
 
 def repurpose(
@@ -230,6 +246,7 @@ __all__ = [
     "Stages",
     "VaultContext",
     "prepare_vault",
+    "render_and_write",
     "repurpose",
     "repurpose_note",
     "run_pipeline",
