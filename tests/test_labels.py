@@ -18,7 +18,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 
 
 def _files(note: str, vault: Path = EXAMPLE_VAULT) -> dict[str, str]:
-    result = render(vault, note, ("newsletter", "workshop"))
+    result = render(vault, note, ("blog", "newsletter", "workshop"))
     for output in result.outputs:
         assert all(r.ok for r in output.lint), (output.path, [r for r in output.lint if not r.ok])
     return {o.path: o.content.decode() for o in result.outputs if not o.path.endswith(".pptx")}
@@ -39,7 +39,7 @@ def test_language_detection() -> None:
     assert note_language(parse_note(load_note(b"---\ntitle: T\n---\n\nAll English text here.\n", "a.md"))) == "en"
 
 
-def test_english_note_gets_english_labels_in_guide_and_mail() -> None:
+def test_english_note_gets_english_labels_in_guide_mail_and_post() -> None:
     files = _files(ENGLISH)
     guide = files["workshop/show-your-work-guide.md"]
     mail = files["newsletter/show-your-work.txt"]
@@ -53,6 +53,9 @@ def test_english_note_gets_english_labels_in_guide_and_mail() -> None:
     assert not leftover, leftover
     assert "From: " in mail and "Unsubscribe (수신거부, free): " in mail
     assert '<html lang="en">' in html and ">Unsubscribe (수신거부)</a>" in html
+    post = files["blog/show-your-work.md"]
+    assert "## Root concepts of this post" in post and "*Source: Show Your Work · about " in post
+    assert ">Root concepts of this post</h2>" in files["blog/show-your-work.naver.html"]
 
 
 def test_korean_note_keeps_korean_labels() -> None:
@@ -61,3 +64,4 @@ def test_korean_note_keeps_korean_labels() -> None:
     assert "# 진행 가이드: " in guide and "## 진행표 (Run of show)" in guide and "| 0분 |" in guide
     assert labels("ko")["roots_heading"] in files["newsletter/프로세스-이코노미.txt"]
     assert '<html lang="ko">' in files["newsletter/프로세스-이코노미.html"]
+    assert "## 이 글의 뿌리 (Root Concepts)" in files["blog/프로세스-이코노미.md"]
