@@ -43,6 +43,9 @@ BACKREF = re.compile(
     re.IGNORECASE,
 )
 """Openings that only make sense with the line before."""
+SUMS_UP = re.compile(r"^(이게|이것이|이것은|이건|이처럼|요컨대)\s.*[.!。]$")
+"""A line pointing back that concludes (`이것이 프로세스 이코노미의 묘미다.`): nothing joins after it
+by shared words alone."""
 CONTRAST = re.compile(r"^\s*(❌|✅|⭕|✔️?|✖️?)")
 
 
@@ -116,6 +119,8 @@ def _follows(anchor: Sequence[Block], rest: Sequence[Sequence[Block]], unit: Seq
         return unit[0].ordered
     if unit[0].ordered:
         return False
+    if SUMS_UP.match(_head(rest[-1])):
+        return False  # `이것이 …의 묘미다.` sums up: the anchor's insight is closed
     if _head(anchor).endswith((":", "：")) and unit[0].kind == "item" and all(r[0].kind == "item" for r in rest):
         return True
     if is_label(unit) or is_anchor(unit):
