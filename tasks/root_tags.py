@@ -165,7 +165,10 @@ def tag_insight(
     # then it needs as much as any other root.
     main_root_ = index.get(main)
     own_name = main in names or (main_root_ is not None and bool(_name_parts(main_root_) & set(words)))
-    rival = any(slug != main and (slug in names or phrase[slug]) for slug in evidence) and not own_name
+    # Another root named outright outweighs a bare word of the main root's name (`프로세스를
+    # 만들어 내는 사고방식` next to `인사이드 아웃`): then only the main root's full name keeps it cheap.
+    named_rival = any(slug != main for slug in names) and main not in names
+    rival = named_rival or (any(slug != main and phrase[slug] for slug in evidence) and not own_name)
     found: list[RootTag] = []
     for root in index.roots:
         weight, shared = evidence[root.slug]
