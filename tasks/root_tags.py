@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from tasks import korean
@@ -74,6 +75,31 @@ def _name_parts(root: RootConcept) -> frozenset[str]:
     """Single words of the root's names (slug, title, aliases)."""
     words = [korean.meaning_words(n.replace("-", " ")) for n in (root.slug, root.title, *root.aliases)]
     return frozenset(w for ws in words for w in ws)
+
+
+@lru_cache(maxsize=16)
+def _spread(roots: tuple[RootConcept, ...]) -> Mapping[str, int]:
+    """Per word, how many roots' vocabularies (profile or name words) hold it. A word several
+    roots share (`소속감`, `디저트 페어`) says little about which one an insight means."""
+    count: Counter[str] = Counter()
+    for root in roots:
+        count.update({w for w, _ in root.profile} | _name_parts(root))
+    return count
+
+
+def _quotes(shared: Sequence[str], index: RootIndex, note_path: str) -> bool:
+    """Whether the shared word pairs show the root note says the same thing: `PHRASE_PAIRS`
+    pairs no other root holds, or two pairs that chain into one run (`사람 왜` + `왜 지갑`)
+    even when another root quotes it too. Scattered pairs two roots share (`과정 고객`,
+    `디저트 페어`) are everyday phrasing, not a quote. In a root note, its own vocabulary
+    does not count as sharing (every pair of the note is in it)."""
+    spread = _spread(index.roots)
+    own = next(({w for w, _ in r.profile} for r in index.roots if r.path == note_path), set())
+    pairs = [w.split(" ", 1) for w in shared if " " in w]
+    if sum(spread.get(" ".join(p), 0) - (" ".join(p) in own) <= 1 for p in pairs) >= PHRASE_PAIRS:
+        return True
+    heads = {a for a, _ in pairs}
+    return any(b in heads for _, b in pairs)
 
 
 def _contains(seq: Sequence[str], part: Sequence[str]) -> bool:
@@ -153,7 +179,7 @@ def tag_insight(
         noted.setdefault(tag.slug, []).append(tag)
     main = main_root(note_path, note_roots, index)
     evidence = {root.slug: support(words, root) for root in index.roots}
-    phrase = {slug: sum(" " in w for w in shared) >= PHRASE_PAIRS for slug, (_, shared) in evidence.items()}
+    phrase = {slug: _quotes(shared, index, note_path) for slug, (_, shared) in evidence.items()}
     # Words the note itself uses when it links a (secondary) root: two of them are a quote of its reason.
     for slug, said in (context or {}).items():
         if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
