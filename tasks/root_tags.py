@@ -96,10 +96,18 @@ def _quotes(shared: Sequence[str], index: RootIndex, note_path: str) -> bool:
     spread = _spread(index.roots)
     own = next(({w for w, _ in r.profile} for r in index.roots if r.path == note_path), set())
     pairs = [w.split(" ", 1) for w in shared if " " in w]
-    if sum(spread.get(" ".join(p), 0) - (" ".join(p) in own) <= 1 for p in pairs) >= PHRASE_PAIRS:
+    # Pairs of function words (`이미 다`, `다 있`) are no quote: a pair must name something.
+    named = [p for p in pairs if _has_noun(" ".join(p))]
+    if sum(spread.get(" ".join(p), 0) - (" ".join(p) in own) <= 1 for p in named) >= PHRASE_PAIRS:
         return True
-    heads = {a for a, _ in pairs}
-    return any(b in heads for _, b in pairs)
+    after = {a: b for a, b in pairs}
+    return any(b in after and _has_noun(f"{a} {b} {after[b]}") for a, b in pairs)
+
+
+@lru_cache(maxsize=4096)
+def _has_noun(words: str) -> bool:
+    """Whether a run of morphemes holds a noun (or Latin word)."""
+    return bool(korean.noun_list(words))
 
 
 def _contains(seq: Sequence[str], part: Sequence[str]) -> bool:
