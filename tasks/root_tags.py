@@ -8,10 +8,14 @@ Evidence, combined per root:
   root note counts too, more weakly (tags are broad: `정체성`, `커뮤니티`).
 - **vocabulary** — the insight shares distinctive words with the root note (its tf-idf
   `profile`: `킥스타터`, `바비큐형`, `세컨드 크리에이터`), or one word of the root's name.
+  Word pairs show the root note says the same thing (a quote) only when they name
+  something and either no other root holds them or they chain into one run: pairs
+  scattered across roots (`디저트 페어`) are everyday phrasing.
 - **the note** — front matter and links name roots for the whole note; an insight inherits
   such a root only when its own words support it, so a generic remark in a book note is
   not stamped with every root of the book. The note's main root (first in `root-concepts`)
-  needs less support than the others. An insight of a root note always carries that root.
+  needs less support than the others, unless another root is named outright and the main
+  root is not. An insight of a root note always carries that root.
 
 The bars were set on the hand labels in tests/fixtures/labels (see bench/eval_insights.py).
 """
