@@ -18,7 +18,7 @@ def scores() -> dict[str, Score]:
 
 
 def test_labels_cover_the_seeds_and_written_notes(scores: dict[str, Score]) -> None:
-    assert set(SEEDS) <= set(scores) and len(scores) >= 6
+    assert set(SEEDS) <= set(scores) and len(scores) >= 7
     english = [p for p in LABELS.glob("*.yaml") if "examples/vault/30-knowledge" in p.read_text(encoding="utf-8")]
     assert english, "the English vault note is labelled"
 
@@ -28,19 +28,21 @@ def test_seed_figures_meet_the_issue(scores: dict[str, Score]) -> None:
     assert seeds.coverage == 1.0 and seeds.missing == 0 and seeds.duplicated == 0
     for name in SEEDS:
         assert scores[name].boundary[2] >= 0.9, (name, scores[name].row())
-    assert seeds.boundary[2] >= 0.95
+    assert seeds.boundary[2] >= 0.99
 
 
 def test_root_and_type_figures_do_not_drop(scores: dict[str, Score]) -> None:
-    """Floors at the figures measured when the labels were written (the issue asks for root
-    precision ≥ 0.9 and recall ≥ 0.8 on the seeds; see the report for the gap)."""
+    """The issue asks for root precision ≥ 0.9 and recall ≥ 0.8 on the seeds; the floors sit
+    at the figures measured (seeds 0.918 / 0.821; all 7 notes 0.909 / 0.746, English recall
+    being the weak part)."""
     seeds = total([scores[s] for s in SEEDS], "seeds")
     precision, recall, _ = seeds.roots
-    assert precision >= 0.85 and recall >= 0.81, seeds.row()
-    assert seeds.type_accuracy >= 0.85, seeds.row()
+    assert precision >= 0.9 and recall >= 0.8, seeds.row()
+    assert precision >= 0.91 and recall >= 0.82, seeds.row()
+    assert seeds.type_accuracy >= 0.89, seeds.row()
     overall = total(list(scores.values()))
-    assert overall.coverage == 1.0 and overall.boundary[2] >= 0.95, overall.row()
-    assert overall.roots[0] >= 0.84 and overall.roots[1] >= 0.76, overall.row()
+    assert overall.coverage == 1.0 and overall.boundary[2] >= 0.99, overall.row()
+    assert overall.roots[0] >= 0.9 and overall.roots[1] >= 0.74, overall.row()
 
 
 def test_labels_name_real_lines(scores: dict[str, Score]) -> None:
