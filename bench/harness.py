@@ -218,8 +218,8 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
             f"(Prefect {phases.get('import_prefect_s', 0):.1f}), Korean analyser {phases.get('kiwi_load_s', 0):.1f} s "
             f"(only when the note changed), the note's text channels {phases.get('one_note_pipeline_s', 0):.2f} s "
             "(plus PNG slides and a PPTX in a real run); the rest is Prefect's flow run (API round trips per task). "
-            "Embedded mode adds Prefect's temporary server (~5 s a process); `osmu watch` pays imports and the "
-            "analyser once."
+            "Embedded mode adds Prefect's temporary server (~5 s a process). A changed note under load needs a "
+            "warm process that keeps Prefect imported and the analyser loaded: `osmu watch` today."
         )
     if not met.get("sweep_10k_rss_mb", True):
         lines.append(
