@@ -1,20 +1,22 @@
 """Korean text helpers over kiwipiepy (offline model from PyPI), loaded once per process.
 
 Kiwi takes ~1 s to build and ~1.3 s on its first call (≈500 MB RSS), so there is exactly
-one analyser per process (`kiwi()`), and callers pass plain text, never raw markdown.
+one analyser per process (`tasks.morph.kiwi()`), every text is analysed once
+(`tasks.morph.analysis`, which `prime` fills in batches), and callers pass plain text,
+never raw markdown.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections import Counter
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kiwipiepy import Kiwi
+from tasks.morph import analysis
+from tasks.morph import kiwi as kiwi
+from tasks.morph import prime as prime
+from tasks.morph import warm_up_in_background as warm_up_in_background
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "SL"})
 CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SN", "XR", "VV", "VA", "MAG"})
@@ -82,35 +84,6 @@ SHORT_WORDS = frozenset(["팬", "꿈", "삶", "돈", "땀", "왜", "글", "책",
 HANGUL = re.compile(r"[가-힣]")
 
 
-_KIWI_LOCK = threading.Lock()
-_KIWI: list[Kiwi] = []
-
-
-def kiwi() -> Kiwi:
-    """The process-wide analyser, built once (thread-safe: a background warm-up and a task may race)."""
-    if not _KIWI:  # no lock once built: kiwi() is called for every word
-        with _KIWI_LOCK:
-            if not _KIWI:
-                _KIWI.append(_build_kiwi())
-    return _KIWI[0]
-
-
-def _build_kiwi() -> Kiwi:
-    from kiwipiepy import Kiwi
-
-    # Without the multi-word dictionary Kiwi starts in ~0.8 s instead of ~1.8 s and takes
-    # ~330 MB instead of ~520 MB (measured by bench/run). That dictionary only adds
-    # multi-word proper nouns (`정글 크루즈`); without it they come out as their words.
-    return Kiwi(load_multi_dict=False)
-
-
-def warm_up_in_background() -> threading.Thread:
-    """Load the analyser in a daemon thread (overlaps Prefect's start-up in a one-note run)."""
-    thread = threading.Thread(target=lambda: kiwi().tokenize("준비"), name="kiwi-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 def has_hangul(text: str) -> bool:
     """True when the text contains Hangul syllables."""
     return bool(HANGUL.search(text))
@@ -126,16 +99,20 @@ def sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for para in text.split("\n"):
         if para.strip():
-            out.extend(s.text.strip() for s in kiwi().split_into_sents(para) if s.text.strip())
+            # Kiwi's own sentence split (`split_into_sents`) is this grouping of the same analysis.
+            for _, group in itertools.groupby(analysis(para), key=lambda m: m.sentence):
+                morphs = list(group)
+                sentence = para[morphs[0].start : morphs[-1].end].strip()
+                if sentence:
+                    out.append(sentence)
     return tuple(out)
 
 
-@lru_cache(maxsize=16384)
 def tokens(text: str) -> tuple[tuple[str, str], ...]:
-    """`(form, tag)` morphemes of plain text, cached (insights and roots ask for the same text)."""
+    """`(form, tag)` morphemes of plain text (insights and roots ask for the same text: one analysis)."""
     if not text.strip():
         return ()
-    return tuple((t.form, t.tag) for t in kiwi().tokenize(text))
+    return tuple((m.form, m.tag) for m in analysis(text))
 
 
 def _word_forms(text: str, stem: bool = True) -> list[tuple[str, str]]:
@@ -235,7 +212,7 @@ def hashtag(word: str) -> str:
     body = re.sub(r"[^\w]", "", word)
     if not has_hangul(body):
         return body
-    parts = list(kiwi().tokenize(body))
+    parts = list(analysis(body))
     cut = len(body)
     while parts and parts[-1].tag.startswith(TRAILING_GLUE) and parts[-1].start > 0:
         cut = parts.pop().start

@@ -68,17 +68,22 @@ def hook(text: str, *, max: int, rule: str) -> LintResult:
     return _result(rule, problems, f"hook {len(first)} chars (max {max})")
 
 
+CARRIER = "를 보았다"
+"""Phrase a hashtag is analysed in (see `particle_start`)."""
+
+
 def particle_start(word: str) -> int:
     """Where a trailing Korean particle starts in `word` (`len(word)` when there is none).
 
     The word is analysed inside a carrier phrase (`…를 보았다`): alone, Kiwi reads a noun
     such as 당도 as 당 + particle 도; followed by an object marker it is one noun.
     """
-    from tasks.korean import has_hangul, kiwi
+    from tasks.korean import has_hangul
+    from tasks.morph import analysis
 
     if not has_hangul(word):
         return len(word)
-    inside = [t for t in kiwi().tokenize(word + "를 보았다") if t.start < len(word)]
+    inside = [t for t in analysis(word + CARRIER) if t.start < len(word)]
     if len(inside) > 1 and inside[-1].tag.startswith("J") and inside[-1].start > 0:
         return int(inside[-1].start)
     return len(word)
