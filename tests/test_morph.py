@@ -1,0 +1,64 @@
+"""The memoised Kiwi analysis: a batch gives what one call per text gives, and the shared
+analysis gives what Kiwi's own sentence split gives, on every text of the example vault."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks import korean, morph
+from tasks.lint_rules import CARRIER, particle_start
+from tests.conftest import EXAMPLE_VAULT
+
+
+def _vault_texts() -> list[str]:
+    """Every line, paragraph and whole body of the example vault's notes (Korean and English)."""
+    texts: list[str] = []
+    for path in sorted(EXAMPLE_VAULT.rglob("*.md")):
+        body = path.read_text(encoding="utf-8")
+        texts += [line.strip(" -#>*") for line in body.split("\n")]
+        texts += body.split("\n\n")
+        texts.append(body)
+    return [t for t in dict.fromkeys(texts) if korean.has_hangul(t)]
+
+
+def _plain(analysis: morph.Analysis) -> list[tuple[str, str, int, int, int]]:
+    return [(m.form, m.tag, m.start, m.end, m.sentence) for m in analysis]
+
+
+def test_a_batch_analyses_like_one_call_per_text() -> None:
+    texts = _vault_texts()
+    assert len(texts) > 300
+    one_by_one = [_plain(morph._convert(morph.kiwi().tokenize(t))) for t in texts]
+    morph.forget()
+    assert morph.prime(texts) == len(texts)
+    assert [_plain(morph.analysis(t)) for t in texts] == one_by_one
+    assert morph.prime(texts) == 0  # all remembered: nothing analysed twice
+    morph.forget()
+
+
+def test_sentences_match_kiwis_sentence_split() -> None:
+    for text in _vault_texts()[:400]:
+        paras = [p for p in text.split("\n") if p.strip()]
+        expected = [s.text.strip() for p in paras for s in morph.kiwi().split_into_sents(p) if s.text.strip()]
+        assert list(korean.sentences(text)) == expected, text
+
+
+def test_the_memo_is_bounded_and_keeps_the_recent_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(morph, "MEMO_SIZE", 3)
+    morph.forget()
+    for word in ("하나", "둘", "셋", "넷"):
+        morph.analysis(word)
+    assert list(morph._MEMO) == ["둘", "셋", "넷"]
+    morph.analysis("둘")  # a hit moves it to the recent end
+    morph.analysis("다섯")
+    assert list(morph._MEMO) == ["넷", "둘", "다섯"]
+    assert morph.prime(["넷", "여섯", "일곱"]) == 2 and len(morph._MEMO) == 3
+    morph.forget()
+
+
+def test_the_particle_rule_reads_the_shared_analysis() -> None:
+    morph.forget()
+    assert particle_start("당도") == 2 and particle_start("팬들을") == 2
+    assert particle_start("의미가치를") == 4
+    assert f"팬들을{CARRIER}" in morph._MEMO
+    morph.forget()
