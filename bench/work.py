@@ -5,7 +5,7 @@ and prints one JSON line: the work time inside the process and what it did.
     python -m bench.work osmu-text VAULT OUT       # all text channels, every note, fresh OUT
     python -m bench.work parse-floor VAULT         # read + markdown-it-py parse of every note
     python -m bench.work pelican SITE              # Pelican builds SITE/content → SITE/output
-    python -m bench.work sweep VAULT OUT           # one vault-sweep (no-change once outputs exist)
+    python -m bench.work sweep VAULT OUT [P]       # one vault-sweep (no-change once outputs exist); P processes
     python -m bench.work note-phases VAULT NOTE    # imports, analyser load, one note's work
     python -m bench.work binaries VAULT            # builder calls (PNG slides, PPTX decks)
     python -m bench.work profile-osmu VAULT OUT N  # cProfile of osmu-text over N notes
@@ -16,6 +16,7 @@ from __future__ import annotations
 import cProfile
 import io
 import json
+import os
 import pstats
 import shutil
 import statistics
@@ -39,6 +40,8 @@ def note_files(vault: Path) -> list[Path]:
     return sorted(p for p in vault.rglob("*.md") if not p.relative_to(vault).parts[0].startswith(skip))
 
 
+TEXT_ONLY_ENV = "OSMU_BENCH_TEXT_ONLY"
+"""Set by the `sweep` workload: its worker processes leave out the builder outputs too."""
 BINARY_SUFFIXES = (".png", ".pptx")
 """Builder outputs left out of the text-channel runs (measured apart: `binaries`)."""
 
@@ -61,6 +64,10 @@ def text_only() -> Iterator[None]:
         yield
     finally:
         render.load_channel = original
+
+
+if __name__ == "__mp_main__" and os.environ.get(TEXT_ONLY_ENV):  # a sweep's spawned worker (flows.pool)
+    text_only().__enter__()  # renders what its parent renders: no PNG/PPTX builders
 
 
 def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
@@ -158,16 +165,19 @@ def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
     return {**result, "profile": buffer.getvalue()}
 
 
-def sweep(vault: Path, out: Path) -> dict[str, Any]:
-    """One `vault-sweep` flow run (text channels); without that flow, a full re-render (fallback)."""
-    try:
-        from flows.sweep import vault_sweep
-    except ModuleNotFoundError:
-        start = time.perf_counter()
-        result = osmu_text(vault, out)
-        return {"seconds": round(time.perf_counter() - start, 4), "rendered": result["notes"], "skipped": 0}
+def sweep(vault: Path, out: Path, processes: int | None = None) -> dict[str, Any]:
+    """One `vault-sweep` flow run (text channels); `processes` overrides `sweep.processes`."""
+    from flows.sweep import vault_sweep
+
+    config = None
+    if processes is not None:
+        config = Path(tempfile.mkdtemp(prefix="osmu-bench-")) / "config.yaml"
+        config.write_text(f"sweep:\n  processes: {processes}\n", encoding="utf-8")
+    os.environ[TEXT_ONLY_ENV] = "1"
     with text_only():
-        report = vault_sweep(vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS))
+        report = vault_sweep(
+            vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS), config=str(config) if config else None
+        )
     return {"seconds": report.seconds, "rendered": len(report.rendered), "skipped": len(report.skipped)}
 
 
@@ -256,7 +266,7 @@ def main(argv: list[str]) -> None:
     elif what == "pelican":
         result = pelican(args[0])
     elif what == "sweep":
-        result = sweep(args[0], args[1])
+        result = sweep(args[0], args[1], int(argv[3]) if len(argv) > 3 else None)
     elif what == "note-phases":
         result = note_phases(args[0], args[1])
     elif what == "binaries":

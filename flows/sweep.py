@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -24,7 +24,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import changes, progress
+from flows import changes, pool, progress
 from flows.report import publish_note_artifacts, write_sweep_preview
 from flows.repurpose import (
     PLAIN,
@@ -124,6 +124,44 @@ def render_batch(
     return outcomes
 
 
+Finished = list[tuple[tuple[changes.Candidate, ...], tuple[Outcome, ...]]]
+
+
+def render_in_tasks(
+    parts: Sequence[tuple[changes.Candidate, ...]],
+    settings: Settings,
+    context: VaultContext,
+    chosen: tuple[str, ...],
+    force: bool,
+) -> Iterator[tuple[tuple[changes.Candidate, ...], tuple[Outcome, ...]]]:
+    """One `render-batch` task run per batch on the flow's task runner; batches as they end."""
+    submit = render_batch.submit
+    futures = {submit(_quoted(part), settings, _quoted(context), chosen, force): part for part in parts}
+    for future in as_completed(list(futures)):  # batches run in other processes report when they end
+        yield futures[future], future.result()
+
+
+@task(name="render-in-processes", cache_policy=NO_CACHE)
+def render_in_processes(
+    parts: Sequence[tuple[changes.Candidate, ...]],
+    settings: Settings,
+    context: VaultContext,
+    chosen: tuple[str, ...],
+    force: bool,
+    workers: int,
+) -> Finished:
+    """Every batch in `workers` worker processes (`flows.pool`: many notes, spare cores)."""
+    logger = get_run_logger()
+    finished: Finished = []
+    for part, done in pool.render_batches(parts, settings, context, chosen, force, workers):
+        for outcome in done:
+            progress.note_done(outcome.result)
+            if not outcome.result.ok:
+                logger.warning("skipped: %s", outcome.result.error)
+        finished.append((part, done))
+    return finished
+
+
 @task(name="save-state", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=0.5)
 def save_state(state: changes.SweepState) -> None:
     """Write the state file atomically."""
@@ -182,13 +220,16 @@ def vault_sweep(
         warm_up()
         context = prepare_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
-        submit = render_batch.submit
-        futures = {submit(_quoted(part), settings, _quoted(context), chosen, force): part for part in parts}
-        for future in as_completed(list(futures)):  # batches run in other processes report when they end
-            done = future.result()
+        workers = pool.use_processes(settings, len(plan.todo))
+        finished: Iterable[tuple[tuple[changes.Candidate, ...], tuple[Outcome, ...]]]
+        if workers:
+            finished = render_in_processes(_quoted(parts), settings, _quoted(context), chosen, force, workers)
+        else:
+            finished = render_in_tasks(parts, settings, context, chosen, force)
+        for part, done in finished:
             for outcome in done:
                 progress.note_done(outcome.result)
-            outcomes.extend(zip(futures[future], done, strict=True))
+            outcomes.extend(zip(part, done, strict=True))
         order = {c.stat.rel: i for i, c in enumerate(plan.todo)}
         outcomes.sort(key=lambda pair: order[pair[0].stat.rel])
     for candidate, outcome in outcomes:
