@@ -115,16 +115,18 @@ def tokens(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((m.form, m.tag) for m in analysis(text))
 
 
-def _word_forms(text: str, stem: bool = True) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _word_forms(text: str, stem: bool = True) -> tuple[tuple[str, str], ...]:
     """Morphemes, with Latin words stemmed and multi-word forms (`정글 크루즈`) split.
-    Text without Hangul is split on letters (Kiwi cuts some English words apart)."""
+    Text without Hangul is split on letters (Kiwi cuts some English words apart).
+    Cached: keywords, hashtags, cutting and root tagging each ask for the same insight text."""
     if not has_hangul(text):
-        return [(stem_en(w) if stem else w.lower(), "SL") for w in LATIN_WORD.findall(text)]
+        return tuple((stem_en(w) if stem else w.lower(), "SL") for w in LATIN_WORD.findall(text))
     out: list[tuple[str, str]] = []
     for form, tag in tokens(text):
         for part in form.split():
             out.append(((stem_en(part) if stem else part.lower()) if tag == "SL" else part, tag))
-    return out
+    return tuple(out)
 
 
 def stem_en(word: str) -> str:
