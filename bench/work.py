@@ -113,6 +113,7 @@ def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, sta
     lap("setup")
     korean.kiwi().tokenize("분석기 준비")  # the analyser loads lazily; count its load apart
     lap("kiwi-load")
+    kiwi_spent = _time_kiwi()
     for path in notes:
         note = read_note(vault, path)
         lap("read")
@@ -128,7 +129,35 @@ def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, sta
         report = write_outputs(rendered, note.source_hash, insights, warnings, settings.out_dir)
         files += len(report.files)
         lap("write")
-    return {"notes": len(notes), "files": files, "stages": {k: round(v, 3) for k, v in stages.items()}}
+    return {
+        "notes": len(notes),
+        "files": files,
+        "stages": {k: round(v, 3) for k, v in stages.items()},
+        "kiwi_s": round(kiwi_spent[0], 3),
+        "kiwi_texts": int(kiwi_spent[1]),
+    }
+
+
+def _time_kiwi() -> list[float]:
+    """From now on, [seconds inside Kiwi's analyser, texts analysed] (the share of the
+    insights and render stages that is morphological analysis itself)."""
+    from tasks import morph
+
+    analyser = morph.kiwi()
+    original = analyser.tokenize
+    spent = [0.0, 0.0]
+
+    def timed(text: Any, *args: Any, **kwargs: Any) -> Any:
+        begin = time.perf_counter()
+        result = original(text, *args, **kwargs)
+        if not isinstance(text, str):  # a batch: Kiwi works while it is iterated
+            result = list(result)
+        spent[0] += time.perf_counter() - begin
+        spent[1] += 1 if isinstance(text, str) else len(text)
+        return result
+
+    analyser.tokenize = timed
+    return spent
 
 
 def parse_floor(vault: Path) -> dict[str, Any]:
