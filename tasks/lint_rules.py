@@ -12,6 +12,7 @@ from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -161,7 +162,10 @@ class _EmailFacts(HTMLParser):
                 self.links[-1] = (href, label + data)
 
 
+@lru_cache(maxsize=4)
 def _facts(html: str) -> _EmailFacts:
+    """Parsed once per document: the preheader, layout and ad-law rules read the same email
+    (read-only: rules never change the facts)."""
     parser = _EmailFacts()
     parser.feed(html)
     parser.close()

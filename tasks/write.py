@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from prefect import task
 
 from tasks import __version__
@@ -135,7 +136,9 @@ def manifest_bytes(
     }
     if preview is not None:  # the note's preview page: osmu's own file, like the outputs
         data["preview"] = preview
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # orjson writes the bytes `json.dumps(data, ensure_ascii=False, indent=2)` would (a test
+    # checks it) in a tenth of the time: with `indent`, the stdlib encoder is pure Python.
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def is_locked(data: bytes) -> bool:
