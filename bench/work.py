@@ -46,10 +46,8 @@ BINARY_SUFFIXES = (".png", ".pptx")
 """Builder outputs left out of the text-channel runs (measured apart: `binaries`)."""
 
 
-@contextmanager
-def text_only() -> Iterator[None]:
-    """Inside: channel specs lose their PNG/PPTX builder outputs (restored on exit, so a test
-    process that runs a workload keeps rendering every output afterwards)."""
+def _drop_binaries() -> Any:
+    """Channel specs lose their PNG/PPTX builder outputs from now on; returns the original loader."""
     import tasks.render as render
 
     original = render.load_channel
@@ -60,6 +58,16 @@ def text_only() -> Iterator[None]:
         return spec.model_copy(update={"outputs": keep})
 
     render.load_channel = load
+    return original
+
+
+@contextmanager
+def text_only() -> Iterator[None]:
+    """Inside: channel specs lose their PNG/PPTX builder outputs (restored on exit, so a test
+    process that runs a workload keeps rendering every output afterwards)."""
+    import tasks.render as render
+
+    original = _drop_binaries()
     try:
         yield
     finally:
@@ -67,7 +75,7 @@ def text_only() -> Iterator[None]:
 
 
 if __name__ == "__mp_main__" and os.environ.get(TEXT_ONLY_ENV):  # a sweep's spawned worker (flows.pool)
-    text_only().__enter__()  # renders what its parent renders: no PNG/PPTX builders
+    _drop_binaries()  # renders what its parent renders: no PNG/PPTX builders
 
 
 def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
@@ -195,13 +203,14 @@ def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
 
 
 def sweep(vault: Path, out: Path, processes: int | None = None) -> dict[str, Any]:
-    """One `vault-sweep` flow run (text channels); `processes` overrides `sweep.processes`."""
+    """One `vault-sweep` flow run (text channels); `processes` overrides `sweep.processes`
+    (and starts them whatever the number of notes)."""
     from flows.sweep import vault_sweep
 
     config = None
     if processes is not None:
         config = Path(tempfile.mkdtemp(prefix="osmu-bench-")) / "config.yaml"
-        config.write_text(f"sweep:\n  processes: {processes}\n", encoding="utf-8")
+        config.write_text(f"sweep:\n  processes: {processes}\n  processes_min_notes: 1\n", encoding="utf-8")
     os.environ[TEXT_ONLY_ENV] = "1"
     with text_only():
         report = vault_sweep(

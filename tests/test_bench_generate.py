@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from bench.generate import example_sources, generate
@@ -12,6 +15,7 @@ from tasks import render
 from tasks.links import NoteIndex, resolve
 from tasks.parse import parse_note
 from tasks.read import list_vault, read_note
+from tests.conftest import ROOT
 
 
 def test_generated_vault_is_deterministic_and_readable(tmp_path: Path) -> None:
@@ -59,3 +63,24 @@ def test_workloads_run_on_a_small_vault(tmp_path: Path) -> None:
     site = make_site(vault, note_files(vault), tmp_path / "site")
     article = next((site / "content").glob("*.md")).read_text(encoding="utf-8")
     assert article.startswith("Title: ") and "\nDate: 20" in article
+
+
+def test_sweep_workload_workers_render_text_only(tmp_path: Path) -> None:
+    """The sweep workload's spawned workers (flows.pool) leave out PNG/PPTX like their parent."""
+    vault, out = tmp_path / "v", tmp_path / "out"
+    generate(vault, 6)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.work", "sweep", str(vault), str(out), "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["rendered"] == len(list_vault(vault)) > 6
+    written = [p.suffix for p in out.rglob("*") if p.is_file()]
+    assert ".md" in written and ".eml" in written
+    assert ".png" not in written and ".pptx" not in written
