@@ -42,7 +42,13 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
         vault, out = vaults[n], work / f"out-sweep-{n}"
         argv = [PYTHON, "-m", "bench.work", "sweep", str(vault), str(out)]
         stamp = out / ".bench-complete"
-        if label == "1k" or not stamp.exists():  # the first sweep renders everything: the cold sweep
+        if label == "10k" and args.large_outputs == "stub":  # a real sweep state, stub outputs (bench.work)
+            shutil.rmtree(out, ignore_errors=True)
+            prep = h.run_child([PYTHON, "-m", "bench.work", "sweep-prep", str(vault), str(out)])
+            details["sweep_10k_outputs"] = "stub: notes read and parsed, one manifest each (--large-outputs stub)"
+            details["sweep_10k_prep"] = {**prep.out, "wall_s": round(prep.wall, 2)}
+            stamp.unlink(missing_ok=True)
+        elif label == "1k" or not stamp.exists():  # the first sweep renders everything: the cold sweep
             if label == "1k":  # the same cold sweep in the sweep's own process (sweep.processes: 0)
                 shutil.rmtree(out, ignore_errors=True)
                 one = h.run_child([*argv, "0"])

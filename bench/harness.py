@@ -140,6 +140,13 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000, help="notes in the small vault")
     parser.add_argument("--large", type=int, default=10000, help="notes in the large vault")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: cold,sweep,run,binary")
+    parser.add_argument(
+        "--large-outputs",
+        choices=("full", "stub"),
+        default="full",
+        help="outputs the large vault's no-change sweeps start from: a full cold sweep (slow; also times it) "
+        "or a real sweep state with stub outputs (a no-change sweep only checks that each manifest exists)",
+    )
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     WORK.mkdir(parents=True, exist_ok=True)

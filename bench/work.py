@@ -6,6 +6,7 @@ and prints one JSON line: the work time inside the process and what it did.
     python -m bench.work parse-floor VAULT         # read + markdown-it-py parse of every note
     python -m bench.work pelican SITE              # Pelican builds SITE/content → SITE/output
     python -m bench.work sweep VAULT OUT [P]       # one vault-sweep (no-change once outputs exist); P processes
+    python -m bench.work sweep-prep VAULT OUT      # a sweep's state with stub outputs (for no-change sweeps)
     python -m bench.work note-phases VAULT NOTE    # imports, analyser load, one note's work
     python -m bench.work binaries VAULT            # builder calls (PNG slides, PPTX decks)
     python -m bench.work profile-osmu VAULT OUT N  # cProfile of osmu-text over N notes
@@ -219,6 +220,33 @@ def sweep(vault: Path, out: Path, processes: int | None = None) -> dict[str, Any
     return {"seconds": report.seconds, "rendered": len(report.rendered), "skipped": len(report.skipped)}
 
 
+def sweep_prep(vault: Path, out: Path) -> dict[str, Any]:
+    """A real sweep's state for `vault`, with stub outputs: each note is read and parsed (its
+    links and privacy checked, as a sweep does), then only a manifest is written. A no-change
+    sweep reads nothing of the outputs but that each manifest exists, so it times the same
+    afterwards; this makes a 10k-note vault's state in minutes instead of a full render."""
+    import flows.sweep
+    from flows.repurpose import Outcome, protect_or_skip
+    from tasks.model import NoteResult
+    from tasks.parse import parse_note
+    from tasks.read import read_note
+    from tasks.render import source_slug
+
+    def stub(path: Path, settings: Any, context: Any, channels: Any, force: bool, stages: Any) -> Outcome:
+        note = read_note(settings.vault, path)
+        parsed = protect_or_skip(parse_note(note, settings.navigation_sections), settings, context.notes)
+        folder = settings.out_dir / source_slug(note.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "manifest.json").write_text('{"stub": true}\n', encoding="utf-8")
+        return Outcome(
+            NoteResult(source=note.path, ok=True, out_dir=str(folder)),
+            tuple(dict.fromkeys(link.target for link in parsed.links)),
+        )
+
+    flows.sweep.run_pipeline = stub  # type: ignore[assignment]
+    return sweep(vault, out, processes=0)
+
+
 def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
     """Where `osmu run NOTE` spends its time, apart from Prefect: imports, analyser, one note's work."""
     phases: dict[str, float] = {}
@@ -305,6 +333,8 @@ def main(argv: list[str]) -> None:
         result = pelican(args[0])
     elif what == "sweep":
         result = sweep(args[0], args[1], int(argv[3]) if len(argv) > 3 else None)
+    elif what == "sweep-prep":
+        result = sweep_prep(args[0], args[1])
     elif what == "note-phases":
         result = note_phases(args[0], args[1])
     elif what == "binaries":
