@@ -3,9 +3,11 @@
 A note is ~60 ms of pure Python and Kiwi work, so threads share one core (the GIL); two
 processes use both cores of a 2-core machine. Each worker is a fresh interpreter (spawn:
 Kiwi's own threads do not survive a fork) that imports osmu and loads its own Korean
-analyser (~3 s and ~330 MB once), so a pool pays only past a few hundred notes
-(`sweep.processes_min_notes`): bench/run measured the cold 1k-note sweep with it.
-Workers get the run's settings and vault context once, then batches of notes.
+analyser (~3 s and ~330 MB once), so a pool can pay only past a few hundred notes
+(`sweep.processes_min_notes`) and only with idle cores: on the shared 2-core build machine
+bench/run measured the cold 1k-note sweep at 78 s with two workers vs 72 s without, so it
+is off unless `sweep.processes` asks for it. Workers get the run's settings and vault
+context once, then batches of notes.
 """
 
 from __future__ import annotations

@@ -111,8 +111,9 @@ class SweepSettings(_Strict):
     """Cron schedule of the sweep (default: hourly, on the hour)."""
     timezone: str = "UTC"
     """Time zone of the cron schedule (IANA name, e.g. `Asia/Seoul`)."""
-    processes: int = Field(default=2, ge=0)
-    """Worker processes that render a sweep with many notes (0 or 1: in the sweep's own process)."""
+    processes: int = Field(default=0, ge=0)
+    """Worker processes that render a sweep with many notes (0 or 1: in the sweep's own process;
+    bench/run found no gain from 2 on the shared 2-core machine, so off by default)."""
     processes_min_notes: int = Field(default=200, ge=1)
     """Fewest notes to render for which a sweep starts worker processes (each costs ~3 s to start)."""
 
