@@ -2,17 +2,18 @@
 
 Kiwi takes ~1 s to build and ~1.3 s on its first call, so there is exactly one analyser
 per process (`kiwi()`). Every caller goes through `analysis(text)`: one Kiwi call per
-distinct text, remembered (bounded LRU), so the sentence split, the morphemes and the
-hashtag trimming of one text share one analysis. `prime(texts)` analyses the texts not
-yet seen in ONE batch call: Kiwi spreads a batch over its worker threads (measured on
-the bench vault: 18 → 10 ms of Kiwi a note), and a batch gives the same morphemes as
-one call per text (tests/test_morph.py checks it on every text of the example vault).
+distinct text, remembered (bounded), shared by morphemes, sentence splitting, hashtags and
+the particle lint rule. `prime(texts)` analyses a note's texts up front. Kiwi runs
+single-threaded: its worker-thread pool made batch calls ~40% faster on an idle core, no
+faster under load (bench/run), and with it `osmu watch` stopped obeying Ctrl-C in the test
+suite (the cause was not found; without the pool it does).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,7 +64,12 @@ def _build_kiwi() -> Kiwi:
     # Without the multi-word dictionary Kiwi starts in ~0.8 s instead of ~1.8 s and takes
     # ~330 MB instead of ~520 MB (measured by bench/run). That dictionary only adds
     # multi-word proper nouns (`정글 크루즈`); without it they come out as their words.
-    return Kiwi(load_multi_dict=False)
+    # num_workers=0: no worker-thread pool. With Kiwi's pool, a batch ran on C++ threads and
+    # `osmu watch` (in the full test suite) no longer stopped on Ctrl-C; under load the batch
+    # gained nothing over one call per text anyway (bench/run).
+    with warnings.catch_warnings():  # 0 means single-threaded since kiwipiepy 0.21; it warns so
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Kiwi(load_multi_dict=False, num_workers=0)
 
 
 def warm_up_in_background() -> threading.Thread:
@@ -107,14 +113,12 @@ def analysis(text: str) -> Analysis:
 
 
 def prime(texts: Iterable[str]) -> int:
-    """Analyse, in one batch, the texts (with Hangul) not analysed yet; returns how many.
-    Callers prime what they are about to ask `analysis` for; asking for other texts still works."""
+    """Analyse the texts (with Hangul) not analysed yet; returns how many.
+    Callers prime what they are about to ask `analysis` for; asking for other texts still works.
+    Text by text: Kiwi runs single-threaded (no batch calls; see `_build_kiwi`)."""
     todo = [t for t in dict.fromkeys(texts) if t.strip() and _needs_kiwi(t) and _recall(t) is None]
-    if len(todo) == 1:
-        analysis(todo[0])
-    elif todo:
-        for text, tokens in zip(todo, kiwi().tokenize(todo), strict=True):
-            _remember(text, _convert(tokens))
+    for text in todo:
+        analysis(text)
     return len(todo)
 
 

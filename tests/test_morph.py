@@ -1,4 +1,4 @@
-"""The memoised Kiwi analysis: a batch gives what one call per text gives, and the shared
+"""The memoised Kiwi analysis: priming gives what one call per text gives, and the shared
 analysis gives what Kiwi's own sentence split gives, on every text of the example vault."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _plain(analysis: morph.Analysis) -> list[tuple[str, str, int, int, int]]:
     return [(m.form, m.tag, m.start, m.end, m.sentence) for m in analysis]
 
 
-def test_a_batch_analyses_like_one_call_per_text() -> None:
+def test_priming_analyses_like_one_call_per_text() -> None:
     texts = _vault_texts()
     assert len(texts) > 300
     one_by_one = [_plain(morph._convert(morph.kiwi().tokenize(t))) for t in texts]
