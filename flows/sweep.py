@@ -227,7 +227,7 @@ def vault_sweep(
         else:
             finished = render_in_tasks(parts, settings, context, chosen, force)
         for part, done in finished:
-            for outcome in done:
+            for outcome in done if not workers else ():  # render_in_processes counted them as they came
                 progress.note_done(outcome.result)
             outcomes.extend(zip(part, done, strict=True))
         order = {c.stat.rel: i for i, c in enumerate(plan.todo)}
