@@ -22,7 +22,7 @@ from dataclasses import replace
 from prefect import task
 
 from tasks import korean
-from tasks.insight_cut import Cut, cut_section, units
+from tasks.insight_cut import Cut, cut_section
 from tasks.insight_kind import insight_type
 from tasks.model import Insight, NoteRoots, ParsedNote, RootIndex
 from tasks.read import nfc
@@ -104,16 +104,6 @@ def make_insight(
     )
 
 
-def _prime_blocks(parsed: ParsedNote) -> None:
-    """Analyse, in one Kiwi batch, what cutting asks about first: how each unit's first line ends."""
-    korean.prime(
-        unit[0].text.strip().split("\n", 1)[0].strip()
-        for section in parsed.sections
-        if not section.navigation
-        for unit in units([b for b in section.blocks if b.text.strip()])
-    )
-
-
 def cuts(parsed: ParsedNote) -> tuple[Cut, ...]:
     """Every cut of a (non-process-log) note, in document order; navigation sections skipped."""
     return tuple(cut for section in parsed.sections if not section.navigation for cut in cut_section(section))
@@ -127,10 +117,8 @@ def extract_insights(parsed: ParsedNote, note_roots: NoteRoots, index: RootIndex
         return note_insights(parsed, note_roots, index)
     out: list[Insight] = []
     seen: set[str] = set()
-    _prime_blocks(parsed)
     context = link_context(parsed.note.text, note_roots, index)
     note_cuts = cuts(parsed)
-    korean.prime(_text(cut) for cut in note_cuts)  # what keywords, hashtags and root tags analyse
     for cut in note_cuts:
         insight = make_insight(parsed, cut, note_roots, index, context)
         if not insight.text.strip():

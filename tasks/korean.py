@@ -2,7 +2,7 @@
 
 Kiwi takes ~1 s to build and ~1.3 s on its first call (≈500 MB RSS), so there is exactly
 one analyser per process (`tasks.morph.kiwi()`), every text is analysed once
-(`tasks.morph.analysis`, which `prime` fills in batches), and callers pass plain text,
+(`tasks.morph.analysis`), and callers pass plain text,
 never raw markdown.
 """
 
@@ -15,7 +15,6 @@ from functools import lru_cache
 
 from tasks.morph import analysis
 from tasks.morph import kiwi as kiwi
-from tasks.morph import prime as prime
 from tasks.morph import warm_up_in_background as warm_up_in_background
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "SL"})

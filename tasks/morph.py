@@ -3,15 +3,13 @@
 Kiwi takes ~1 s to build and ~1.3 s on its first call, so there is exactly one analyser
 per process (`kiwi()`). Every caller goes through `analysis(text)`: one Kiwi call per
 distinct text, remembered (bounded), shared by morphemes, sentence splitting, hashtags and
-the particle lint rule. `prime(texts)` analyses a note's texts up front. Kiwi runs
-single-threaded: its worker-thread pool made batch calls ~40% faster on an idle core, no
-faster under load (bench/run), and with it `osmu watch` stopped obeying Ctrl-C in the test
-suite (the cause was not found; without the pool it does).
+the particle lint rule. Kiwi runs single-threaded: its worker-thread pool made batch calls
+~40% faster on an idle core, no faster under load (bench/run), and with it `osmu watch`
+stopped obeying Ctrl-C in the test suite (the cause was not found; without the pool it does).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -110,23 +108,6 @@ def analysis(text: str) -> Analysis:
         found = _convert(kiwi().tokenize(text))
         _remember(text, found)
     return found
-
-
-def prime(texts: Iterable[str]) -> int:
-    """Analyse the texts (with Hangul) not analysed yet; returns how many.
-    Callers prime what they are about to ask `analysis` for; asking for other texts still works.
-    Text by text: Kiwi runs single-threaded (no batch calls; see `_build_kiwi`)."""
-    todo = [t for t in dict.fromkeys(texts) if t.strip() and _needs_kiwi(t) and _recall(t) is None]
-    for text in todo:
-        analysis(text)
-    return len(todo)
-
-
-HANGUL = re.compile(r"[가-힣]")
-
-
-def _needs_kiwi(text: str) -> bool:
-    return bool(HANGUL.search(text))
 
 
 def forget() -> None:

@@ -128,7 +128,6 @@ def log_insights(log: ProcessLog, note_roots: NoteRoots, index: RootIndex) -> tu
     """One insight per entry part, typed by the part kind, dated by the entry, ids unique."""
     out: list[Insight] = []
     seen: set[str] = set()
-    korean.prime(part.text for entry in log.entries for part in entry.parts)  # one Kiwi batch
     for entry in log.entries:
         for part in entry.parts:
             ident = insight_id(entry.source, f"{entry.date} {part.kind}: {part.text}")

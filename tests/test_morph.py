@@ -1,4 +1,4 @@
-"""The memoised Kiwi analysis: priming gives what one call per text gives, and the shared
+"""The memoised Kiwi analysis: the memo gives what one call per text gives, and the shared
 analysis gives what Kiwi's own sentence split gives, on every text of the example vault."""
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ def _plain(analysis: morph.Analysis) -> list[tuple[str, str, int, int, int]]:
     return [(m.form, m.tag, m.start, m.end, m.sentence) for m in analysis]
 
 
-def test_priming_analyses_like_one_call_per_text() -> None:
+def test_the_memo_analyses_like_one_call_per_text() -> None:
     texts = _vault_texts()
     assert len(texts) > 300
     one_by_one = [_plain(morph._convert(morph.kiwi().tokenize(t))) for t in texts]
     morph.forget()
-    assert morph.prime(texts) == len(texts)
     assert [_plain(morph.analysis(t)) for t in texts] == one_by_one
-    assert morph.prime(texts) == 0  # all remembered: nothing analysed twice
+    assert len(morph._MEMO) == len(texts)
+    assert all(morph._recall(t) is not None for t in texts)  # all remembered: nothing analysed twice
     morph.forget()
 
 
@@ -52,7 +52,9 @@ def test_the_memo_is_bounded_and_keeps_the_recent_texts(monkeypatch: pytest.Monk
     morph.analysis("둘")  # a hit moves it to the recent end
     morph.analysis("다섯")
     assert list(morph._MEMO) == ["넷", "둘", "다섯"]
-    assert morph.prime(["넷", "여섯", "일곱"]) == 2 and len(morph._MEMO) == 3
+    for word in ("넷", "여섯", "일곱"):
+        morph.analysis(word)
+    assert list(morph._MEMO) == ["넷", "여섯", "일곱"]
     morph.forget()
 
 
