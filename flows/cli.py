@@ -103,6 +103,24 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
         )
 
 
+def _repurpose(
+    note: Path, settings: Settings, channels: list[str] | None, force: bool, config: Path | None, remember: bool = False
+) -> NoteResult:
+    """One `repurpose-note` flow run with the command's settings (`osmu run`, `osmu watch`)."""
+    from flows.repurpose import repurpose_note
+
+    return repurpose_note(
+        note=str(note),
+        vault=str(settings.vault),
+        out=str(settings.out_dir),
+        channels=channels,
+        strict=settings.strict,
+        force=force,
+        config=str(config) if config else None,
+        remember=remember,
+    )
+
+
 @app.callback()
 def _reuse_local_server() -> None:
     """Every command uses the local Prefect server when it runs (only `osmu run` starts it)."""
@@ -137,7 +155,7 @@ def run(
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
     _prefect_server(start=True)
     from flows.one_shot import one_shot, settle_imports
-    from flows.repurpose import LintFailed, repurpose_note
+    from flows.repurpose import LintFailed
 
     settle_imports()
 
@@ -147,15 +165,7 @@ def run(
     for note in notes:
         try:
             with one_shot():
-                result = repurpose_note(
-                    note=str(_note_arg(note, settings)),
-                    vault=str(settings.vault),
-                    out=str(settings.out_dir),
-                    channels=chosen,
-                    strict=settings.strict,
-                    force=force,
-                    config=str(config) if config else None,
-                )
+                result = _repurpose(_note_arg(note, settings), settings, chosen, force, config)
         except (NoteError, LintFailed, ConfigError) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
             failed = True
@@ -386,7 +396,7 @@ def watch(
     settings = _settings(config, vault=vault, out=out_dir)
     from prefect.client.orchestration import get_client
 
-    from flows.repurpose import LintFailed, repurpose_note, warm_up
+    from flows.repurpose import LintFailed, warm_up
     from flows.watch import watch_vault
 
     chosen = _channels(channels)
@@ -399,16 +409,7 @@ def watch(
         started = time.perf_counter()
         stamp = time.strftime("%H:%M:%S")
         try:
-            result = repurpose_note(
-                note=str(path),
-                vault=str(settings.vault),
-                out=str(settings.out_dir),
-                channels=chosen,
-                strict=settings.strict,
-                force=force,
-                config=str(config) if config else None,
-                remember=True,
-            )
+            result = _repurpose(path, settings, chosen, force, config, remember=True)
         except (NoteError, LintFailed, ConfigError) as exc:
             out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False, soft_wrap=True)
             return

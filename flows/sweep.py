@@ -117,11 +117,16 @@ def render_batch(
 ) -> tuple[Outcome, ...]:
     """Render a batch of notes (plain functions inside one task run)."""
     outcomes = tuple(render_one(c, settings, vault, channels, force) for c in batch)
+    _warn_failed(outcomes)
+    return outcomes
+
+
+def _warn_failed(outcomes: Sequence[Outcome]) -> None:
+    """One warning in the task's log per note that failed."""
     logger = get_run_logger()
     for outcome in outcomes:
         if not outcome.result.ok:
             logger.warning("skipped: %s", outcome.result.error)
-    return outcomes
 
 
 Finished = list[tuple[tuple[changes.Candidate, ...], tuple[Outcome, ...]]]
@@ -151,13 +156,11 @@ def render_in_processes(
     workers: int,
 ) -> Finished:
     """Every batch in `workers` worker processes (`flows.pool`: many notes, spare cores)."""
-    logger = get_run_logger()
     finished: Finished = []
     for part, done in pool.render_batches(parts, settings, context, chosen, force, workers):
-        for outcome in done:
+        for outcome in done:  # worker processes cannot report progress; report each batch as it ends
             progress.note_done(outcome.result)
-            if not outcome.result.ok:
-                logger.warning("skipped: %s", outcome.result.error)
+        _warn_failed(done)
         finished.append((part, done))
     return finished
 
@@ -227,7 +230,7 @@ def vault_sweep(
         else:
             finished = render_in_tasks(parts, settings, context, chosen, force)
         for part, done in finished:
-            for outcome in done if not workers else ():  # render_in_processes counted them as they came
+            for outcome in done:  # at most once per note: batches on threads reported theirs already
                 progress.note_done(outcome.result)
             outcomes.extend(zip(part, done, strict=True))
         order = {c.stat.rel: i for i, c in enumerate(plan.todo)}
