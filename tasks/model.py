@@ -164,9 +164,11 @@ class RootConcept:
     """The note's one-line definition (its first quote), for link lists and voice guides."""
     tags: tuple[str, ...] = ()
     """The note's specific tags (generic ones such as `root` removed): weaker aliases."""
-    profile: tuple[tuple[str, float], ...] = ()
+    profile: tuple[tuple[str, float], ...] = field(default=(), hash=False)
     """Distinctive words of the root note with weights (tf-idf across the vault's roots),
-    strongest first: the vocabulary that shows an insight supports this root."""
+    strongest first: the vocabulary that shows an insight supports this root. Compared but
+    not hashed: roots key per-root caches (`tasks.root_tags`), and hashing hundreds of
+    weighted words on every lookup cost more than the cached work (bench/run profile)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 from tasks import korean
 from tasks.model import NoteRoots, RootConcept, RootIndex, RootTag
@@ -81,6 +82,12 @@ def _name_parts(root: RootConcept) -> frozenset[str]:
     return frozenset(w for ws in words for w in ws)
 
 
+@lru_cache(maxsize=512)
+def _profile(root: RootConcept) -> Mapping[str, float]:
+    """The root's profile as a lookup table (read-only: shared by every insight)."""
+    return MappingProxyType(dict(root.profile))
+
+
 @lru_cache(maxsize=16)
 def _spread(roots: tuple[RootConcept, ...]) -> Mapping[str, int]:
     """Per word, how many roots' vocabularies (profile or name words) hold it. A word several
@@ -91,14 +98,13 @@ def _spread(roots: tuple[RootConcept, ...]) -> Mapping[str, int]:
     return count
 
 
-def _quotes(shared: Sequence[str], index: RootIndex, note_path: str) -> bool:
+def _quotes(shared: Sequence[str], spread: Mapping[str, int], own: Mapping[str, float]) -> bool:
     """Whether the shared word pairs show the root note says the same thing: `PHRASE_PAIRS`
-    pairs no other root holds, or two pairs that chain into one run (`사람 왜` + `왜 지갑`)
-    even when another root quotes it too. Scattered pairs two roots share (`과정 고객`,
-    `디저트 페어`) are everyday phrasing, not a quote. In a root note, its own vocabulary
-    does not count as sharing (every pair of the note is in it)."""
-    spread = _spread(index.roots)
-    own = next(({w for w, _ in r.profile} for r in index.roots if r.path == note_path), set())
+    pairs no other root holds (`spread`: `_spread` of the vault's roots), or two pairs that
+    chain into one run (`사람 왜` + `왜 지갑`) even when another root quotes it too. Scattered
+    pairs two roots share (`과정 고객`, `디저트 페어`) are everyday phrasing, not a quote. In a
+    root note, its own vocabulary (`own`: its profile) does not count as sharing (every pair
+    of the note is in it)."""
     pairs = [w.split(" ", 1) for w in shared if " " in w]
     # Pairs of function words (`이미 다`, `다 있`) are no quote: a pair must name something.
     named = [p for p in pairs if _has_noun(" ".join(p))]
@@ -114,9 +120,10 @@ def _has_noun(words: str) -> bool:
     return bool(korean.noun_list(words))
 
 
-def _contains(seq: Sequence[str], part: Sequence[str]) -> bool:
-    n = len(part)
-    return any(tuple(seq[i : i + n]) == tuple(part) for i in range(len(seq) - n + 1))
+def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whether `part` (not empty) runs in `seq`; only where its first word is are slices compared."""
+    first, n = part[0], len(part)
+    return first in seq and any(seq[i : i + n] == part for i, word in enumerate(seq) if word == first)
 
 
 def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]:
@@ -133,7 +140,7 @@ def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]
 
 def support(words: Sequence[str], root: RootConcept) -> tuple[float, tuple[str, ...]]:
     """Vocabulary weight backing the root, and the shared words, strongest first."""
-    profile = dict(root.profile)
+    profile = _profile(root)
     parts = _name_parts(root)
     weight = {w: NAME_PART if w in parts else profile[w] for w in set(words) if w in parts or w in profile}
     shared = tuple(sorted(weight, key=lambda w: (-weight[w], w)))
@@ -191,7 +198,9 @@ def tag_insight(
         noted.setdefault(tag.slug, []).append(tag)
     main = main_root(note_path, note_roots, index)
     evidence = {root.slug: support(words, root) for root in index.roots}
-    phrase = {slug: _quotes(shared, index, note_path) for slug, (_, shared) in evidence.items()}
+    spread = _spread(index.roots)
+    own = next((_profile(r) for r in index.roots if r.path == note_path), MappingProxyType({}))
+    phrase = {slug: _quotes(shared, spread, own) for slug, (_, shared) in evidence.items()}
     # Words the note itself uses when it links a (secondary) root: two of them are a quote of its reason.
     for slug, said in (context or {}).items():
         if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
