@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from tasks.email import READ_POLICY
 from tasks.model import LintResult
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -315,7 +315,7 @@ def pptx(data: bytes, *, font: str, rule: str) -> LintResult:
 
 def eml(data: bytes, *, max_bytes: int, rule: str) -> LintResult:
     """A parseable message: Subject, From, text/plain + text/html alternatives; ad law if commercial."""
-    msg = BytesParser(policy=policy.default).parsebytes(data)
+    msg = BytesParser(policy=READ_POLICY).parsebytes(data)
     assert isinstance(msg, EmailMessage)
     problems = [f"missing {h}" for h in ("Subject", "From", "Date", "Message-ID") if not msg[h]]
     plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
