@@ -2,7 +2,7 @@
 
 Kiwi takes ~1 s to build and ~1.3 s on its first call, so there is exactly one analyser
 per process (`kiwi()`). Every caller goes through `analysis(text)`: one Kiwi call per
-distinct text, remembered (bounded), shared by morphemes, sentence splitting, hashtags and
+distinct line, remembered (bounded), shared by morphemes, sentence splitting, hashtags and
 the particle lint rule. Kiwi runs single-threaded: its worker-thread pool made batch calls
 ~40% faster on an idle core, no faster under load (bench/run), and with it `osmu watch`
 stopped obeying Ctrl-C in the test suite (the cause was not found; without the pool it does).
@@ -102,12 +102,33 @@ def _recall(text: str) -> Analysis | None:
 
 
 def analysis(text: str) -> Analysis:
-    """Kiwi's morphemes of `text` (plain text, not markdown), analysed once per process."""
+    """Kiwi's morphemes of `text` (plain text, not markdown), analysed once per process.
+
+    A text of several lines is analysed line by line (see `_by_lines`)."""
     found = _recall(text)
     if found is None:
-        found = _convert(kiwi().tokenize(text))
+        found = _by_lines(text) if "\n" in text else _convert(kiwi().tokenize(text))
         _remember(text, found)
     return found
+
+
+def _by_lines(text: str) -> Analysis:
+    """The analyses of the text's lines, one after the other (offsets into `text`, sentences
+    numbered on). A note's line is one statement: the insight cutter reads each line alone,
+    and an insight's text joins such lines, so its lines are already in the memo. Kiwi on
+    the whole text analysed them again (a sixth of its work over bench/run's notes) and
+    could read a line's end differently (`…한다` as a connective ending, not a final one)
+    when it read on into the next line."""
+    out: list[Morpheme] = []
+    offset = sentences = 0
+    for line in text.split("\n"):
+        if line.strip():
+            part = analysis(line)
+            out += (Morpheme(m.form, m.tag, m.start + offset, m.end + offset, m.sentence + sentences) for m in part)
+            if part:
+                sentences = out[-1].sentence + 1
+        offset += len(line) + 1
+    return tuple(out)
 
 
 def forget() -> None:

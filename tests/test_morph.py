@@ -25,15 +25,53 @@ def _plain(analysis: morph.Analysis) -> list[tuple[str, str, int, int, int]]:
     return [(m.form, m.tag, m.start, m.end, m.sentence) for m in analysis]
 
 
-def test_the_memo_analyses_like_one_call_per_text() -> None:
-    texts = _vault_texts()
-    assert len(texts) > 300
-    one_by_one = [_plain(morph._convert(morph.kiwi().tokenize(t))) for t in texts]
+def test_the_memo_analyses_like_one_call_per_line() -> None:
+    lines = [t for t in _vault_texts() if "\n" not in t]
+    assert len(lines) > 300
+    one_by_one = [_plain(morph._convert(morph.kiwi().tokenize(t))) for t in lines]
     morph.forget()
-    assert [_plain(morph.analysis(t)) for t in texts] == one_by_one
-    assert len(morph._MEMO) == len(texts)
-    assert all(morph._recall(t) is not None for t in texts)  # all remembered: nothing analysed twice
+    assert [_plain(morph.analysis(t)) for t in lines] == one_by_one
+    assert len(morph._MEMO) == len(lines)
+    assert all(morph._recall(t) is not None for t in lines)  # all remembered: nothing analysed twice
     morph.forget()
+
+
+def test_a_text_of_several_lines_reuses_its_lines_analyses(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [t for t in _vault_texts() if "\n" in t]
+    assert len(texts) > 20
+    morph.forget()
+    lines = {text: [(start, line) for start, line in _line_starts(text) if line.strip()] for text in texts}
+    alone = {line: morph.analysis(line) for text in texts for _, line in lines[text]}
+    calls: list[str] = []
+
+    def tokenize(text: str, *args: object, **kwargs: object) -> list[object]:
+        calls.append(text)
+        return []
+
+    monkeypatch.setattr(morph.kiwi(), "tokenize", tokenize)
+    wholes = {text: morph.analysis(text) for text in texts}
+    monkeypatch.undo()
+    assert calls == []  # every line was analysed already: Kiwi is not asked again
+    for text, whole in wholes.items():
+        # Each line's morphemes, at the line's place in the text, each line its own sentences.
+        for start, line in lines[text]:
+            here = [m for m in whole if start <= m.start < start + len(line) + 1]
+            own = alone[line]
+            assert [(m.form, m.tag, m.start - start, m.end - start) for m in here] == [
+                (m.form, m.tag, m.start, m.end) for m in own
+            ]
+            assert len({m.sentence for m in here}) == len({m.sentence for m in own})
+        assert len(whole) == sum(len(alone[line]) for _, line in lines[text])
+        assert [m.sentence for m in whole] == sorted(m.sentence for m in whole)
+    morph.forget()
+
+
+def _line_starts(text: str) -> list[tuple[int, str]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, line))
+        start += len(line) + 1
+    return out
 
 
 def test_sentences_match_kiwis_sentence_split() -> None:
