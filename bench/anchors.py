@@ -74,8 +74,9 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
 
 def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> dict[str, Any]:
     """`osmu run NOTE`, process start to exit, in each way of reaching Prefect (flows/local_server.py):
-    embedded (a temporary server per process), and the local server that `osmu run` starts once and
-    reuses (the default), for an unchanged note (every stage a cache hit) and a changed one."""
+    embedded (a temporary server per process), the local server that `osmu run` starts once and
+    reuses, and that server plus the warm process (flows/warm.py; the default once both run), for an
+    unchanged note (every stage a cache hit) and a changed one."""
     from flows.local_server import LocalServer
 
     h = _h()
@@ -102,6 +103,7 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
     def edit() -> None:  # what a writer does between two runs: the note changes, so no stage is cached
         note.write_bytes(original + f"\n- 고쳐 쓴 줄 {next(edits)}: 과정을 다시 기록한다.\n".encode())
 
+    launcher = [PYTHON, "-m", "flows.launch", *argv[3:]]  # the `osmu` console script
     try:
         figures["run_note_first_auto_s"] = round(h.run_child(argv, auto).wall, 2)  # starts the server
         details["prefect_server_pid"] = server.pid()
@@ -109,15 +111,35 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
         figures["run_note_s"] = round(h.med(served), 2)
         changed = h.median_runs(repeat, lambda: h.run_child(argv, auto), edit)
         figures["run_note_changed_s"] = round(h.med(changed), 2)
+        # The warm process (flows/warm.py), started as `osmu server start` does; runs go through the launcher.
+        h.run_child([PYTHON, "-m", "flows.launch", "server", "start"], auto)
+        details["warm_process"] = warm_info(server_home)
+        h.run_child(launcher, auto)  # untimed: the first child of a new warm process
+        warm = h.median_runs(max(repeat, 5), lambda: h.run_child(launcher, auto))
+        figures["run_note_warm_s"] = round(h.med(warm), 2)
+        warm_changed = h.median_runs(max(repeat, 5), lambda: h.run_child(launcher, auto), edit)
+        figures["run_note_changed_warm_s"] = round(h.med(warm_changed), 2)
+        details["run_note_changed_warm_runs_s"] = [round(r.wall, 2) for r in warm_changed]
     finally:
         note.write_bytes(original)
         os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the sweeps see the vault as it was
+        h.run_child([PYTHON, "-m", "flows.launch", "server", "stop"], auto)
         server.stop()
     phases = h.median_runs(
         repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)])
     )
     details["run_note_phases_s"] = {k: statistics.median(r.out[k] for r in phases) for k in phases[0].out}
     return figures
+
+
+def warm_info(home: Path) -> dict[str, Any]:
+    """The warm process bench/run started (pid, loaded code's fingerprint), or why there is none."""
+    from flows.warm import info
+
+    found = info(home)
+    if found is None:
+        raise RuntimeError(f"the warm process did not start: {home / 'osmu-warm' / 'warm.log'}")
+    return {k: found[k] for k in ("pid", "api_url")}
 
 
 def builders() -> dict[str, list[str]]:

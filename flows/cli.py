@@ -13,19 +13,9 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-_QUIET_PREFECT = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # `osmu serve` picks up on-demand runs within ~1 s
-    "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
-    # Run failures are reported by the CLI itself, one `file:line: message` each, so
-    # Prefect's own ERROR lines (with tracebacks) would only repeat them.
-    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER": "simple",
-}
-_USER_SET = frozenset(k for k in _QUIET_PREFECT if k in os.environ)
-for _key, _value in _QUIET_PREFECT.items():  # must happen before prefect is imported
-    os.environ.setdefault(_key, _value)
+from flows.quiet import quiet_prefect
+
+_USER_SET = quiet_prefect()  # must happen before prefect is imported
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402

@@ -1,0 +1,325 @@
+"""The warm process: Prefect, the CLI's libraries and the stages imported, the Korean analyser loaded.
+
+`osmu run` (through flows/launch.py) hands its command to it; it forks a child per command
+(flows/warm_child.py), which runs the CLI with the command's argv, working folder, environment
+and terminal, so a one-note run skips ~2 s of imports and analyser load. Like a Gradle daemon or
+a zygote: the fork copies the warm state, each command still gets a process of its own.
+
+Files in `<PREFECT_HOME>/osmu-warm/` (mode 0700): `sock` (the Unix socket, 0600; callers of
+another user are refused), `warm.json` (pid, fingerprint of the loaded code, Prefect API URL),
+`warm.log` (its own errors; never the callers' environment, which may hold LLM keys).
+
+It serves one checkout, one Python and one Prefect server: a caller with other code (see
+`launch.fingerprint`) is refused, and a warm process whose code changed on disk exits (the
+next in-process command starts a fresh one). It exits after `OSMU_WARM_IDLE` seconds without a
+command (default 4 h), when its Prefect server stops, and on `osmu server stop`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flows.launch import (
+    PROTOCOL,
+    ROOT,
+    SOCKET_NAME,
+    fingerprint,
+    recv_frame,
+    same_user,
+    send_frame,
+    short_path,
+    warm_dir,
+)
+
+IDLE_ENV = "OSMU_WARM_IDLE"
+IDLE_DEFAULT = 4 * 3600.0
+"""Seconds without a command after which the warm process exits."""
+START_TIMEOUT = 60.0
+"""Seconds `start(wait=True)` waits for the socket (imports and the analyser: ~2 s idle, ~6 s loaded)."""
+
+
+def info(home: Path | None = None) -> dict[str, Any] | None:
+    """What `warm.json` says, when its process is alive."""
+    try:
+        data: dict[str, Any] = json.loads((warm_dir(home) / "warm.json").read_text(encoding="utf-8"))
+        os.kill(int(data["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return data
+
+
+def start(home: Path | None = None, wait: bool = False, env: dict[str, str] | None = None) -> int | None:
+    """Start a warm process for PREFECT_HOME unless one runs (detached); its pid (None if it did not come up)."""
+    folder = warm_dir(home)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _locked(folder / "warm.lock"):
+        running = info(home)
+        if running:
+            return int(running["pid"])
+        env = dict(os.environ if env is None else env)
+        if home is not None:
+            env["PREFECT_HOME"] = str(home)
+        with (folder / "warm.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "flows.warm"],
+                cwd=ROOT,  # `-m` finds this checkout's flows first
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,  # outlives the command; `stop` ends its whole group
+            )
+    if not wait:
+        return proc.pid
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        if info(home):
+            return proc.pid
+        time.sleep(0.1)
+    return None
+
+
+def stop(home: Path | None = None, grace: float = 10.0) -> bool:
+    """Stop the warm process and its running children (SIGTERM, then SIGKILL); True if one was running."""
+    running = info(home)
+    folder = warm_dir(home)
+    if running is None:
+        for name in (SOCKET_NAME, "warm.json"):
+            (folder / name).unlink(missing_ok=True)
+        return False
+    pid = int(running["pid"])
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _group_alive(pid):
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    for name in (SOCKET_NAME, "warm.json"):
+        (folder / name).unlink(missing_ok=True)
+    return True
+
+
+def start_for_next_time(original_env: dict[str, str]) -> None:
+    """After a command ran in-process: in auto mode with the local server up, make sure a current warm process runs.
+
+    `original_env` is the environment the command started with (the CLI adds PREFECT_API_URL).
+    A warm process for other code or another server is replaced. Never in embedded mode, with a
+    PREFECT_API_URL of the user's own, or when OSMU_NO_WARM is set.
+    """
+    from flows.local_server import LocalServer, _profile_api_url
+
+    mode = original_env.get("OSMU_PREFECT_SERVER", "auto").strip() or "auto"
+    if mode != "auto" or original_env.get("PREFECT_API_URL") or original_env.get("OSMU_NO_WARM"):
+        return
+    if _profile_api_url():
+        return
+    url = LocalServer.from_env().url()
+    if url is None:
+        return
+    running = info()
+    if running and running.get("fingerprint") == fingerprint() and running.get("api_url") == url:
+        return
+    if running:
+        stop()
+    start(env=original_env)
+
+
+def serve() -> None:
+    """The warm process's main: warm up, then serve commands until idle, stale, orphaned or stopped."""
+    from flows.local_server import LocalServer, use_server
+    from flows.quiet import quiet_prefect
+
+    quiet_prefect()
+    use_server(start=False)  # the local server's URL, as a command would see it (Prefect reads it at import)
+    api_url = os.environ.get("PREFECT_API_URL", "")
+    server = LocalServer.from_env()
+    if not api_url:
+        print("osmu warm process: no Prefect server running; not starting", file=sys.stderr)
+        return
+    code = fingerprint()  # before the imports: a file edited meanwhile makes this process stale at once
+    _warm_up()
+    folder = warm_dir()
+    from flows.warm_loop import Loop
+
+    loop = Loop(code, float(os.environ.get(IDLE_ENV) or IDLE_DEFAULT), server.pid())
+    with _listening(folder / SOCKET_NAME) as listener:
+        (folder / "warm.json").write_text(
+            json.dumps({"pid": os.getpid(), "fingerprint": code, "api_url": api_url, "root": str(ROOT)}) + "\n",
+            encoding="utf-8",
+        )
+        try:
+            loop.run(listener)
+        finally:
+            with contextlib.suppress(OSError):
+                if json.loads((folder / "warm.json").read_text(encoding="utf-8")).get("pid") == os.getpid():
+                    (folder / "warm.json").unlink()
+
+
+RUNTIME_MODULES = (
+    "prefect.main",
+    "prefect.engine",
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.concurrency.v1.context",
+    "prefect.concurrency.sync",
+    "prefect.telemetry.run_telemetry",
+    "prefect.utilities.visualization",
+    "prefect._internal.control_listener",
+    "prefect.artifacts",
+    "fastapi.encoders",  # Prefect serialises flow parameters with it
+    "anyio._backends._asyncio",
+    "typer",
+    "typer._click.decorators",
+    "typer._adapters",
+    "rich.console",
+    "rich.markup",
+    "rich.progress",
+    "rich.table",
+    "rich._emoji_codes",
+    "flows.repurpose",
+    "flows.one_shot",
+    "flows.digest",
+    "tasks.lint",
+    "tasks.carousel",
+    "tasks.deck",
+    "tasks.email",
+    "tasks.llm",
+    "PIL.PngImagePlugin",
+    "css_inline",
+    "lxml.etree",
+    "email.generator",
+    "http.cookies",
+    "pydantic.color",
+)
+"""What a one-shot command imports (besides the CLI module itself, imported per caller), found by
+listing the modules an `osmu run` of an edited note loads: Prefect's engine pieces, the stages,
+the channel preparers and the builders' libraries."""
+
+
+def _warm_up() -> None:
+    """Import what a one-shot command needs and load the analyser.
+
+    No flow runs here: their threads must not exist at fork."""
+    import importlib
+
+    from tasks.settings import CHANNELS_DIR
+
+    for name in RUNTIME_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    for preparer in sorted((ROOT / "tasks" / "channels").glob("*.py")):
+        if CHANNELS_DIR.joinpath(preparer.stem).is_dir():
+            importlib.import_module(f"tasks.channels.{preparer.stem}")
+    from rich.cells import cell_len
+
+    from flows.repurpose import warm_up
+
+    cell_len("가")  # loads rich's table of character widths
+    warm_up()
+
+
+@contextlib.contextmanager
+def _listening(path: Path) -> Iterator[socket.socket]:
+    """The listening socket at `path` (0600), replacing a dead one's leftover; removed on exit."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with short_path(path) as address:
+        with contextlib.suppress(FileNotFoundError):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(address)
+                raise SystemExit("osmu warm process: another one is serving this PREFECT_HOME")
+            except ConnectionRefusedError:
+                os.unlink(path)
+            finally:
+                probe.close()
+        previous = os.umask(0o177)
+        try:
+            sock.bind(address)
+        finally:
+            os.umask(previous)
+    sock.listen(16)
+    sock.setblocking(False)
+    try:
+        yield sock
+    finally:
+        sock.close()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def check_request(request: dict[str, Any], code: str) -> str | None:
+    """Why this warm process cannot run the request (None: it can)."""
+    if request.get("protocol") != PROTOCOL:
+        return "another launcher version"
+    if request.get("root") != str(ROOT):
+        return "another checkout"
+    if request.get("fingerprint") != code:
+        return "the caller's code or Python differs"
+    return None
+
+
+def accept(listener: socket.socket) -> tuple[socket.socket, dict[str, Any], list[int]] | None:
+    """The next caller's connection, request and file descriptors (None: not ours, or garbled)."""
+    try:
+        conn, _ = listener.accept()
+    except BlockingIOError:
+        return None
+    conn.setblocking(True)
+    conn.settimeout(10)
+    try:
+        if not same_user(conn):
+            conn.close()
+            return None
+        request, fds = recv_frame(conn, maxfds=8)
+    except (OSError, ValueError):
+        conn.close()
+        return None
+    if request is None or len(fds) != 4:
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        return None
+    conn.settimeout(None)
+    return conn, request, fds
+
+
+def reply(conn: socket.socket, payload: dict[str, Any]) -> None:
+    """Tell the caller something; a caller that went away is no error."""
+    with contextlib.suppress(OSError):
+        send_frame(conn, payload)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+if __name__ == "__main__":
+    serve()
