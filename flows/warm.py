@@ -151,9 +151,10 @@ def serve() -> None:
     code = fingerprint()  # before the imports: a file edited meanwhile makes this process stale at once
     _warm_up()
     folder = warm_dir()
-    from flows.warm_loop import Loop
+    from flows.warm_loop import Loop, log
 
     loop = Loop(code, float(os.environ.get(IDLE_ENV) or IDLE_DEFAULT), server.pid())
+    log(f"pid {os.getpid()} ready for {api_url} (code of {ROOT})")
     with _listening(folder / SOCKET_NAME) as listener:
         (folder / "warm.json").write_text(
             json.dumps({"pid": os.getpid(), "fingerprint": code, "api_url": api_url, "root": str(ROOT)}) + "\n",

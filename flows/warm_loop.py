@@ -68,6 +68,7 @@ class Loop:
                     listener.close()
                 timeout = max(0.0, self.last + self.idle - time.monotonic())
                 if not self.children and timeout == 0.0:
+                    log(f"idle for {self.idle:.0f} s; exiting")
                     self.stopping = True
                     continue
                 for key, _ in selector.select(min(timeout, SERVER_CHECK_EVERY) if not self.children else 1.0):
@@ -82,6 +83,7 @@ class Loop:
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + SERVER_CHECK_EVERY
                     if not _alive(self.server_pid):
+                        log("the Prefect server stopped; exiting")
                         self.stopping = True
         finally:
             signal.set_wakeup_fd(-1)
@@ -89,7 +91,9 @@ class Loop:
             wake_r.close()
             wake_w.close()
 
-    def _stop(self, *_: Any) -> None:
+    def _stop(self, number: int, _frame: Any) -> None:
+        if not self.stopping:
+            log(f"{signal.Signals(number).name}; exiting")
         self.stopping = True
 
     def _serve_one(self, listener: socket.socket, selector: selectors.BaseSelector, *own: socket.socket) -> None:
@@ -106,6 +110,7 @@ class Loop:
             why = "more than one thread: forking is not safe"
             self.stopping = True
         if why is not None or self.stopping:
+            log(f"refused {_command(request)}: {why or 'stopping'}")
             reply(conn, {"refused": why or "stopping"})
             _close(fds)
             conn.close()
@@ -119,6 +124,7 @@ class Loop:
             others = [listener, *own, *self.children.values()]
             run_child(conn, request, fds, [s.fileno() for s in others])
         _close(fds)
+        log(f"serving {_command(request)} in pid {pid}")
         self.children[pid] = conn
         selector.register(conn, selectors.EVENT_READ, pid)
         reply(conn, {"pid": pid})
@@ -150,6 +156,16 @@ class Loop:
                 reply(conn, {"exit": os.waitstatus_to_exitcode(status)})
             conn.close()
             self.last = time.monotonic()
+
+
+def log(line: str) -> None:
+    """A line in warm.log (this process's stderr): what it served or refused, never a caller's environment."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stderr, flush=True)
+
+
+def _command(request: dict[str, Any]) -> str:
+    argv = request.get("argv")
+    return f"`osmu {argv[1]}`" if isinstance(argv, list) and len(argv) > 1 else "a request"
 
 
 def _close(fds: list[int]) -> None:
