@@ -58,11 +58,12 @@ def short_path(path: Path) -> Iterator[str]:
 def fingerprint() -> str:
     """What the warm process's loaded code depends on: its files (paths, sizes, mtimes), Python, installed packages.
 
-    Stat only (~1 ms): an edited module, template or default setting, a new Python or a `pip install`
-    (site-packages changes) makes a warm process stale.
+    Stat only (~1 ms): an edited module, template or default setting, another Python or a `pip install`
+    (site-packages changes) makes a warm process stale. `sys.path[0]` is left out: it is the script's
+    folder for the `osmu` console script, this checkout for the warm process (`-m`).
     """
-    parts = [sys.executable, sys.version, *sys.path]
-    for entry in sys.path:
+    parts = [sys.executable, sys.version, *sys.path[1:]]
+    for entry in sys.path[1:]:
         with contextlib.suppress(OSError):
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
     for name in CODE_DIRS:

@@ -30,17 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flows.launch import (
-    PROTOCOL,
-    ROOT,
-    SOCKET_NAME,
-    fingerprint,
-    recv_frame,
-    same_user,
-    send_frame,
-    short_path,
-    warm_dir,
-)
+from flows.launch import ROOT, SOCKET_NAME, fingerprint, short_path, warm_dir
 
 IDLE_ENV = "OSMU_WARM_IDLE"
 IDLE_DEFAULT = 4 * 3600.0
@@ -63,6 +53,7 @@ def start(home: Path | None = None, wait: bool = False, env: dict[str, str] | No
     """Start a warm process for PREFECT_HOME unless one runs (detached); its pid (None if it did not come up)."""
     folder = warm_dir(home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)  # the socket's folder: this user's only, even if it existed before
     with _locked(folder / "warm.lock"):
         running = info(home)
         if running:
@@ -151,6 +142,8 @@ def serve() -> None:
     code = fingerprint()  # before the imports: a file edited meanwhile makes this process stale at once
     _warm_up()
     folder = warm_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
     from flows.warm_loop import Loop, log
 
     loop = Loop(code, float(os.environ.get(IDLE_ENV) or IDLE_DEFAULT), server.pid())
@@ -258,48 +251,6 @@ def _listening(path: Path) -> Iterator[socket.socket]:
         sock.close()
         with contextlib.suppress(OSError):
             os.unlink(path)
-
-
-def check_request(request: dict[str, Any], code: str) -> str | None:
-    """Why this warm process cannot run the request (None: it can)."""
-    if request.get("protocol") != PROTOCOL:
-        return "another launcher version"
-    if request.get("root") != str(ROOT):
-        return "another checkout"
-    if request.get("fingerprint") != code:
-        return "the caller's code or Python differs"
-    return None
-
-
-def accept(listener: socket.socket) -> tuple[socket.socket, dict[str, Any], list[int]] | None:
-    """The next caller's connection, request and file descriptors (None: not ours, or garbled)."""
-    try:
-        conn, _ = listener.accept()
-    except BlockingIOError:
-        return None
-    conn.setblocking(True)
-    conn.settimeout(10)
-    try:
-        if not same_user(conn):
-            conn.close()
-            return None
-        request, fds = recv_frame(conn, maxfds=8)
-    except (OSError, ValueError):
-        conn.close()
-        return None
-    if request is None or len(fds) != 4:
-        for fd in fds:
-            os.close(fd)
-        conn.close()
-        return None
-    conn.settimeout(None)
-    return conn, request, fds
-
-
-def reply(conn: socket.socket, payload: dict[str, Any]) -> None:
-    """Tell the caller something; a caller that went away is no error."""
-    with contextlib.suppress(OSError):
-        send_frame(conn, payload)
 
 
 def _group_alive(pgid: int) -> bool:

@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any, NoReturn
 
-from flows.warm import reply
+from flows.warm_loop import reply
 
 
 def run_child(conn: socket.socket, request: dict[str, Any], fds: list[int], inherited: list[int]) -> NoReturn:
@@ -36,8 +36,9 @@ def run_child(conn: socket.socket, request: dict[str, Any], fds: list[int], inhe
         for fd in inherited:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        mine = {key: os.environ.get(key) for key in INTERPRETER_ENV}
         _adopt(request, fds)
-        why = _differs()
+        why = _differs(mine)
         if why:
             reply(conn, {"fallback": why})
             code = 0
@@ -75,8 +76,28 @@ def _adopt(request: dict[str, Any], fds: list[int]) -> None:
             stream.reconfigure(encoding=encoding, errors=errors, line_buffering=fd > 0 and os.isatty(fd))
 
 
-def _differs() -> str | None:
-    """Why Prefect, configured at import in the warm process, would not be what the caller gets (None: the same)."""
+INTERPRETER_ENV = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSAFEPATH",
+    "PYTHONUTF8",
+    "PYTHONIOENCODING",
+    "PYTHONWARNINGS",
+    "PYTHONDEVMODE",
+    "PYTHONOPTIMIZE",
+)
+"""Variables Python reads once at start (locale, time zone, paths, modes): the caller's must be the warm process's."""
+
+
+def _differs(mine: dict[str, str | None]) -> str | None:
+    """Why the warm process, set up at its start, would not be what the caller gets (None: the same)."""
+    theirs = {key: os.environ.get(key) for key in INTERPRETER_ENV}
+    if theirs != mine:
+        return f"{', '.join(k for k in INTERPRETER_ENV if theirs[k] != mine[k])} differ"
     import prefect.context
 
     import flows.cli  # noqa: F401  (fresh: its consoles see the caller's terminal; sets osmu's Prefect defaults)

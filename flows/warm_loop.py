@@ -18,8 +18,7 @@ import sys
 import time
 from typing import Any
 
-from flows.launch import fingerprint
-from flows.warm import accept, check_request, reply
+from flows.launch import PROTOCOL, ROOT, fingerprint, recv_frame, same_user, send_frame
 
 SERVER_CHECK_EVERY = 30.0
 """Seconds between checks that the Prefect server this process is tied to still runs."""
@@ -156,6 +155,48 @@ class Loop:
                 reply(conn, {"exit": os.waitstatus_to_exitcode(status)})
             conn.close()
             self.last = time.monotonic()
+
+
+def check_request(request: dict[str, Any], code: str) -> str | None:
+    """Why this warm process cannot run the request (None: it can)."""
+    if request.get("protocol") != PROTOCOL:
+        return "another launcher version"
+    if request.get("root") != str(ROOT):
+        return "another checkout"
+    if request.get("fingerprint") != code:
+        return "the caller's code or Python differs"
+    return None
+
+
+def accept(listener: socket.socket) -> tuple[socket.socket, dict[str, Any], list[int]] | None:
+    """The next caller's connection, request and file descriptors (None: not ours, or garbled)."""
+    try:
+        conn, _ = listener.accept()
+    except BlockingIOError:
+        return None
+    conn.setblocking(True)
+    conn.settimeout(10)
+    try:
+        if not same_user(conn):
+            conn.close()
+            return None
+        request, fds = recv_frame(conn, maxfds=8)
+    except (OSError, ValueError):
+        conn.close()
+        return None
+    if request is None or len(fds) != 4:
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        return None
+    conn.settimeout(None)
+    return conn, request, fds
+
+
+def reply(conn: socket.socket, payload: dict[str, Any]) -> None:
+    """Tell the caller something; a caller that went away is no error."""
+    with contextlib.suppress(OSError):
+        send_frame(conn, payload)
 
 
 def log(line: str) -> None:

@@ -26,7 +26,8 @@ from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT, ROOT_NOTE
 from tests.servers import base_env, run_cli
 
 pytestmark = [pytest.mark.flow, pytest.mark.timeout(600)]
-OSMU = [sys.executable, "-m", "flows.launch"]
+SCRIPT = "import sys\nfrom flows.launch import main\nsys.exit(main())\n"
+"""What pip writes as the `osmu` console script (`[project.scripts]`), run from its own folder."""
 
 
 class Warm:
@@ -35,10 +36,14 @@ class Warm:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.env = base_env(PREFECT_HOME=str(home), OSMU_PREFECT_SERVER="auto")
+        script = home.parent / "bin" / "osmu"
+        script.parent.mkdir(parents=True)
+        script.write_text(SCRIPT, encoding="utf-8")
+        self.cmd = [sys.executable, str(script)]
 
     def osmu(self, *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*OSMU, *args], env=env or self.env, cwd=cwd, capture_output=True, text=True, timeout=240, check=False
+            [*self.cmd, *args], env=env or self.env, cwd=cwd, capture_output=True, text=True, timeout=240, check=False
         )
 
     def served(self) -> int:
@@ -69,6 +74,11 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warm]:
         LocalServer(w.home).stop(grace=5)
 
 
+def _own(stderr: str) -> str:
+    """osmu's own lines (without Prefect's "Still processing items" at exit, which comes with a slow drain)."""
+    return "".join(line for line in stderr.splitlines(keepends=True) if "Still processing items" not in line)
+
+
 def _tree(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -96,7 +106,7 @@ def test_a_warm_run_writes_and_prints_what_an_in_process_run_does(warm: Warm, tm
     assert there.returncode == 0, there.stdout + there.stderr
     assert warm.served() == before + 1  # a child of the warm process ran it
     assert there.stdout == expected_out
-    assert there.stderr == here.stderr
+    assert _own(there.stderr) == _own(here.stderr)
     assert _tree(out) == expected
     assert len(expected) > 20
 
@@ -116,9 +126,9 @@ def test_a_bad_note_fails_the_same_way_through_the_warm_process(warm: Warm, tmp_
     before = warm.served()
     there = warm.osmu(*args)
     assert warm.served() == before + 1
-    assert (there.returncode, there.stdout, there.stderr) == (here.returncode, here.stdout, here.stderr)
+    assert (there.returncode, there.stdout, _own(there.stderr)) == (here.returncode, here.stdout, _own(here.stderr))
     assert there.returncode == 1
-    assert there.stderr.startswith("error: ") and there.stderr.count("\n") == 1, there.stderr
+    assert _own(there.stderr).startswith("error: ") and _own(there.stderr).count("\n") == 1, there.stderr
     assert "no-such-note.md" in there.stderr
 
 
@@ -127,7 +137,7 @@ def test_ctrl_c_stops_the_child(warm: Warm, tmp_path: Path) -> None:
     notes = sorted(str(p.relative_to(vault)) for p in vault.rglob("*.md") if "00-roots" not in p.parts)
     before = warm.served()
     proc = subprocess.Popen(
-        [*OSMU, "run", *notes, "--vault", str(vault), "--out", str(tmp_path / "out")],
+        [*warm.cmd, "run", *notes, "--vault", str(vault), "--out", str(tmp_path / "out")],
         env=warm.env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -142,8 +152,7 @@ def test_ctrl_c_stops_the_child(warm: Warm, tmp_path: Path) -> None:
     time.sleep(1.0)  # inside the first notes' flow runs
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err  # typer's "Aborted", as in-process
-    assert "Aborted" in err, err
+    assert proc.returncode == 130, err  # typer's exit code for a KeyboardInterrupt, as in-process
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
     assert info(warm.home) is not None  # the warm process itself goes on
@@ -187,12 +196,12 @@ def test_no_warm_process_runs_in_process_and_server_stop_leaves_nothing(warm: Wa
     vault, out = _vault(tmp_path), tmp_path / "out"
     running = info(warm.home)
     assert running is not None
-    stopped = run_cli([*OSMU, "server", "stop"], warm.env)
+    stopped = run_cli([*warm.cmd, "server", "stop"], warm.env)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     with pytest.raises(ProcessLookupError):
         os.killpg(int(running["pid"]), 0)  # the warm process's whole group is gone
     assert not (warm_dir(warm.home) / "sock").exists()
-    status = run_cli([*OSMU, "server", "status"], warm.env)
+    status = run_cli([*warm.cmd, "server", "status"], warm.env)
     assert status.returncode == 1 and "warm process: not running" in status.stdout, status.stdout
 
     before = warm.served()
