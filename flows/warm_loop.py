@@ -102,7 +102,7 @@ class Loop:
         conn, request, fds = got
         self.last = time.monotonic()
         why = check_request(request, self.code)
-        if why is None and fingerprint() != self.code:
+        if why is not None and fingerprint() != self.code:  # its own code changed too: replaced after this
             why = "stale: its code changed on disk"
             self.stopping = True
         if why is None and not single_threaded():

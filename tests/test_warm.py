@@ -181,7 +181,7 @@ def test_other_code_and_stale_code_fall_back_and_a_current_warm_process_replaces
     stale = warm.osmu("run", BOOK, "--vault", str(vault), "--out", str(out), env=env, cwd=copy)
     assert stale.returncode == 0, stale.stdout + stale.stderr
     assert warm.served() == before + 1  # refused: ran in-process
-    assert "stale" in (warm_dir(warm.home) / "warm.log").read_text(encoding="utf-8")
+    assert "refused `osmu run`: stale" in (warm_dir(warm.home) / "warm.log").read_text(encoding="utf-8")
     fresh = warm.wait_for_warm(other_than=replaced)
     with pytest.raises(ProcessLookupError):
         os.kill(replaced, 0)  # the stale one exited
