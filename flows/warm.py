@@ -140,14 +140,16 @@ def serve() -> None:
         print("osmu warm process: no Prefect server running; not starting", file=sys.stderr)
         return
     code = fingerprint()  # before the imports: a file edited meanwhile makes this process stale at once
-    _warm_up()
+    from flows.warm_up import warm_up
+
+    rehearsal = warm_up(ROOT)
     folder = warm_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     from flows.warm_loop import Loop, log
 
     loop = Loop(code, float(os.environ.get(IDLE_ENV) or IDLE_DEFAULT), server.pid())
-    log(f"pid {os.getpid()} ready for {api_url} (code of {ROOT})")
+    log(f"pid {os.getpid()} ready for {api_url} (code of {ROOT}; {rehearsal})")
     with _listening(folder / SOCKET_NAME) as listener:
         (folder / "warm.json").write_text(
             json.dumps({"pid": os.getpid(), "fingerprint": code, "api_url": api_url, "root": str(ROOT)}) + "\n",
@@ -159,69 +161,6 @@ def serve() -> None:
             with contextlib.suppress(OSError):
                 if json.loads((folder / "warm.json").read_text(encoding="utf-8")).get("pid") == os.getpid():
                     (folder / "warm.json").unlink()
-
-
-RUNTIME_MODULES = (
-    "prefect.main",
-    "prefect.engine",
-    "prefect.flow_engine",
-    "prefect.task_engine",
-    "prefect.concurrency.v1.context",
-    "prefect.concurrency.sync",
-    "prefect.telemetry.run_telemetry",
-    "prefect.utilities.visualization",
-    "prefect._internal.control_listener",
-    "prefect.artifacts",
-    "fastapi.encoders",  # Prefect serialises flow parameters with it
-    "anyio._backends._asyncio",
-    "typer",
-    "typer._click.decorators",
-    "typer._adapters",
-    "rich.console",
-    "rich.markup",
-    "rich.progress",
-    "rich.table",
-    "rich._emoji_codes",
-    "flows.repurpose",
-    "flows.one_shot",
-    "flows.digest",
-    "tasks.lint",
-    "tasks.carousel",
-    "tasks.deck",
-    "tasks.email",
-    "tasks.llm",
-    "PIL.PngImagePlugin",
-    "css_inline",
-    "lxml.etree",
-    "email.generator",
-    "http.cookies",
-    "pydantic.color",
-)
-"""What a one-shot command imports (besides the CLI module itself, imported per caller), found by
-listing the modules an `osmu run` of an edited note loads: Prefect's engine pieces, the stages,
-the channel preparers and the builders' libraries."""
-
-
-def _warm_up() -> None:
-    """Import what a one-shot command needs and load the analyser.
-
-    No flow runs here: their threads must not exist at fork."""
-    import importlib
-
-    from tasks.settings import CHANNELS_DIR
-
-    for name in RUNTIME_MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    for preparer in sorted((ROOT / "tasks" / "channels").glob("*.py")):
-        if CHANNELS_DIR.joinpath(preparer.stem).is_dir():
-            importlib.import_module(f"tasks.channels.{preparer.stem}")
-    from rich.cells import cell_len
-
-    from flows.repurpose import warm_up
-
-    cell_len("가")  # loads rich's table of character widths
-    warm_up()
 
 
 @contextlib.contextmanager
