@@ -161,12 +161,14 @@ def _hand_over(sock: socket.socket, argv: list[str]) -> int | None:
     try:
         _send_request(sock, argv)
         first, _ = recv_frame(sock)
-        if not first or "pid" not in first:
+        if first and "pid" in first:
+            child.append(int(str(first["pid"])))
+            for number in pending:
+                forward(number, None)
+            first = None
+        elif not first or "refused" in first:
             return None  # refused before starting anything (stale, another checkout): run here
-        child.append(int(str(first["pid"])))
-        for number in pending:
-            forward(number, None)
-        return _wait(sock)
+        return _wait(sock, first)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -192,10 +194,13 @@ def _send_request(sock: socket.socket, argv: list[str]) -> None:
         os.close(cwd)
 
 
-def _wait(sock: socket.socket) -> int | None:
-    """The child's exit code (dying of its signal when it was killed by one); None: it asked to run here."""
+def _wait(sock: socket.socket, reply: dict[str, object] | None = None) -> int | None:
+    """The child's exit code (dying of its signal when it was killed by one); None: it asked to run here.
+
+    `reply`: a message that came before the child's pid (a quick child may speak first)."""
     while True:
-        reply, _ = recv_frame(sock)
+        if reply is None:
+            reply, _ = recv_frame(sock)
         if reply is None:  # the warm process itself died: the child's fate is unknown
             return 1
         if "fallback" in reply:  # the child found different settings before doing anything
@@ -207,6 +212,7 @@ def _wait(sock: socket.socket) -> int | None:
             signal.signal(number, signal.SIG_DFL)
             os.kill(os.getpid(), number)
             return 128 + number
+        reply = None
 
 
 def main() -> None:

@@ -40,66 +40,96 @@ START_TIMEOUT = 60.0
 
 
 def info(home: Path | None = None) -> dict[str, Any] | None:
-    """What `warm.json` says, when its process is alive."""
+    """What `warm.json` says, when its process is alive (and serving)."""
     try:
         data: dict[str, Any] = json.loads((warm_dir(home) / "warm.json").read_text(encoding="utf-8"))
-        os.kill(int(data["pid"]), 0)
+        pid = int(data["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return data
+    return data if _is_warm(pid) else None
+
+
+def starting(home: Path | None = None) -> int | None:
+    """The pid of a warm process that was started and is still warming up (no socket yet), if any."""
+    try:
+        pid = int((warm_dir(home) / "warm.pid").read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _is_warm(pid) and info(home) is None else None
 
 
 def start(home: Path | None = None, wait: bool = False, env: dict[str, str] | None = None) -> int | None:
-    """Start a warm process for PREFECT_HOME unless one runs (detached); its pid (None if it did not come up)."""
+    """Start a warm process for PREFECT_HOME unless one runs or warms up (detached); its pid.
+
+    `wait=True`: wait until it serves (None if it did not come up)."""
     folder = warm_dir(home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # the socket's folder: this user's only, even if it existed before
-    with _locked(folder / "warm.lock"):
+    with _locked(folder / "warm.lock"):  # two commands ending at once start one warm process
         running = info(home)
         if running:
             return int(running["pid"])
-        env = dict(os.environ if env is None else env)
-        if home is not None:
-            env["PREFECT_HOME"] = str(home)
-        with (folder / "warm.log").open("ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "flows.warm"],
-                cwd=ROOT,  # `-m` finds this checkout's flows first
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,  # outlives the command; `stop` ends its whole group
-            )
+        pid = starting(home)
+        if pid is None:
+            pid = _spawn(folder, home, env)
     if not wait:
-        return proc.pid
+        return pid
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and proc.poll() is None:
+    while time.monotonic() < deadline and _is_warm(pid):
         if info(home):
-            return proc.pid
+            return pid
         time.sleep(0.1)
     return None
 
 
+def _spawn(folder: Path, home: Path | None, env: dict[str, str] | None) -> int:
+    env = dict(os.environ if env is None else env)
+    if home is not None:
+        env["PREFECT_HOME"] = str(home)
+    with (folder / "warm.log").open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.warm"],
+            cwd=ROOT,  # `-m` finds this checkout's flows first
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,  # outlives the command; `stop` ends its whole group
+        )
+    (folder / "warm.pid").write_text(f"{proc.pid}\n", encoding="utf-8")
+    return proc.pid
+
+
 def stop(home: Path | None = None, grace: float = 10.0) -> bool:
-    """Stop the warm process and its running children (SIGTERM, then SIGKILL); True if one was running."""
+    """Stop the warm process (serving or warming up) and its running children; True if one was running."""
     running = info(home)
+    pid = int(running["pid"]) if running else starting(home)
     folder = warm_dir(home)
-    if running is None:
-        for name in (SOCKET_NAME, "warm.json"):
-            (folder / name).unlink(missing_ok=True)
-        return False
-    pid = int(running["pid"])
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _group_alive(pid):
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    for name in (SOCKET_NAME, "warm.json"):
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _group_alive(pid):
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    for name in (SOCKET_NAME, "warm.json", "warm.pid"):
         (folder / name).unlink(missing_ok=True)
-    return True
+    return pid is not None
+
+
+def _is_warm(pid: int) -> bool:
+    """True when `pid` is alive and a warm process (not another program that got a recycled pid)."""
+    try:
+        return b"flows.warm" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: trust the pid
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
 
 
 def start_for_next_time(original_env: dict[str, str]) -> None:
@@ -122,6 +152,8 @@ def start_for_next_time(original_env: dict[str, str]) -> None:
     running = info()
     if running and running.get("fingerprint") == fingerprint() and running.get("api_url") == url:
         return
+    if running is None and starting() is not None:
+        return  # one is warming up (started by a command that ended a moment ago)
     if running:
         stop()
     start(env=original_env)

@@ -43,7 +43,7 @@ def run_child(conn: socket.socket, request: dict[str, Any], fds: list[int], inhe
             reply(conn, {"fallback": why})
             code = 0
         else:
-            code = _run(request["argv"])
+            code = _run(request["argv"], conn)
     except KeyboardInterrupt:  # Ctrl-C before the CLI took over: end as an interrupted Python does
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
@@ -125,8 +125,14 @@ def _console_handlers_follow_stderr() -> None:
             handler.console = PrefectConsoleHandler(handler.stream, styles=styles).console
 
 
-def _run(argv: list[str]) -> int:
-    """The CLI with `argv`; its exit code, after what an interpreter does on exit."""
+def _run(argv: list[str], conn: socket.socket) -> int:
+    """The CLI with `argv`; its exit code, after what an interpreter does on exit.
+
+    The caller is told the exit code as soon as the command is done and its output flushed: what
+    Prefect still sends at exit (the run's last events and logs, drained by its service threads,
+    up to seconds on a busy server) is bookkeeping the caller need not wait for, so the child does
+    it after letting go of the caller's terminal.
+    """
     from flows.cli import main
 
     try:
@@ -139,6 +145,10 @@ def _run(argv: list[str]) -> int:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reply(conn, {"exit": int(code)})
+    _let_go()
     # What the interpreter does on exit, in its order: threading's exit hooks (Prefect stops its
     # service threads there), non-daemon threads joined, then atexit handlers.
     shutdown = getattr(threading, "_shutdown", None)
@@ -150,3 +160,11 @@ def _run(argv: list[str]) -> int:
                 thread.join()
     atexit._run_exitfuncs()
     return int(code)
+
+
+def _let_go() -> None:
+    """Stop holding the caller's stdin/stdout/stderr (a pipe reader sees its end now, not after Prefect's drain)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)

@@ -101,6 +101,8 @@ def test_a_warm_run_writes_and_prints_what_an_in_process_run_does(warm: Warm, tm
     expected, expected_out = _tree(out), here.stdout
     shutil.rmtree(out)
 
+    folder = warm_dir(warm.home)  # the socket is this user's only
+    assert (folder.stat().st_mode & 0o777, (folder / "sock").stat().st_mode & 0o777) == (0o700, 0o600)
     before = warm.served()
     there = warm.osmu(*args)
     assert there.returncode == 0, there.stdout + there.stderr
