@@ -75,7 +75,7 @@ def start(home: Path | None = None, wait: bool = False, env: dict[str, str] | No
     if not wait:
         return pid
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline and _is_warm(pid):
+    while time.monotonic() < deadline and _running(pid):
         if info(home):
             return pid
         time.sleep(0.1)
@@ -222,6 +222,15 @@ def _listening(path: Path) -> Iterator[socket.socket]:
         sock.close()
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+def _running(pid: int) -> bool:
+    """A process just started is still there (its cmdline names flows.warm only after exec; ours is reaped)."""
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return False
+    return _group_alive(pid)
 
 
 def _group_alive(pgid: int) -> bool:
