@@ -120,9 +120,15 @@ def _parse_channel(path: Path, mtime_ns: int) -> ChannelSpec:
     return spec
 
 
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+"""Characters JSON leaves raw but YAML refuses or reads as line breaks (DEL, C1 controls, line and
+paragraph separators, surrogates, BOM, non-characters)."""
+
+
 def _yaml_value(value: Any) -> str:
-    """A YAML flow value (JSON is valid YAML; Hangul kept readable)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+    """A YAML flow value (JSON is valid YAML; Hangul kept readable; what YAML cannot hold raw, escaped)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _front_matter(data: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tasks.insights import extract_insights
@@ -80,6 +80,7 @@ def test_any_bytes_read_or_fail_cleanly(data: bytes) -> None:
 
 @RENDER
 @given(text=notes)
+@example(text='---\ntitle: "\\x7F\\u2028"\n---\n')  # characters YAML refuses raw, in every front matter
 def test_any_note_renders_and_every_output_insight_is_in_the_manifest(text: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     try:
         note = load_note(text.encode("utf-8", "surrogatepass"), "notes/임의.md")
