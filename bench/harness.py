@@ -216,10 +216,11 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
         kiwi = 1000 * details.get("cold_kiwi_s", 0.0) / notes
         lines.append(
             f"of which Kiwi's morphological analysis alone is {kiwi:.1f} ms a note "
-            f"({details.get('cold_kiwi_texts', 0) / notes:.0f} distinct texts a note, each analysed once, in batches): "
-            "more than Pelican's whole budget, for work Pelican and the floor do not do (keywords, hashtags, "
-            "insight cutting and root tagging read morphemes). The rest is Python: cutting and root scoring, "
-            "Jinja, the e-mail message and its lint, ~13 fsynced files + a manifest per note (Pelican writes "
+            f"({details.get('cold_kiwi_texts', 0) / notes:.0f} texts a note, each line analysed once; Kiwi costs "
+            "~7-8 µs per Hangul character whatever its knobs): more than Pelican's whole budget, for work Pelican "
+            "and the floor do not do (keywords, hashtags, insight cutting and root tagging read morphemes). The "
+            "rest is Python: cutting and root scoring, Jinja, the e-mail message and its lint, "
+            f"{details.get('cold_files', 0) / notes:.0f} fsynced files a note with its manifest (Pelican writes "
             "one page a note, unsynced). Meeting ratio 1.0 would need: no per-sentence analysis for the text "
             "channels (cut and tag from the markdown alone, analyse only for hashtags), or a ~10x faster "
             "analyser; the floor ratio 2.0 is a parse-only budget no analysing pipeline meets. Sweeps spread "

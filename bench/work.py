@@ -15,6 +15,7 @@ and prints one JSON line: the work time inside the process and what it did.
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import json
 import os
@@ -119,6 +120,7 @@ def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, sta
     nav = tuple(settings.navigation_sections)
     files = 0
     notes = [only] if only else note_files(vault)[:limit]
+    gc.freeze()  # as `osmu sweep` does after its imports (flows.one_shot.settle_imports)
     lap("setup")
     korean.kiwi().tokenize("분석기 준비")  # the analyser loads lazily; count its load apart
     lap("kiwi-load")

@@ -320,9 +320,11 @@ def sweep(
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from flows.one_shot import settle_imports
     from flows.progress import on_note_done, on_plan
     from flows.sweep import sweep_with_runner
 
+    settle_imports()  # a sweep process ends with the sweep: the collector need not walk the imports again
     try:
         flow_fn = sweep_with_runner(runner)
     except ValueError as exc:
