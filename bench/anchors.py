@@ -55,7 +55,7 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
                 figures["cold_1k_sweep_flow_2proc_s"] = round(two.wall, 2)
                 details["cold_1k_sweep_2proc"] = two.out
             shutil.rmtree(out, ignore_errors=True)
-            first = h.run_child(argv)
+            first = h.run_child([*argv, "0"] if label == "1k" else argv)  # 1k: in one process, to compare
             figures[f"cold_{label}_sweep_flow_s"] = round(first.wall, 2)
             details[f"cold_{label}_sweep"] = first.out
             stamp.write_text(mode)

@@ -224,7 +224,7 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
             "one page a note, unsynced). Meeting ratio 1.0 would need: no per-sentence analysis for the text "
             "channels (cut and tag from the markdown alone, analyse only for hashtags), or a ~10x faster "
             "analyser; the floor ratio 2.0 is a parse-only budget no analysing pipeline meets. Sweeps spread "
-            "notes over worker processes (sweep.processes), which gains with idle cores only."
+            "notes over worker processes (sweep.processes: auto, one per core), which gains most with idle cores."
         )
     phases: dict[str, float] = details.get("run_note_phases_s", {})
     if phases and not (met.get("run_note_warm_s", True) and met.get("run_note_changed_warm_s", True)):

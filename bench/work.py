@@ -207,7 +207,7 @@ def profile_osmu(vault: Path, out: Path, limit: int) -> dict[str, Any]:
 
 def sweep(vault: Path, out: Path, processes: int | None = None) -> dict[str, Any]:
     """One `vault-sweep` flow run (text channels); `processes` overrides `sweep.processes`
-    (and starts them whatever the number of notes)."""
+    (0: in the flow's own process; 2 or more: workers whatever the number of notes)."""
     from flows.sweep import vault_sweep
 
     config = None

@@ -82,7 +82,7 @@ class LocalServer:
         A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
         """
         self.home.mkdir(parents=True, exist_ok=True)
-        with _locked(self.home / "server.lock"):
+        with locked(self.home / "server.lock"):
             url = self.url()
             if url:
                 return url, False
@@ -183,7 +183,8 @@ def _profile_api_url() -> str | None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on `path` (created if missing) while inside: one starter at a time."""
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -3,16 +3,17 @@
 A note is ~60 ms of pure Python and Kiwi work, so threads share one core (the GIL); two
 processes use both cores of a 2-core machine. Each worker is a fresh interpreter (spawn:
 Kiwi's own threads do not survive a fork) that imports osmu and loads its own Korean
-analyser (~3 s and ~330 MB once), so a pool can pay only past a few hundred notes
-(`sweep.processes_min_notes`) and only with idle cores: on the shared 2-core build machine
-bench/run measured the cold 1k-note sweep at 78 s with two workers vs 72 s without, so it
-is off unless `sweep.processes` asks for it. Workers get the run's settings and vault
-context once, then batches of notes.
+analyser (~3 s and ~330 MB once), so a pool pays only past a few hundred notes
+(`sweep.processes_min_notes`), and most with idle cores: on the shared 2-core build machine
+bench/run measured the cold 1k-note sweep at 37.8 s with two workers vs 61.2 s without at
+load ~1, 78 s vs 72 s at load ~4. `sweep.processes: auto` (the default) starts one worker
+per CPU core. Workers get the run's settings and vault context once, then batches of notes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
@@ -44,6 +45,8 @@ def _render(batch: tuple[changes.Candidate, ...]) -> tuple[Outcome, ...]:
 def use_processes(settings: Settings, notes: int) -> int:
     """How many worker processes a sweep of `notes` notes uses (0: render in this process)."""
     wanted = settings.sweep.processes
+    if wanted == "auto":
+        wanted = os.cpu_count() or 1
     return wanted if wanted > 1 and notes >= settings.sweep.processes_min_notes else 0
 
 

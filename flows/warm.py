@@ -18,7 +18,6 @@ command (default 4 h), when its Prefect server stops, and on `osmu server stop`.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.launch import ROOT, SOCKET_NAME, fingerprint, short_path, warm_dir
+from flows.local_server import locked
 
 IDLE_ENV = "OSMU_WARM_IDLE"
 IDLE_DEFAULT = 4 * 3600.0
@@ -65,7 +65,7 @@ def start(home: Path | None = None, wait: bool = False, env: dict[str, str] | No
     folder = warm_dir(home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # the socket's folder: this user's only, even if it existed before
-    with _locked(folder / "warm.lock"):  # two commands ending at once start one warm process
+    with locked(folder / "warm.lock"):  # two commands ending at once start one warm process
         running = info(home)
         if running:
             return int(running["pid"])
@@ -241,16 +241,6 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from flows import pool
 from flows.sweep import vault_sweep
 from tasks.read import list_vault
-from tasks.settings import load_settings
+from tasks.settings import ConfigError, load_settings
 from tests.conftest import FIXTURES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -52,3 +53,18 @@ def test_processes_start_only_for_enough_notes(tmp_path: Path) -> None:
     assert pool.use_processes(settings, 199) == 0 and pool.use_processes(settings, 200) == 2
     single = load_settings(Path(_config(tmp_path, 1, 1)), {"vault": str(tmp_path)})
     assert pool.use_processes(single, 10_000) == 0
+
+
+def test_auto_starts_one_worker_per_core_and_bad_values_are_refused(tmp_path: Path) -> None:
+    default = load_settings(None, {"vault": str(tmp_path)})
+    assert default.sweep.processes == "auto"
+    cores = os.cpu_count() or 1
+    assert pool.use_processes(default, 10_000) == (cores if cores > 1 else 0)
+    assert pool.use_processes(default, default.sweep.processes_min_notes - 1) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sweep:\n  processes: -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="processes"):
+        load_settings(bad, {"vault": str(tmp_path)})
+    bad.write_text("sweep:\n  processes: many\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="processes"):
+        load_settings(bad, {"vault": str(tmp_path)})
