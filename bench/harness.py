@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
+PROFILE_NOTES = 200
+"""Notes of the cProfile run that shows where a missed cold target's time goes."""
 
 TARGETS = {
     "cold_1k_vs_pelican": ("≤", 1.0),
@@ -186,6 +188,10 @@ def cold_text(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, An
     details["cold_kiwi_texts"] = osmu[0].out["kiwi_texts"]
     details["cold_files"] = osmu[0].out["files"]
     o, p, f = med(osmu), med(pelican), med(floor)
+    if o > p:  # the target is missed: say where the time goes, function by function
+        fresh(out)()
+        profiled = run_child([PYTHON, "-m", "bench.work", "profile-osmu", str(vault), str(out), str(PROFILE_NOTES)])
+        details["cold_profile"] = {"notes": PROFILE_NOTES, **{k: profiled.out[k] for k in ("profiled_s", "top")}}
     return {
         "cold_1k_osmu_s": round(o, 3),
         "cold_1k_pelican_s": round(p, 3),
@@ -226,6 +232,10 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
             "analyser; the floor ratio 2.0 is a parse-only budget no analysing pipeline meets. Sweeps spread "
             "notes over worker processes (sweep.processes: auto, one per core), which gains most with idle cores."
         )
+    profile = details.get("cold_profile")
+    if profile and lines:
+        top = "; ".join(f"{name} {100 * share:.0f}%" for share, _, _, name in profile["top"][:8])
+        lines.append(f"cProfile of {profile['notes']} notes ({profile['profiled_s']:.1f} s profiled), own time: {top}.")
     phases: dict[str, float] = details.get("run_note_phases_s", {})
     if phases and not (met.get("run_note_warm_s", True) and met.get("run_note_changed_warm_s", True)):
         imports = phases.get("import_prefect_s", 0) + phases.get("import_osmu_s", 0)
