@@ -38,6 +38,7 @@ out = Console()
 VaultOpt = Annotated[Path | None, typer.Option("--vault", help="Vault folder (default from config).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default <vault>/_osmu).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A settings file merged over config/osmu.yaml.")]
+ForceOpt = Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")]
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -137,7 +138,7 @@ def run(
     out_dir: OutOpt = None,
     channels: Annotated[str | None, typer.Option("--channels", "-c", help="Comma-separated channels.")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on any channel-rule violation.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    force: ForceOpt = False,
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List warnings.")] = False,
 ) -> None:
@@ -224,7 +225,7 @@ def story(
     until: UntilOpt = None,
     vault: VaultOpt = None,
     out_dir: OutOpt = None,
-    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    force: ForceOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Tell a process log as a Self → Us → Now story (default: entries since the last story)."""
@@ -241,7 +242,7 @@ def digest(
     until: UntilOpt = None,
     vault: VaultOpt = None,
     out_dir: OutOpt = None,
-    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    force: ForceOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Every process entry of a week (default: the week of the newest entry) → one newsletter and one carousel."""
@@ -309,7 +310,7 @@ def sweep(
     out_dir: OutOpt = None,
     channels: ChannelsOpt = None,
     strict: Annotated[bool, typer.Option(help="A note breaking a channel rule counts as failed.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    force: ForceOpt = False,
     full: Annotated[bool, typer.Option("--all", help="Render every note, changed or not.")] = False,
     runner: Annotated[
         str, typer.Option(help="Task runner: threads (default), serial, processes, or dask (needs prefect-dask).")
@@ -378,7 +379,7 @@ def watch(
     vault: VaultOpt = None,
     out_dir: OutOpt = None,
     channels: ChannelsOpt = None,
-    force: Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")] = False,
+    force: ForceOpt = False,
     polling: Annotated[bool, typer.Option(help="Poll instead of inotify (network or synced folders).")] = False,
     config: ConfigOpt = None,
 ) -> None:
