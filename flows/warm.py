@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.launch import ROOT, SOCKET_NAME, fingerprint, short_path, warm_dir
-from flows.local_server import locked
+from flows.local_server import locked, stop_group
 
 IDLE_ENV = "OSMU_WARM_IDLE"
 IDLE_DEFAULT = 4 * 3600.0
@@ -106,13 +105,7 @@ def stop(home: Path | None = None, grace: float = 10.0) -> bool:
     pid = int(running["pid"]) if running else starting(home)
     folder = warm_dir(home)
     if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _group_alive(pid):
-            time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        stop_group(pid, grace, _group_alive)
     for name in (SOCKET_NAME, "warm.json", "warm.pid"):
         (folder / name).unlink(missing_ok=True)
     return pid is not None

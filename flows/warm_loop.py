@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from flows.launch import PROTOCOL, ROOT, fingerprint, recv_frame, same_user, send_frame
+from flows.local_server import alive
 
 SERVER_CHECK_EVERY = 30.0
 """Seconds between checks that the Prefect server this process is tied to still runs."""
@@ -216,12 +217,4 @@ def _close(fds: list[int]) -> None:
 
 
 def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return True  # not a server this process can watch (a URL given by the user)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is None or alive(pid)  # None: not a server this process can watch (a URL given by the user)
