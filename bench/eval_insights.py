@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.insight_eval import Score, evaluate_label_file, total  # noqa: E402
+from bench.insight_eval import Score, evaluate_label_file, total  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "labels"
 SEEDS = ("process-economy", "root-process-sharing")

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.sweep import sweep_with_runner  # noqa: E402
-from tasks.read import iter_note_paths  # noqa: E402
+from tasks.vault.read import iter_note_paths  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "vault"
 

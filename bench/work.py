@@ -51,7 +51,7 @@ BINARY_SUFFIXES = (".png", ".pptx")
 
 def _drop_binaries() -> Any:
     """Channel specs lose their PNG/PPTX builder outputs from now on; returns the original loader."""
-    import tasks.render as render
+    import tasks.render.templating as render
 
     original = render.load_channel
 
@@ -68,7 +68,7 @@ def _drop_binaries() -> Any:
 def text_only() -> Iterator[None]:
     """Inside: channel specs lose their PNG/PPTX builder outputs (restored on exit, so a test
     process that runs a workload keeps rendering every output afterwards)."""
-    import tasks.render as render
+    import tasks.render.templating as render
 
     original = _drop_binaries()
     try:
@@ -93,15 +93,15 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
 
 
 def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, start: float) -> dict[str, Any]:
-    from tasks import korean
-    from tasks.insights import extract_insights
-    from tasks.links import NoteIndex
-    from tasks.parse import parse_note
-    from tasks.read import list_vault, read_note, read_roots
-    from tasks.render import render_note
-    from tasks.roots import build_root_index, resolve_note_roots
+    from tasks.insight.extract import extract_insights
+    from tasks.markdown.parse import parse_note
+    from tasks.nlp import korean
+    from tasks.render.templating import render_note
+    from tasks.roots.index import build_root_index, resolve_note_roots
     from tasks.settings import load_settings
-    from tasks.write import write_outputs
+    from tasks.vault.links import NoteIndex
+    from tasks.vault.read import list_vault, read_note, read_roots
+    from tasks.write.outputs import write_outputs
 
     stages = dict.fromkeys(
         ("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0
@@ -246,10 +246,10 @@ def sweep_prep(vault: Path, out: Path) -> dict[str, Any]:
     afterwards; this makes a 10k-note vault's state in minutes instead of a full render."""
     import flows.sweep
     from flows.repurpose import Outcome, protect_or_skip
+    from tasks.markdown.parse import parse_note
     from tasks.model import NoteResult
-    from tasks.parse import parse_note
-    from tasks.read import read_note
-    from tasks.render import source_slug
+    from tasks.render.templating import source_slug
+    from tasks.vault.read import read_note
 
     def stub(path: Path, settings: Any, context: Any, channels: Any, force: bool, stages: Any) -> Outcome:
         note = read_note(settings.vault, path)
@@ -284,7 +284,7 @@ def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
     import flows.repurpose  # noqa: F401
 
     lap("import_osmu_s")
-    from tasks import korean
+    from tasks.nlp import korean
 
     korean.kiwi().tokenize("분석기 준비")
     lap("kiwi_load_s")
@@ -300,13 +300,13 @@ def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
 def binaries(vault: Path) -> dict[str, Any]:
     """Time every builder call (PNG slides, PPTX decks) while rendering the first notes' channels."""
     from bench.anchors import builders
-    from tasks.insights import extract_insights
-    from tasks.links import NoteIndex
-    from tasks.parse import parse_note
-    from tasks.read import list_vault, read_note, read_roots
-    from tasks.render import base_context, preparer, render_channel
-    from tasks.roots import build_root_index, resolve_note_roots
+    from tasks.insight.extract import extract_insights
+    from tasks.markdown.parse import parse_note
+    from tasks.render.templating import base_context, preparer, render_channel
+    from tasks.roots.index import build_root_index, resolve_note_roots
     from tasks.settings import load_settings
+    from tasks.vault.links import NoteIndex
+    from tasks.vault.read import list_vault, read_note, read_roots
 
     calls: dict[str, list[float]] = {}
     declared = builders()

@@ -95,21 +95,12 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
 
 
 def _repurpose(
-    note: Path, settings: Settings, channels: list[str] | None, force: bool, config: Path | None, remember: bool = False
+    note: Path, settings: Settings, channels: list[str] | None, force: bool, remember: bool = False
 ) -> NoteResult:
     """One `repurpose-note` flow run with the command's settings (`osmu run`, `osmu watch`)."""
     from flows.repurpose import repurpose_note
 
-    return repurpose_note(
-        note=str(note),
-        vault=str(settings.vault),
-        out=str(settings.out_dir),
-        channels=channels,
-        strict=settings.strict,
-        force=force,
-        config=str(config) if config else None,
-        remember=remember,
-    )
+    return repurpose_note(note=str(note), settings=settings, channels=channels, force=force, remember=remember)
 
 
 @app.callback()
@@ -146,7 +137,7 @@ def run(
     settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
     _prefect_server(start=True)
     from flows.one_shot import one_shot, settle_imports
-    from flows.repurpose import LintFailed
+    from tasks.pipeline import LintFailed
 
     settle_imports()
 
@@ -156,7 +147,7 @@ def run(
     for note in notes:
         try:
             with one_shot():
-                result = _repurpose(_note_arg(note, settings), settings, chosen, force, config)
+                result = _repurpose(_note_arg(note, settings), settings, chosen, force)
         except (NoteError, LintFailed, ConfigError) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
             failed = True
@@ -184,32 +175,25 @@ def insights(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Print a note's insights (no Prefect run: quick to inspect)."""
-    from tasks.insights import extract_insights
-    from tasks.links import NoteIndex
-    from tasks.parse import parse_note
-    from tasks.privacy import protect_task
-    from tasks.read import list_vault, read_note, read_roots
-    from tasks.roots import build_root_index, resolve_note_roots
+    """Print a note's insights (the pipeline's first five stages, no Prefect: quick to inspect)."""
+    from tasks.pipeline import cut_insights, open_vault
 
     settings = _settings(config, vault=vault)
-    notes = NoteIndex.build(list_vault(settings.vault))
-    try:
-        parsed = parse_note(read_note(settings.vault, _note_arg(note, settings)), settings.navigation_sections)
-        parsed = protect_task.fn(parsed, settings, notes)  # as the pipeline: refuse a private note, hide private links
+    context = open_vault(settings)
+    try:  # as the pipeline: a private note is refused, private links are hidden
+        cut = cut_insights(settings, context, _note_arg(note, settings))
     except NoteError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from exc
-    index = build_root_index(*read_roots(settings.vault, settings.roots_folder), settings.root_aliases)
-    note_roots = resolve_note_roots(parsed, index, notes)
-    found = extract_insights(parsed, note_roots, index)
     if as_json:
-        sys.stdout.write(json.dumps({"insights": [i.to_json() for i in found]}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps({"insights": [i.to_json() for i in cut.insights]}, ensure_ascii=False, indent=2) + "\n"
+        )
         return
-    table = Table(title=parsed.title)
+    table = Table(title=cut.parsed.title)
     for column in ("id", "type", "lines", "title", "roots"):
         table.add_column(column)
-    for i in found:
+    for i in cut.insights:
         table.add_row(i.id, i.type, f"{i.lines[0]}–{i.lines[1]}", i.title, ", ".join(i.root_slugs))
     out.print(table)
 
@@ -229,11 +213,12 @@ def story(
     config: ConfigOpt = None,
 ) -> None:
     """Tell a process log as a Self → Us → Now story (default: entries since the last story)."""
-    from flows.digest import process_story, project_name
+    from flows.digest import process_story
+    from tasks.pipeline import project_name
 
     settings = _settings(config, vault=vault, out=out_dir)
     target = log if project_name(log) else str(_note_arg(Path(log), settings))
-    _run_process(process_story, settings, config, force, log=target, since=since, until=until)
+    _run_process(process_story, settings, force, log=target, since=since, until=until)
 
 
 @app.command()
@@ -248,20 +233,14 @@ def digest(
     """Every process entry of a week (default: the week of the newest entry) → one newsletter and one carousel."""
     from flows.digest import process_digest
 
-    _run_process(process_digest, _settings(config, vault=vault, out=out_dir), config, force, since=since, until=until)
+    _run_process(process_digest, _settings(config, vault=vault, out=out_dir), force, since=since, until=until)
 
 
-def _run_process(flow: Any, settings: Settings, config: Path | None, force: bool, **params: Any) -> None:
-    from flows.repurpose import LintFailed
+def _run_process(flow: Any, settings: Settings, force: bool, **params: Any) -> None:
+    from tasks.pipeline import LintFailed
 
     try:
-        result = flow(
-            vault=str(settings.vault),
-            out=str(settings.out_dir),
-            force=force,
-            config=str(config) if config else None,
-            **params,
-        )
+        result = flow(settings=settings, force=force, **params)
     except (NoteError, LintFailed, ConfigError) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from exc
@@ -273,7 +252,7 @@ def lint(
     out_dir: Annotated[Path, typer.Argument(help="An osmu output folder (it holds manifest.json files).")],
 ) -> None:
     """Re-check written outputs against their channel's rules; exit 1 on any violation."""
-    from tasks.lint import lint_tree, violations
+    from tasks.lint.checks import lint_tree, violations
 
     try:
         report = lint_tree(out_dir)
@@ -352,15 +331,7 @@ def sweep(
 
     try:
         with on_plan(planned), on_note_done(done):
-            report = flow_fn(
-                vault=str(settings.vault),
-                out=str(settings.out_dir),
-                channels=_channels(channels),
-                strict=settings.strict,
-                force=force,
-                config=str(config) if config else None,
-                full=full,
-            )
+            report = flow_fn(settings=settings, channels=_channels(channels), force=force, full=full)
     finally:
         progress.stop()
     if 0 < len(report.rendered) <= SUMMARY_ROWS:
@@ -389,8 +360,9 @@ def watch(
     settings = _settings(config, vault=vault, out=out_dir)
     from prefect.client.orchestration import get_client
 
-    from flows.repurpose import LintFailed, warm_up
     from flows.watch import watch_vault
+    from tasks.nlp.korean import warm_up
+    from tasks.pipeline import LintFailed
 
     chosen = _channels(channels)
     with get_client(sync_client=True) as client:  # start Prefect now, not on the first save
@@ -402,7 +374,7 @@ def watch(
         started = time.perf_counter()
         stamp = time.strftime("%H:%M:%S")
         try:
-            result = _repurpose(path, settings, chosen, force, config, remember=True)
+            result = _repurpose(path, settings, chosen, force, remember=True)
         except (NoteError, LintFailed, ConfigError) as exc:
             out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False, soft_wrap=True)
             return

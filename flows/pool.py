@@ -17,8 +17,9 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
-from flows import changes
-from flows.repurpose import Outcome, VaultContext
+from tasks import changes
+from tasks.nlp.korean import warm_up
+from tasks.pipeline import Outcome, VaultContext
 from tasks.settings import Settings
 
 _JOB: dict[str, object] = {}
@@ -26,8 +27,6 @@ _JOB: dict[str, object] = {}
 
 
 def _start(settings: Settings, vault: VaultContext, channels: tuple[str, ...], force: bool) -> None:
-    from flows.repurpose import warm_up
-
     _JOB.update(settings=settings, vault=vault, channels=channels, force=force)
     warm_up()  # load Kiwi while the parent is still cutting batches
 

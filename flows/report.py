@@ -16,8 +16,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext
 
 from tasks.model import NoteResult
-from tasks.preview import PAGE, overview_html
-from tasks.write import read_manifest, write_overview
+from tasks.write.outputs import read_manifest, write_overview
+from tasks.write.preview import PAGE, overview_html
 
 DETAILED_NOTES = 30
 """Notes described in full in one markdown report; the rest only appear in the table."""

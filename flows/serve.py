@@ -34,8 +34,8 @@ class NoServer(RuntimeError):
 
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
-    """The served deployments; both default to this vault and output folder."""
-    defaults: dict[str, Any] = {"vault": str(settings.vault), "out": str(settings.out_dir)}
+    """The served deployments; all run with `osmu serve`'s settings (vault, output folder, channels…)."""
+    defaults: dict[str, Any] = {"settings": settings.model_dump(mode="json")}
     made: list[Any] = [
         vault_sweep.to_deployment(
             name=SCHEDULED,

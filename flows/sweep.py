@@ -1,6 +1,6 @@
 """The `vault-sweep` flow: render every note that changed since the last sweep.
 
-Changes are found by content hash (see `flows.changes`): of the note, of the templates,
+Changes are found by content hash (see `tasks.changes`): of the note, of the templates,
 settings, root notes and code it depends on, and of where its links point. The no-change
 path stats files and runs no per-note task. Notes to render are cut into a few batches,
 each one Prefect task running the stages as plain functions (a task call costs ~20 ms), so
@@ -24,22 +24,17 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import changes, pool, progress
+from flows import pool, progress
 from flows.report import publish_note_artifacts, write_sweep_preview
-from flows.repurpose import (
-    PLAIN,
-    LintFailed,
-    Outcome,
-    PrivateNote,
-    VaultContext,
-    prepare_vault,
-    run_pipeline,
-    warm_up,
-)
+from flows.repurpose import settings_of
+from tasks import changes
 from tasks.model import NoteError, NoteResult
-from tasks.preview import PAGE
-from tasks.render import source_slug
-from tasks.settings import Settings, load_settings
+from tasks.nlp.korean import warm_up
+from tasks.pipeline import LintFailed, Outcome, VaultContext, open_vault, run_note
+from tasks.render.context import source_slug
+from tasks.settings import Settings
+from tasks.vault.privacy import PrivateNote
+from tasks.write.preview import PAGE
 
 T = TypeVar("T")
 
@@ -91,9 +86,10 @@ def render_one(
 ) -> Outcome:
     """Render one note, turning any error into a failed result (one bad note must not stop a sweep)."""
     try:
-        outcome = run_pipeline(candidate.stat.path, settings, vault, channels, force, PLAIN)
+        outcome = run_note(settings, vault, candidate.stat.path, channels, force)
     except PrivateNote as exc:
-        outcome = Outcome(NoteResult(source=candidate.stat.rel, ok=False, error=str(exc)), (), skipped=str(exc))
+        why = f"{candidate.stat.rel}:0: private ({exc.reason}): skipped"
+        outcome = Outcome(NoteResult(source=candidate.stat.rel, ok=False, error=why), (), skipped=why)
     except Exception as exc:
         outcome = Outcome(failure(candidate.stat.rel, exc), ())
     if progress.listening():  # batches on threads report each note as soon as it is done
@@ -201,18 +197,22 @@ THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)
 
 @flow(name="vault-sweep", log_prints=True, task_runner=THREADS)
 def vault_sweep(
-    vault: str | None = None,
-    out: str | None = None,
+    settings: Settings | None = None,
     channels: list[str] | None = None,
-    strict: bool = False,
     force: bool = False,
-    config: str | None = None,
     full: bool = False,
     batch_size: int = 0,
+    vault: str | None = None,
+    out: str | None = None,
+    config: str | None = None,
 ) -> SweepReport:
-    """Render the notes of the vault that changed since the last sweep (`full=True`: all)."""
+    """Render the notes of the vault that changed since the last sweep (`full=True`: all).
+
+    `settings` is the run's settings (`osmu sweep`, `osmu serve`); a deployment run from outside
+    may name the vault, output folder or settings file instead.
+    """
     started = time.perf_counter()
-    settings = load_settings(Path(config) if config else None, {"vault": vault, "out": out, "strict": strict or None})
+    settings = settings_of(settings, vault, out, config)
     chosen = tuple(channels or settings.channels)
     state = changes.SweepState.load(settings.out_dir)
     plan = find_changes(settings, chosen, _quoted(state), full)  # quote: Prefect need not walk 10k entries
@@ -221,7 +221,7 @@ def vault_sweep(
     outcomes: list[tuple[changes.Candidate, Outcome]] = []
     if plan.todo:
         warm_up()
-        context = prepare_vault(settings, plan.index)
+        context = open_vault(settings, plan.index)
         parts = batches(plan.todo, batch_size)
         workers = pool.use_processes(settings, len(plan.todo))
         finished: Iterable[tuple[tuple[changes.Candidate, ...], tuple[Outcome, ...]]]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from watchfiles import Change, watch
 
-from flows import changes
-from tasks.links import NoteIndex
-from tasks.read import IGNORED_DIRS
+from tasks import changes
 from tasks.settings import Settings
+from tasks.vault.links import NoteIndex
+from tasks.vault.read import IGNORED_DIRS
 
 QUIET_MS = 300
 """A note is handled once no write to it happened for this long (editors write in bursts)."""

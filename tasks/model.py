@@ -68,6 +68,10 @@ class Note:
     """Warnings found while reading (still usable)."""
     modified: str = ""
     """ISO date of the file's last modification (UTC), the fallback for output dates."""
+    linked: frozenset[str] = frozenset()
+    """Vault paths (no `.md`) of the notes this note links to or embeds, as the read stage found them."""
+    private_links: frozenset[str] = frozenset()
+    """Those of `linked` that are private notes (their front matter was read once, by the read stage)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +171,7 @@ class RootConcept:
     profile: tuple[tuple[str, float], ...] = field(default=(), hash=False)
     """Distinctive words of the root note with weights (tf-idf across the vault's roots),
     strongest first: the vocabulary that shows an insight supports this root. Compared but
-    not hashed: roots key per-root caches (`tasks.root_tags`), and hashing hundreds of
+    not hashed: roots key per-root caches (`tasks.roots.tags`), and hashing hundreds of
     weighted words on every lookup cost more than the cached work (bench/run profile)."""
 
 

@@ -126,8 +126,10 @@ class Settings(_Strict):
     """Vault folder to read."""
     out: Path | None = None
     """Output folder; None means `<vault>/_osmu`."""
-    channels: tuple[str, ...] = ("blog", "newsletter", "instagram", "workshop", "atoms")
-    """Channels rendered by default."""
+    channels: tuple[str, ...]
+    """Channels rendered by default (the list lives in config/osmu.yaml only)."""
+    digest_channels: tuple[str, ...]
+    """Channels the process digest (`osmu digest`, the weekly deployment) renders (config/osmu.yaml)."""
     templates: Path | None = None
     """User template override folder (one sub-folder per channel)."""
     roots_folder: str = "00-roots"

@@ -1,16 +1,16 @@
-"""Small helpers to run the pure pipeline in tests (no Prefect)."""
+"""Helpers to run the production pipeline in tests (plain functions, no Prefect, no writing)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from tasks.insights import extract_insights
-from tasks.links import NoteIndex
+from tasks.lint.checks import lint_note
+from tasks.llm.stage import polish_note
 from tasks.model import Insight, NoteRoots, ParsedNote, RenderResult, RootIndex
-from tasks.parse import parse_note
-from tasks.read import list_vault, read_note, read_roots
-from tasks.render import render_note
-from tasks.roots import build_root_index, resolve_note_roots
+from tasks.pipeline import cut_insights, open_vault, render_insights
+from tasks.render.templating import render_note
 from tasks.settings import Settings, load_settings
 
 
@@ -20,18 +20,31 @@ def settings_for(vault: Path, **extra: object) -> Settings:
 
 
 def pipeline(vault: Path, note: str) -> tuple[ParsedNote, NoteRoots, RootIndex, tuple[Insight, ...], Settings]:
-    """read → parse → roots → insights for one note of `vault`."""
+    """read → parse → privacy → roots → insights for one note of `vault` (tasks/pipeline.py)."""
     settings = settings_for(vault)
-    parsed = parse_note(read_note(vault, Path(note)), settings.navigation_sections)
-    index = build_root_index(*read_roots(vault, settings.roots_folder), settings.root_aliases)
-    note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(vault)))
-    return parsed, note_roots, index, extract_insights(parsed, note_roots, index), settings
+    context = open_vault(settings)
+    cut = cut_insights(settings, context, Path(note))
+    return cut.parsed, cut.roots, context.roots, cut.insights, settings
 
 
 def render(vault: Path, note: str, channels: tuple[str, ...] | None = None) -> RenderResult:
-    """The whole pure pipeline up to rendering."""
-    parsed, note_roots, index, insights, settings = pipeline(vault, note)
-    return render_note(parsed, insights, note_roots, index, settings, channels)
+    """The production pipeline up to lint (render → polish → lint), without writing."""
+    settings = settings_for(vault)
+    context = open_vault(settings)
+    cut = cut_insights(settings, context, Path(note))
+    return render_insights(cut.parsed, cut.insights, cut.roots, settings, context, channels or ())
+
+
+def rendered(
+    parsed: ParsedNote,
+    insights: Sequence[Insight],
+    note_roots: NoteRoots,
+    index: RootIndex,
+    settings: Settings,
+    channels: Sequence[str] | None = None,
+) -> RenderResult:
+    """render → polish → lint for values a test made itself (the stages of tasks/pipeline.py's `render_insights`)."""
+    return lint_note(polish_note(render_note(parsed, insights, note_roots, index, settings, channels), index, settings))
 
 
 GOLDEN_ROOT = Path(__file__).resolve().parent / "golden"
@@ -39,8 +52,6 @@ GOLDEN_ROOT = Path(__file__).resolve().parent / "golden"
 
 def compare_golden(result: RenderResult, root: Path = GOLDEN_ROOT) -> None:
     """Compare text outputs with `root/<slug>/`; with OSMU_REGEN_GOLDEN=1 rewrite them first."""
-    import os
-
     folder = root / result.slug
     produced = {o.path: o.content for o in result.outputs if not o.path.endswith((".png", ".pptx"))}
     if os.environ.get("OSMU_REGEN_GOLDEN") == "1":

@@ -21,14 +21,13 @@ from typing import Any
 
 import pytest
 
+from tasks.markdown.parse import parse_note
 from tasks.model import NoteError
-from tasks.parse import parse_note
-from tasks.read import iter_note_paths, nfc, read_note
-from tasks.render import render_note
 from tasks.slug import is_safe_component
-from tasks.write import write_outputs
+from tasks.vault.read import iter_note_paths, nfc, read_note
+from tasks.write.outputs import write_outputs
 from tests.conftest import FIXTURES, ROOT
-from tests.helpers import pipeline
+from tests.helpers import pipeline, rendered
 
 BAD = FIXTURES / "bad"
 FAILS = {  # file → (line, words the message must contain)
@@ -78,7 +77,7 @@ def test_each_file_renders_or_fails_with_one_clear_line(name: str, tmp_path: Pat
         return
     parsed, note_roots, index, insights, settings = pipeline(BAD, rel)
     assert parsed.note.path == name  # NFC, whatever the file system stored
-    result = render_note(parsed, insights, note_roots, index, settings)
+    result = rendered(parsed, insights, note_roots, index, settings)
     report = write_outputs(result, parsed.note.source_hash, insights, (), tmp_path / "out")
     folder = Path(report.out_dir)
     assert folder.parent == tmp_path / "out" and is_safe_component(folder.name)
@@ -107,7 +106,7 @@ def test_what_the_corpus_files_say() -> None:
 def test_reserved_and_dot_names_get_safe_slugs(tmp_path: Path) -> None:
     for name in ("con.md", "....md"):
         parsed, note_roots, index, insights, settings = pipeline(BAD, name)
-        result = render_note(parsed, insights, note_roots, index, settings, ("blog",))
+        result = rendered(parsed, insights, note_roots, index, settings, ("blog",))
         assert result.slug.startswith("note-") and is_safe_component(result.slug)
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from bench.generate import example_sources, generate
 from bench.pelican_site import make_site
 from bench.work import note_files, osmu_text, parse_floor
-from tasks import render
-from tasks.links import NoteIndex, resolve
-from tasks.parse import parse_note
-from tasks.read import list_vault, read_note
+from tasks.markdown.parse import parse_note
+from tasks.render import templating as render
+from tasks.vault.links import NoteIndex, resolve
+from tasks.vault.read import list_vault, read_note
 from tests.conftest import ROOT
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks.builders.sanitize import sanitize_body
 from tasks.channels.blog import reading_minutes
-from tasks.render import base_context, render_channel
-from tasks.sanitize import sanitize_body
 from tests.chromium import chromium, screenshot
 from tests.conftest import BOOK, EXAMPLE_VAULT
-from tests.helpers import pipeline, render
+from tests.helpers import pipeline, render, rendered
 
 CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
 
@@ -21,7 +20,7 @@ CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
 def _blog(flavor: str, note: str = BOOK, vault: Path = EXAMPLE_VAULT) -> dict[str, str]:
     parsed, note_roots, index, insights, settings = pipeline(vault, note)
     settings = settings.model_copy(update={"blog": settings.blog.model_copy(update={"flavor": flavor})})
-    outputs = render_channel("blog", base_context(parsed, insights, note_roots, index, settings), settings)
+    outputs = rendered(parsed, insights, note_roots, index, settings, ("blog",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.split(".", 1)[1]: o.content.decode() for o in outputs}
 

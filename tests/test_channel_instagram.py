@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from tasks.carousel import (
+from tasks.builders.carousel import (
     HEIGHT,
     WIDTH,
     FontNotFound,

@@ -13,10 +13,9 @@ from PIL import Image
 
 from tasks.channels.newsletter import preheader
 from tasks.model import Insight
-from tasks.render import base_context, render_channel
 from tests.chromium import chromium, screenshot
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
-from tests.helpers import pipeline
+from tests.helpers import pipeline, rendered
 
 CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
 
@@ -25,7 +24,7 @@ def _newsletter(note: str, vault: Path = EXAMPLE_VAULT, **newsletter: object) ->
     parsed, note_roots, index, insights, settings = pipeline(vault, note)
     if newsletter:
         settings = settings.model_copy(update={"newsletter": settings.newsletter.model_copy(update=newsletter)})
-    outputs = render_channel("newsletter", base_context(parsed, insights, note_roots, index, settings), settings)
+    outputs = rendered(parsed, insights, note_roots, index, settings, ("newsletter",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.rsplit(".", 1)[-1]: o.content for o in outputs}
 
@@ -91,7 +90,7 @@ def test_a_commercial_template_without_unsubscribe_fails_the_lint(vault: Path) -
     )
     parsed, note_roots, index, insights, settings = pipeline(vault, BOOK)
     settings = settings.model_copy(update={"newsletter": settings.newsletter.model_copy(update={"commercial": True})})
-    outputs = render_channel("newsletter", base_context(parsed, insights, note_roots, index, settings), settings)
+    outputs = rendered(parsed, insights, note_roots, index, settings, ("newsletter",)).outputs
     failed = {r.rule: r.message for o in outputs for r in o.lint if not r.ok}
     assert "korean-ad-law" in failed and "수신거부" in failed["korean-ad-law"]
     assert "eml-opens" in failed

@@ -10,10 +10,9 @@ from pptx import Presentation
 from pptx.oxml.ns import qn
 from pptx.util import Inches
 
-from tasks.lint_rules import marp_slides
-from tasks.render import base_context, render_channel
+from tasks.lint.rules import marp_slides
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
-from tests.helpers import pipeline, render
+from tests.helpers import pipeline, render, rendered
 
 
 def _workshop(note: str, total: int | None = None) -> dict[str, bytes]:
@@ -22,8 +21,7 @@ def _workshop(note: str, total: int | None = None) -> dict[str, bytes]:
         settings = settings.model_copy(
             update={"workshop": settings.workshop.model_copy(update={"total_minutes": total})}
         )
-    ctx = base_context(parsed, insights, note_roots, index, settings)
-    outputs = render_channel("workshop", ctx, settings)
+    outputs = rendered(parsed, insights, note_roots, index, settings, ("workshop",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.rsplit("-", 1)[-1]: o.content for o in outputs}
 
@@ -91,8 +89,8 @@ def test_book_without_checklist_turns_its_frameworks_into_questions() -> None:
 
 def _sizes_that_fit(deck: Presentation) -> list[float]:
     """Font sizes of every text box, after checking each box's wrapped text fits inside it."""
-    from tasks.carousel import find_font, load, wrap
-    from tasks.deck import EMU_PER_PT, INSET_X, INSET_Y, LINE_HEIGHT, SPACE_AFTER
+    from tasks.builders.carousel import find_font, load, wrap
+    from tasks.builders.deck import EMU_PER_PT, INSET_X, INSET_Y, LINE_HEIGHT, SPACE_AFTER
 
     face, sizes = find_font(), []
     for slide in deck.slides:
@@ -117,7 +115,7 @@ def test_pptx_text_fits_its_boxes(root_kit: dict[str, bytes]) -> None:
 def test_long_text_is_set_smaller_rather_than_overflowing() -> None:
     from datetime import datetime
 
-    from tasks.deck import DeckSlide, build_deck
+    from tasks.builders.deck import DeckSlide, build_deck
 
     title = "프로세스를 공유하는 브랜드가 결국 팬을 얻는 이유에 대한 아주 길고 긴 제목 " * 2
     lines = tuple(
@@ -134,7 +132,7 @@ def test_a_control_character_in_the_title_does_not_break_the_deck() -> None:
     """Found by tests/test_properties.py: a front-matter title `"\\e"` (ESC) made lxml refuse the core properties."""
     from datetime import datetime
 
-    from tasks.deck import DeckSlide, build_deck
+    from tasks.builders.deck import DeckSlide, build_deck
 
     slide = DeckSlide("제목\x1b", ("본문\x1b",), "노트\x1b")
     data = build_deck((slide,), "Noto Sans CJK KR", "제목\x1b", datetime(2026, 1, 1))

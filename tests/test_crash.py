@@ -6,7 +6,7 @@ file written by a killed run for a hand edit. The next complete run repairs the 
 the manifest then matches every file byte for byte.
 
 The 50-kill test forks the test process (everything is imported already) and kills the
-child while it writes several notes with `tasks.write.write_outputs`, the code that must be
+child while it writes several notes with `tasks.write.outputs.write_outputs`, the code that must be
 crash-safe; a second test kills the real `osmu run` command (and its Prefect server) a few
 times and checks the same.
 """
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.journal import JOURNAL, LOCK
 from tasks.model import Insight, RenderResult
-from tasks.preview import PAGE, note_preview
-from tasks.write import write_outputs
+from tasks.write.journal import JOURNAL, LOCK
+from tasks.write.outputs import write_outputs
+from tasks.write.preview import PAGE, note_preview
 from tests.conftest import BOOK, ROOT, ROOT_NOTE
 from tests.helpers import pipeline, render
 
@@ -82,7 +82,7 @@ def _expected(versions: list[Version], out: Path) -> dict[str, set[str]]:
 
 
 def _outputs_on_disk(out: Path) -> dict[str, Path]:
-    from flows.changes import STATE_FILE  # the sweep's run state, not an output
+    from tasks.changes import STATE_FILE  # the sweep's run state, not an output
 
     skip = {"manifest.json", JOURNAL, LOCK, STATE_FILE}
     return {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file() and p.name not in skip}

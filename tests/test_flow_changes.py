@@ -1,4 +1,4 @@
-"""Change detection (flows.changes) without Prefect, and the Prefect cache of the pure stages."""
+"""Change detection (tasks.changes) without Prefect, and the Prefect cache of the pure stages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import changes
 from flows.repurpose import repurpose_note
+from tasks import changes
 from tests.conftest import ROOT_NOTE
 from tests.helpers import settings_for
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.model import WriteReport
-from tasks.write import is_locked, write_outputs
+from tasks.write.outputs import is_locked, write_outputs
 from tests.conftest import BOOK
 from tests.helpers import pipeline, render
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tasks import korean
-from tasks.insight_eval import score
+from bench.insight_eval import score
+from tasks.nlp import korean
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
 from tests.helpers import pipeline
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.insight_eval import Score, evaluate_label_file, total
+from bench.insight_eval import Score, evaluate_label_file, total
 from tests.conftest import ROOT
 
 LABELS = ROOT / "tests" / "fixtures" / "labels"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.insight_eval import score
+from bench.insight_eval import score
 from tests.conftest import EXAMPLE_VAULT, FIXTURES
 from tests.helpers import pipeline
 

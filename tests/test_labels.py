@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from tasks.labels import LABELS_FILE, labels, note_language, text_language
-from tasks.parse import parse_note
-from tasks.read import load_note
+from tasks.markdown.parse import parse_note
+from tasks.render.labels import LABELS_FILE, labels, note_language, text_language
+from tasks.vault.read import load_note
 from tests.conftest import BOOK, EXAMPLE_VAULT
 from tests.helpers import render
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tasks.lint import known_rules, lint_tree, run_checks, violations
-from tasks.lint_rules import (
+from tasks.lint.checks import known_rules, lint_tree, run_checks, violations
+from tasks.lint.rules import (
     ad_law,
     alt_text,
     blog_front_matter,
@@ -26,8 +26,9 @@ from tasks.lint_rules import (
     slide_count,
     speaker_notes,
 )
-from tasks.render import CHANNELS_DIR, load_channel
-from tasks.write import write_outputs
+from tasks.render.channel import load_channel
+from tasks.settings import CHANNELS_DIR
+from tasks.write.outputs import write_outputs
 from tests.conftest import BOOK, EXAMPLE_VAULT
 from tests.helpers import pipeline, render
 

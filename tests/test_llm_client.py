@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tasks import llm
+from tasks.llm import client as llm
 from tasks.settings import ConfigError, LlmSettings
 
 KEY = "sk-unit-SECRET-7f3a"

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks import llm
+from tasks.llm import client as llm
 from tasks.settings import LlmSettings
 from tests.conftest import BOOK
 from tests.llm_server import MARK, LlmServer, running

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
+from tasks.llm.polish import Polished, carries_quote, guard, leaves, set_at
 from tasks.model import ChannelOutput, LintResult, RenderResult
-from tasks.polish import Polished, carries_quote, guard, leaves, set_at
-from tasks.render import render_note
-from tasks.write import write_outputs
+from tasks.write.outputs import write_outputs
 from tests.conftest import BOOK
-from tests.helpers import pipeline, settings_for
+from tests.helpers import pipeline, rendered, settings_for
 from tests.llm_server import MARK, LlmServer, running
 
 KEY = "sk-osmu-TEST-SECRET-4242"
@@ -46,7 +45,7 @@ def use(monkeypatch: pytest.MonkeyPatch, server: LlmServer, provider: str = "ope
 def render(vault: Path, channels: tuple[str, ...] | None = None, note: str = BOOK, **llm: Any) -> RenderResult:
     parsed, note_roots, index, insights, _ = pipeline(vault, note)
     settings = settings_for(vault, llm={"backoff_seconds": 0, **llm})
-    return render_note(parsed, insights, note_roots, index, settings, channels)
+    return rendered(parsed, insights, note_roots, index, settings, channels)
 
 
 def contents(result: RenderResult) -> dict[str, bytes]:
@@ -285,7 +284,7 @@ def test_second_opinion_is_reported_never_applied(
 
 
 def test_channel_llm_section_is_validated(tmp_path: Path) -> None:
-    from tasks.render import load_channel
+    from tasks.render.channel import load_channel
     from tasks.settings import ConfigError
 
     spec = load_channel("instagram")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tasks import __version__
 from tasks.model import RenderResult
-from tasks.write import manifest_bytes
+from tasks.write.outputs import manifest_bytes
 
 # What a manifest holds: text (Korean, emoji, control characters, quotes), ints, booleans,
 # None, and scores rounded to 3 decimals.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import korean, morph
-from tasks.lint_rules import CARRIER, particle_start
+from tasks.lint.rules import CARRIER, particle_start
+from tasks.nlp import korean, morph
 from tests.conftest import EXAMPLE_VAULT
 
 

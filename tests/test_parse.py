@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.parse import parse_note
-from tasks.read import read_note
+from tasks.markdown.parse import parse_note
+from tasks.vault.read import read_note
 from tests.conftest import BOOK, EXAMPLE_VAULT, FIXTURES
 from tests.helpers import settings_for
 

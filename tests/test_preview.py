@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tasks.preview import preview_html, preview_inputs
-from tasks.write import write_outputs
+from tasks.write.outputs import write_outputs
+from tasks.write.preview import preview_html, preview_inputs
 from tests.chromium import chromium, console_messages, screenshot
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
 from tests.helpers import pipeline, render

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.repurpose import repurpose_note
 from flows.sweep import vault_sweep
-from tasks.read import list_vault
+from tasks.vault.read import list_vault
 from tests.chromium import console_messages
 from tests.conftest import BOOK
 

@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.repurpose import repurpose_note
-from tasks.links import NoteIndex
+from tasks.markdown.parse import parse_note
 from tasks.model import NoteError
-from tasks.parse import parse_note
-from tasks.privacy import hide_links, private_reason, protect, refuse_private
-from tasks.read import list_vault, load_note, read_note, read_private_paths
+from tasks.vault.links import NoteIndex
+from tasks.vault.privacy import hide_links, private_reason, protect, refuse_private
+from tasks.vault.read import list_vault, load_note, read_note, read_private_paths
 
 PUBLIC = "30-knowledge/33-insights/공개-노트.md"
 MARKERS = ("DIARY-MARKER-7731", "SECRET-PLAN-4410", "HIDDEN-NOTE-9902", "COMMENT-MARKER-5521", "TAIL-MARKER-3108")
@@ -117,7 +117,7 @@ def test_no_private_content_in_any_output_of_a_real_run(vault: Path, tmp_path: P
 
 
 def test_private_root_note_is_left_out_of_the_root_index(vault: Path) -> None:
-    from tasks.read import read_roots
+    from tasks.vault.read import read_roots
 
     root = vault / "00-roots" / "root-03-과도함.md"
     root.write_text(root.read_text(encoding="utf-8").replace("---\n", "---\nprivate: true\n", 1), encoding="utf-8")

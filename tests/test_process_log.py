@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tasks.markdown.parse import parse_note
 from tasks.model import NoteError, ParsedNote
-from tasks.parse import parse_note
-from tasks.process_daily import daily_entry, gather_daily, process_projects
-from tasks.process_log import log_warnings, parse_date, read_log, split_marker
-from tasks.read import iter_note_paths, read_note
+from tasks.process.daily import daily_entry, gather_daily, process_projects
+from tasks.process.log import log_warnings, parse_date, read_log, split_marker
+from tasks.vault.read import iter_note_paths, read_note
 from tests.conftest import EXAMPLE_VAULT, FIXTURES
 
 PROCESS = FIXTURES / "process"

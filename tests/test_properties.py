@@ -11,17 +11,17 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tasks.insights import extract_insights
-from tasks.links import NoteIndex
+from tasks.insight.extract import extract_insights
+from tasks.markdown.parse import parse_note
 from tasks.model import NoteError, RenderResult, RootIndex
-from tasks.parse import parse_note
-from tasks.read import load_note, read_roots
-from tasks.render import render_note, source_slug
-from tasks.roots import build_root_index, resolve_note_roots
+from tasks.render.context import source_slug
+from tasks.roots.index import build_root_index, resolve_note_roots
 from tasks.slug import MAX_LEN, is_safe_component, safe_slug
-from tasks.write import write_outputs
+from tasks.vault.links import NoteIndex
+from tasks.vault.read import load_note, read_roots
+from tasks.write.outputs import write_outputs
 from tests.conftest import EXAMPLE_VAULT
-from tests.helpers import settings_for
+from tests.helpers import rendered, settings_for
 
 FRAGMENTS = (
     "# 제목", "## 🌳 관련 Root Concepts", "#### 인용", "- 항목", "  - 중첩 항목", "    - 더 깊은 항목", "1. 첫째",
@@ -90,7 +90,7 @@ def test_any_note_renders_and_every_output_insight_is_in_the_manifest(text: str,
     parsed = parse_note(note)
     note_roots = resolve_note_roots(parsed, roots, index)
     insights = extract_insights(parsed, note_roots, roots)
-    result = render_note(parsed, insights, note_roots, roots, settings_for(EXAMPLE_VAULT))
+    result = rendered(parsed, insights, note_roots, roots, settings_for(EXAMPLE_VAULT))
     out = tmp_path_factory.mktemp("out")
     report = write_outputs(result, note.source_hash, insights, (), out)
     manifest = json.loads(Path(report.manifest_path).read_text(encoding="utf-8"))

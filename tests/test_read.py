@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tasks.model import NoteError
-from tasks.read import load_note, read_note
+from tasks.vault.read import load_note, read_note
 from tests.conftest import BOOK, EXAMPLE_VAULT, FIXTURES, ROOT_NOTE
 
 NOTES = FIXTURES / "notes"

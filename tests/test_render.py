@@ -8,7 +8,8 @@ import pytest
 from jinja2 import UndefinedError
 
 from tasks.model import NoteError
-from tasks.render import load_channel, render_channel
+from tasks.render.channel import load_channel
+from tasks.render.templating import render_channel
 from tasks.settings import ConfigError
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
 from tests.helpers import pipeline, render, settings_for
@@ -82,10 +83,10 @@ def test_user_override_replaces_one_block(vault: Path) -> None:
     from tests.helpers import pipeline
 
     parsed, note_roots, index, insights, _ = pipeline(vault, BOOK)
-    from tasks.render import base_context
+    from tasks.render.context import base_context
 
     ctx = base_context(parsed, insights, note_roots, index, settings)
-    blog = render_channel("blog", ctx, settings)[0].content.decode()
+    blog = render_channel("blog", ctx, settings).outputs[0].content.decode()
     assert "OVERRIDDEN LEAD" in blog and "## 핵심 인사이트" in blog
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.read import read_roots
-from tasks.root_tags import link_context
-from tasks.roots import build_root_index, match_text, normalize_slug
+from tasks.roots.index import build_root_index, match_text, normalize_slug
+from tasks.roots.tags import link_context
 from tasks.settings import load_settings
+from tasks.vault.read import read_roots
 from tests.conftest import BOOK, EXAMPLE_VAULT
 from tests.helpers import pipeline
 

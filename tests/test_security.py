@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tasks.builders.sanitize import sanitize_email
 from tasks.model import NoteError
-from tasks.render import render_note
-from tasks.sanitize import sanitize_email
 from tasks.slug import is_safe_component, safe_slug
-from tasks.write import inside, write_outputs
+from tasks.write.outputs import inside, write_outputs
 from tests.conftest import BOOK, FIXTURES, ROOT
-from tests.helpers import pipeline, render
+from tests.helpers import pipeline, render, rendered
 from tests.test_bad_input import run_in_own_group
 
 HOSTILE_PATHS = ("../x", "a/../../b", "/etc/passwd", "..", ".", "a\\..\\b", "blog/../../../x", "", "a//b", "nul\x00")
@@ -50,7 +49,7 @@ def test_a_symlinked_note_folder_cannot_redirect_writes(vault: Path, tmp_path: P
 
 
 def test_a_note_linking_outside_the_vault_is_not_read(vault: Path, tmp_path: Path) -> None:
-    from tasks.read import read_note
+    from tasks.vault.read import read_note
 
     secret = tmp_path / "id_rsa"
     secret.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
@@ -108,7 +107,7 @@ class _Active(HTMLParser):
 
 def test_hostile_note_content_is_inert_in_every_output(tmp_path: Path) -> None:
     parsed, note_roots, index, insights, settings = pipeline(FIXTURES / "bad", "mixed_hostile.md")
-    result = render_note(parsed, insights, note_roots, index, settings)
+    result = rendered(parsed, insights, note_roots, index, settings)
     texts = {o.path: o.content.decode("utf-8") for o in result.outputs if o.path.endswith((".html", ".md", ".txt"))}
     html = {p: t for p, t in texts.items() if p.endswith(".html")}
     assert len(html) >= 2, "no HTML output to check"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.repurpose import repurpose_note
-from tasks.write import write_outputs
+from tasks.write.outputs import write_outputs
 from tests.helpers import pipeline, render
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -7,12 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from tasks.insights import extract_insights
+from tasks.insight.extract import extract_insights
 from tasks.model import Insight, NoteError, NoteRoots, RenderResult
-from tasks.render import render_note
-from tasks.story import build_story, default_range, hook_of, select
+from tasks.process.story import build_story, default_range, hook_of, select
 from tests.conftest import EXAMPLE_VAULT, FIXTURES
-from tests.helpers import pipeline, render
+from tests.helpers import pipeline, render, rendered
 from tests.story_helpers import EXAMPLE_LOG, render_daily
 
 KINDS = {"did", "why", "failure", "pivot", "learned", "next"}
@@ -190,4 +189,4 @@ def test_insights_dispatch_only_for_process_logs() -> None:
     knowledge = replace(parsed, note=replace(parsed.note, kind="knowledge"))
     cut = extract_insights(knowledge, NoteRoots(()), index)
     assert cut and not {i.type for i in cut} & {"failure", "pivot"}
-    assert render_note(knowledge, cut, note_roots, index, settings, ("blog",)).outputs[0].path == "blog/english-log.md"
+    assert rendered(knowledge, cut, note_roots, index, settings, ("blog",)).outputs[0].path == "blog/english-log.md"

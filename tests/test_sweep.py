@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.sweep import vault_sweep
-from tasks.read import list_vault
+from tasks.vault.read import list_vault
 from tests.conftest import BOOK, FIXTURES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

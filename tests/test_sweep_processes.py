@@ -11,8 +11,8 @@ import pytest
 
 from flows import pool
 from flows.sweep import vault_sweep
-from tasks.read import list_vault
 from tasks.settings import ConfigError, load_settings
+from tasks.vault.read import list_vault
 from tests.conftest import FIXTURES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tasks.write import write_outputs
+from tasks.write.outputs import write_outputs
 from tests.conftest import BOOK
 from tests.helpers import pipeline, render
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.model import Insight, RootConcept
-from tasks.render import ChannelSpec
+from tasks.render.channel import ChannelSpec
 from tasks.slug import safe_slug
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tasks.model import Insight
-from tasks.render import ChannelSpec, _clip
+from tasks.render.channel import ChannelSpec
+from tasks.render.filters import clip
 from tasks.slug import safe_slug
 
 HANGUL_SYLLABLE = re.compile(r"[가-힣]")
@@ -50,7 +51,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     note = ctx["note"]
     claims = [i for i in insights if i.type != "quote"] or insights
     lead = claims[0].text.split("\n")[0] if claims else note["title"]
-    description = _clip(lead, int(spec.limits["description_max_chars"]))
+    description = clip(lead, int(spec.limits["description_max_chars"]))
     body = "\n".join(i.text for i in insights)
     tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(spec.options["max_tags"])]
     front = {

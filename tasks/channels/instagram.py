@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tasks.carousel import Slide, find_font, render_slide
-from tasks.korean import hashtag, sentences
-from tasks.lint_rules import particle_start
+from tasks.builders.carousel import Slide, find_font, render_slide
+from tasks.lint.rules import particle_start
 from tasks.model import Insight
-from tasks.render import ChannelSpec, _clip
+from tasks.nlp.korean import hashtag, sentences
+from tasks.render.channel import ChannelSpec
+from tasks.render.filters import clip
 
 INLINE_TAG = re.compile(r"(?<![\w#])#(?=[^\s#])")
 # English words too common to be a hashtag (Korean keywords come from Kiwi nouns already).
@@ -56,7 +57,7 @@ def hook(group: list[Insight], title: str, limit: int) -> str:
     for text in (f"{title}: {label}", label, title):
         if 0 < len(text) <= limit and not text.endswith("…"):
             return text
-    return _clip(title, limit - 1, ellipsis="").rstrip(" ,") + "."
+    return clip(title, limit - 1, ellipsis="").rstrip(" ,") + "."
 
 
 def hashtags(group: list[Insight], note_tags: list[str], limit: int) -> list[str]:
@@ -82,7 +83,7 @@ def _paragraphs(group: list[Insight], hook_text: str, budget: int) -> list[str]:
         if not text:
             continue
         if used + len(text) + 4 > budget:
-            text = _clip(text, max(0, budget - used - 4))
+            text = clip(text, max(0, budget - used - 4))
             if len(text) < 20:
                 break
         paragraphs.append(text)
@@ -99,7 +100,7 @@ def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> 
     shown = group[: int(limits["max_slides"]) - 1]
     slides = [{"title": title, "body": hook_text}]
     for insight in shown:
-        body = _clip(_one_line(insight.text), int(limits["slide_body_max_chars"]))
+        body = clip(_one_line(insight.text), int(limits["slide_body_max_chars"]))
         label = _one_line(insight.title)
         # A short insight's title is its own text: head the slide with its section instead.
         if body.startswith(label.removesuffix("…")):
@@ -107,7 +108,7 @@ def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> 
         slides.append({"title": label, "body": body})
     for number, slide in enumerate(slides, 1):
         alt = f"{number}/{len(slides)}. {slide['title']}: {slide['body']}"
-        slide["alt"] = _clip(alt, int(limits["alt_max_chars"]))
+        slide["alt"] = clip(alt, int(limits["alt_max_chars"]))
     return {
         "hook": hook_text,
         "paragraphs": _paragraphs(group, hook_text, budget),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tasks.email import build_eml
-from tasks.korean import has_hangul
+from tasks.builders.email import build_eml
 from tasks.model import Insight
-from tasks.render import ChannelSpec, _clip
+from tasks.nlp.korean import has_hangul
+from tasks.render.channel import ChannelSpec
+from tasks.render.filters import clip
 
 AD_PREFIX = "(광고)"
 # Invitations appended when the insights alone are shorter than the preheader minimum;
@@ -40,7 +41,7 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
             text = f"{text} {part}".strip()
         if len(text) >= low:
             break
-    clipped = _clip(text, high)
+    clipped = clip(text, high)
     return clipped if len(clipped) >= low else text[: high - 1] + "…"
 
 

@@ -15,9 +15,10 @@ from typing import Any
 from tasks.channels.blog import reading_minutes
 from tasks.channels.newsletter import AD_PREFIX, fit_preheader
 from tasks.model import Insight
-from tasks.render import ChannelSpec, _clip
+from tasks.process.story import KIND_LABELS, Story, StoryPart, build_story
+from tasks.render.channel import ChannelSpec
+from tasks.render.filters import clip
 from tasks.slug import safe_slug
-from tasks.story import KIND_LABELS, Story, StoryPart, build_story
 
 PREFER: dict[str, tuple[str, ...]] = {
     "self": ("failure", "why", "did"),
@@ -181,7 +182,7 @@ def prepare_blog(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     out = story_context(ctx)
     note, story = out["note"], out["story"]
     hook_text = says(story.hook) if story.hook else note["title"]
-    description = _clip(
+    description = clip(
         f"{KIND_LABELS[story.hook.type]}: {hook_text}" if story.hook else hook_text,
         int(spec.limits["description_max_chars"]),
     )
@@ -239,8 +240,8 @@ def _slide(title: str, insight: Insight, part: str, limits: dict[str, Any]) -> d
     label = KIND_LABELS.get(insight.type, insight.type)
     return {
         "title": title,
-        "body": _clip(says(insight), int(limits["slide_body_max_chars"])),
-        "alt": _clip(f"{label} ({insight.date}): {insight.text}", int(limits["alt_max_chars"])),
+        "body": clip(says(insight), int(limits["slide_body_max_chars"])),
+        "alt": clip(f"{label} ({insight.date}): {insight.text}", int(limits["alt_max_chars"])),
         "part": part,
         "dates": [insight.date],
         "ids": [insight.id],
@@ -265,16 +266,16 @@ def prepare_instagram(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     opening = hook_line(story.hook, title)
     if story.hook is not None and not hook_head(story.hook):
         opening = f"{opening} — {hook_body(story.hook)}"
-    hook = _clip(opening, int(limits["hook_chars"]))
+    hook = clip(opening, int(limits["hook_chars"]))
     paragraphs = []
     for p in out["parts"]:
-        told = [_clip(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
+        told = [clip(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
         if p["prompt"] is not None:
-            told.insert(0, f"혹시 여러분도? {_clip(says(p['prompt']), 110)}")
+            told.insert(0, f"혹시 여러분도? {clip(says(p['prompt']), 110)}")
         if told:
             paragraphs.append(f"{p['label']} — " + " / ".join(told))
         if p["closing"] is not None:
-            paragraphs.append(f"같이 해요: {_clip(says(p['closing']), 160)}")
+            paragraphs.append(f"같이 해요: {clip(says(p['closing']), 160)}")
     tags = list(dict.fromkeys(["제작기", *(h for i in out["insights"] for h in i.hashtags)]))
     tags = tags[: int(limits["max_hashtags"])]
     hashtag_line = " ".join(f"#{t}" for t in tags)
@@ -309,7 +310,7 @@ def case_run_of_show(total: int) -> list[dict[str, Any]]:
 
 
 def _lines(texts: Sequence[str], max_lines: int) -> list[str]:
-    return [f"- {_clip(t, LINE_CHARS)}" for t in texts[: max_lines - 1]]
+    return [f"- {clip(t, LINE_CHARS)}" for t in texts[: max_lines - 1]]
 
 
 def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], max_lines: int) -> list[dict[str, Any]]:
@@ -329,7 +330,7 @@ def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], m
             continue
         items = [f"{KIND_LABELS[i.type]} ({i.date[5:]}): {i.title}" for i in part["insights"]]
         told = "\n".join(f"{i.date} {KIND_LABELS[i.type]}: {says(i)}" for i in part["insights"])
-        title = f"{part['label']} — {_clip(part['heading'], 40)}"
+        title = f"{part['label']} — {clip(part['heading'], 40)}"
         slides.append(
             {"title": title, "lines": _lines(items, max_lines), "notes": f"part={part['key']} {part['trace']}\n{told}"}
         )
@@ -350,8 +351,8 @@ def prepare_workshop(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         timeline = [*timeline[: max_lines - 2], f"… 외 {len(timeline) - (max_lines - 2)}개 기록"]
     learned = [i for p in out["parts"] for i in p["insights"] if i.type == "learned"]
     failures = [i for p in out["parts"] for i in p["insights"] if i.type in ("failure", "pivot")]
-    questions = [f"'{_clip(i.title, 40)}' — 여러분이라면 여기서 무엇을 바꾸겠어요?" for i in failures[:3]]
-    questions += [f"'{_clip(i.title, 40)}' — 내 일에도 해당되나요?" for i in learned[:2]]
+    questions = [f"'{clip(i.title, 40)}' — 여러분이라면 여기서 무엇을 바꾸겠어요?" for i in failures[:3]]
+    questions += [f"'{clip(i.title, 40)}' — 내 일에도 해당되나요?" for i in learned[:2]]
     exercise = [
         "Self: 최근 내 프로젝트에서 넘어진 순간 하나를 날짜와 함께 적는다",
         "Self: 그 일을 왜 시작했는지 한 문장으로 적는다",

@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from tasks.deck import DeckSlide, build_deck
+from tasks.builders.deck import DeckSlide, build_deck
 from tasks.model import Insight
-from tasks.render import ChannelSpec, _clip
+from tasks.render.channel import ChannelSpec
+from tasks.render.filters import clip
 
 SHARES = (0.10, 0.30, 0.30, 0.20, 0.10)
 """Share of the total time of each run-of-show block (opening, key ideas, activity, discussion, wrap-up);
@@ -38,9 +39,9 @@ def note_comment(text: str) -> str:
 
 def _slide(insight: Insight, max_lines: int) -> dict[str, Any]:
     body = list(insight.points) or insight.text.split("\n")[1:] or [insight.text]
-    lines = [_clip(_one_line(p), 80) for p in body if p.strip()][: max_lines - 1]
+    lines = [clip(_one_line(p), 80) for p in body if p.strip()][: max_lines - 1]
     notes = note_comment(insight.text) or note_comment(insight.title) or "—"
-    return {"title": _clip(_one_line(insight.title), 60), "lines": [f"- {ln}" for ln in lines], "bullets": lines,
+    return {"title": clip(_one_line(insight.title), 60), "lines": [f"- {ln}" for ln in lines], "bullets": lines,
             "notes": notes, "insight": insight}  # fmt: skip
 
 
@@ -66,9 +67,9 @@ def exercise(insights: list[Insight], title: str, labels: dict[str, Any]) -> tup
     if frameworks:
         best = frameworks[0]
         steps = [NUMBERING.sub("", _one_line(p)) for p in best.points][:6]
-        intro = labels["framework_intro"].format(title=_clip(_one_line(best.title), 50))
+        intro = labels["framework_intro"].format(title=clip(_one_line(best.title), 50))
         return intro, [labels["framework_item"].format(step=step) for step in steps]
-    topics = [_clip(_one_line(i.title), 50) for i in insights[:3]] or [title]
+    topics = [clip(_one_line(i.title), 50) for i in insights[:3]] or [title]
     return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics]
 
 
@@ -85,7 +86,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     labels = ctx["labels"]
     title = ctx["note"]["title"]
     intro, items = exercise(list(ctx["insights"]), title, labels)  # the whole note, not only the slides
-    questions = [labels["question"].format(title=_clip(_one_line(i.title), 50)) for i in insights if i.type != "quote"]
+    questions = [labels["question"].format(title=clip(_one_line(i.title), 50)) for i in insights if i.type != "quote"]
     questions = questions[:5] or [labels["question_fallback"].format(title=title)]
     return {
         **ctx,

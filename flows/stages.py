@@ -1,0 +1,113 @@
+"""The stages as Prefect tasks: one thin `@task` wrapper per stage, and nothing else.
+
+The work and the wiring are in `tasks/` (`tasks/pipeline.py`); a flow passes `TASKS` to the
+pipeline so each stage of a one-note run shows as a task run in the UI, with retries where
+a disk may hiccup. Sweeps run the plain functions inside batch tasks instead (a task call
+costs ~20 ms). No result persistence and no cache keys: change detection is the state file
+of `tasks/changes.py` alone, and private text never lands in Prefect's result storage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.blocks.system import Secret
+from prefect.context import FlowRunContext
+from prefect.utilities.annotations import quote
+
+from tasks import pipeline
+from tasks.insight.extract import extract_insights
+from tasks.lint.checks import lint_note
+from tasks.llm import client as llm
+from tasks.llm.stage import polish_note
+from tasks.markdown.parse import parse_note
+from tasks.model import Diagnostic, Note, NoteError, RootIndex
+from tasks.process.story import log_insights
+from tasks.render.templating import render_note
+from tasks.roots.index import build_root_index, resolve_note_roots
+from tasks.settings import Settings
+from tasks.vault.links import NoteIndex
+from tasks.vault.privacy import protect_note
+from tasks.vault.read import list_vault, read_roots
+from tasks.vault.source import read_source
+from tasks.write.outputs import write_outputs
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only errors that may pass (I/O), never a note that is simply bad."""
+    try:
+        state.result()
+    except NoteError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@task(name="read-note", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+def read_task(vault: Path, path: Path, notes: NoteIndex, private_folders: tuple[str, ...]) -> Note:
+    """Read one note and the front matter of the notes it links (retried: synced disks hiccup)."""
+    return read_source(vault, path, notes, private_folders)
+
+
+@task(name="list-vault", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+def list_vault_task(vault: Path) -> tuple[str, ...]:
+    """The vault's note paths."""
+    return list_vault(vault)
+
+
+@task(name="read-roots", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+def read_roots_task(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
+    """The vault's root-concept notes."""
+    return read_roots(vault, folder)
+
+
+TASKS = pipeline.Stages(
+    read=read_task,
+    parse=task(name="parse-note")(parse_note),
+    protect=task(name="protect-private")(protect_note),
+    roots=task(name="resolve-roots")(resolve_note_roots),
+    insights=task(name="extract-insights")(extract_insights),
+    render=task(name="render-channels")(render_note),
+    polish=task(name="polish")(polish_note),
+    lint=task(name="lint")(lint_note),
+    write=task(name="write-outputs", retries=2, retry_delay_seconds=0.5)(write_outputs),
+    log_insights=task(name="process-insights")(log_insights),
+    list_vault=list_vault_task,
+    read_roots=read_roots_task,
+    root_index=task(name="load-roots")(build_root_index),
+)
+"""Every stage as a Prefect task (one-note flows: repurpose, story, digest)."""
+
+
+def quoted(stages: pipeline.Stages) -> pipeline.Stages:
+    """`stages` whose vault-wide inputs are passed quoted.
+
+    Prefect walks every argument of a task call twice looking for futures; the root index
+    and note index of a 1k-note vault took ~50 ms a call to walk, for nothing: they are values.
+    """
+
+    def wrap(fn: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return fn(*(quote(a) if isinstance(a, RootIndex | NoteIndex | Settings) else a for a in args), **kwargs)
+
+        return call
+
+    return pipeline.Stages(*(wrap(getattr(stages, f)) for f in pipeline.Stages.__slots__))
+
+
+def _secret(name: str) -> str:
+    """The value of a Prefect Secret block (the LLM API key, when `llm.api_key_secret` names one)."""
+    block: Any = Secret.load(name)  # sync in a sync context
+    return str(block.get())
+
+
+def _run_id() -> str:
+    """The current flow run's id: the LLM budget and tally are per run."""
+    ctx = FlowRunContext.get()
+    return str(ctx.flow_run.id) if ctx is not None and ctx.flow_run is not None else "local"
+
+
+llm.use_prefect(secret=_secret, run_id=_run_id)

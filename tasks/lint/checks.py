@@ -1,0 +1,157 @@
+"""The constraint linter: named rules, configured per channel in `channel.yaml`.
+
+A check in channel.yaml is `{rule, name, files, …params}`. A param written `$key` takes
+the value of `limits.key` of the same channel, so every platform figure lives in the YAML
+(platform figures change), never here. Text rules get the decoded text; binary rules
+(`BINARY_RULES`: PNG, PPTX, EML) get the bytes. `lint_tree` re-checks a written output
+folder from its manifests (`osmu lint OUT_DIR`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tasks.lint.rules import BINARY_RULES, TEXT_RULES
+from tasks.model import LintResult, RenderResult
+
+if TYPE_CHECKING:  # the render stage's result; render reads the rule names from here
+    from tasks.render.channel import ChannelSpec
+    from tasks.render.templating import Drafts
+
+Rule = Callable[..., LintResult]
+HASHTAG = re.compile(r"(?<![\w#])#([^\s#]+)")
+
+
+def max_chars(text: str, *, max: int, rule: str = "max-chars") -> LintResult:
+    """Length in characters (NFC code points, as the platforms count Hangul) ≤ max."""
+    n = len(text)
+    return LintResult(rule, n <= max, f"{n} chars (max {max})")
+
+
+def max_bytes(text: str, *, max: int, rule: str = "max-bytes") -> LintResult:
+    """UTF-8 size ≤ max bytes."""
+    n = len(text.encode("utf-8"))
+    return LintResult(rule, n <= max, f"{n} bytes (max {max})")
+
+
+def max_hashtags(text: str, *, max: int, rule: str = "max-hashtags") -> LintResult:
+    """At most `max` hashtags."""
+    n = len(HASHTAG.findall(text))
+    return LintResult(rule, n <= max, f"{n} hashtags (max {max})")
+
+
+def forbidden(text: str, *, patterns: list[str], rule: str = "forbidden") -> LintResult:
+    """None of the regular expressions match."""
+    hits = [p for p in patterns if re.search(p, text, re.IGNORECASE | re.MULTILINE)]
+    return LintResult(rule, not hits, f"found {hits}" if hits else "none found")
+
+
+def required(text: str, *, patterns: list[str], rule: str = "required") -> LintResult:
+    """Every regular expression matches."""
+    missing = [p for p in patterns if not re.search(p, text, re.IGNORECASE | re.MULTILINE)]
+    return LintResult(rule, not missing, f"missing {missing}" if missing else "all present")
+
+
+RULES: dict[str, Rule] = {
+    "max-chars": max_chars,
+    "max-bytes": max_bytes,
+    "max-hashtags": max_hashtags,
+    "forbidden": forbidden,
+    "required": required,
+    **TEXT_RULES,
+}
+
+
+def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, Any]:
+    """The rule's keyword arguments, with `$key` resolved from the channel's limits."""
+    params: dict[str, Any] = {}
+    for key, value in check.items():
+        if key in ("rule", "files", "name"):
+            continue
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in limits:
+                raise KeyError(f"check '{check.get('name', check['rule'])}': no limit '{value[1:]}' in channel.yaml")
+            value = limits[value[1:]]
+        params[key] = value
+    return params
+
+
+def run_checks(
+    path: str, content: bytes | str, checks: Iterable[Mapping[str, Any]], limits: Mapping[str, Any] | None = None
+) -> tuple[LintResult, ...]:
+    """Run every check whose `files` glob matches `path` (relative to the channel folder)."""
+    results: list[LintResult] = []
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    for check in checks:
+        if not fnmatch.fnmatch(path, check.get("files", "*")):
+            continue
+        name = str(check.get("name", check["rule"]))
+        params = _params(check, limits or {})
+        if check["rule"] in BINARY_RULES:
+            results.append(BINARY_RULES[check["rule"]](data, rule=name, **params))
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            results.append(LintResult(name, False, "not UTF-8 text"))
+            continue
+        results.append(RULES[check["rule"]](text, rule=name, **params))
+    return tuple(results)
+
+
+def check_output(path: str, content: bytes, spec: ChannelSpec) -> tuple[LintResult, ...]:
+    """The channel's checks on one of its files (`path`: `<channel>/<file>`, as in the manifest)."""
+    return run_checks(path.split("/", 1)[1], content, spec.checks, {**spec.options, **spec.limits})
+
+
+def known_rules() -> frozenset[str]:
+    """Every rule name a channel.yaml may use."""
+    return frozenset(RULES) | frozenset(BINARY_RULES)
+
+
+def lint_tree(out_dir: Path) -> dict[str, tuple[LintResult, ...]]:
+    """Lint every output listed by the `manifest.json` files under `out_dir`.
+
+    Returns `{path relative to out_dir: results}`. Reads only; the checks come from each
+    output's channel.yaml, so the figures are the current ones, not those of the run.
+    """
+    from tasks.render.channel import load_channel  # channel specs check their rule names here
+
+    report: dict[str, tuple[LintResult, ...]] = {}
+    manifests = sorted(out_dir.rglob("manifest.json"))
+    if not manifests:
+        raise FileNotFoundError(f"{out_dir}: no manifest.json found (is this an osmu output folder?)")
+    for manifest in manifests:
+        folder = manifest.parent
+        for output in json.loads(manifest.read_text(encoding="utf-8")).get("outputs", []):
+            spec = load_channel(output["channel"])
+            file = folder / output["path"]
+            rel = file.relative_to(out_dir).as_posix()
+            if not file.is_file():
+                report[rel] = (LintResult("exists", False, "listed in manifest.json but missing"),)
+                continue
+            report[rel] = check_output(output["path"], file.read_bytes(), spec)
+    return report
+
+
+def violations(report: Mapping[str, Iterable[LintResult]]) -> list[str]:
+    """`path: rule: message` for every failed check."""
+    return [f"{path}: {r.rule}: {r.message}" for path, results in report.items() for r in results if not r.ok]
+
+
+def lint_note(drafts: Drafts) -> RenderResult:
+    """Stage 8, lint: every file checked against its channel's rules; the note's final render result."""
+    outputs = tuple(
+        replace(
+            o, lint=run_checks(o.path.split("/", 1)[1], o.content, d.spec.checks, {**d.spec.options, **d.spec.limits})
+        )
+        for d in drafts.drafts
+        for o in d.outputs
+    )
+    return RenderResult(drafts.source, drafts.slug, outputs, drafts.diagnostics, drafts.llm, drafts.channels)

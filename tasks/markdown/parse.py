@@ -1,0 +1,285 @@
+"""Stage 2, parse: `Note` → `ParsedNote` (sections, blocks, links, tags) with file line spans.
+
+markdown-it-py does the parsing (see `tasks/markdown/` for the Obsidian rules); this
+module walks the token stream once. Line spans are 1-based inclusive file lines: the
+parser sees the body padded with blank lines where the front matter was, so `token.map`
+is already in file coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from markdown_it.token import Token
+
+from tasks.markdown import build_parser
+from tasks.model import Block, Diagnostic, Link, Note, ParsedNote, Section
+
+COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
+"""`%% comment %%`; as in Obsidian, a `%%` never closed hides the rest of the note."""
+INLINE_TAG = re.compile(r"(?<![\w#&/])#([^\s#!-/:-@\[-^`{-~][^\s#!-,./:-@\[-^`{-~]*)")
+QUOTE_HEADING_MIN_LEVEL = 4
+"""`####` lines between list items are the author's highlighted quotes, not sections."""
+_BLOCK_OPEN = {
+    "paragraph_open": "paragraph",
+    "blockquote_open": "quote",
+    "callout_open": "callout",
+    "table_open": "table",
+}
+
+
+def strip_emoji(text: str) -> str:
+    """Drop emoji and pictographs (they head many of the author's sections)."""
+    kept = (ch for ch in text if unicodedata.category(ch) != "So" and ch not in "\ufe0f\u200d")
+    return re.sub(r"\s+", " ", "".join(kept)).strip()
+
+
+def blank_comments(text: str) -> str:
+    """Remove `%% comments %%` but keep their line breaks, so line numbers stay true."""
+    return COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token: markup dropped, wikilinks shown as their display text."""
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline", "wikilink"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+def _span(token: Token) -> tuple[int, int]:
+    start, end = token.map or (0, 1)
+    return start + 1, max(start + 1, end)
+
+
+@dataclass
+class _Walker:
+    """Mutable state of one walk over the tokens (local to `parse_note`)."""
+
+    note: Note
+    lines: Sequence[str]
+    navigation_titles: frozenset[str]
+    links: list[Link] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    heading: tuple[str, int, int] = ("", 0, 1)
+    stack: list[tuple[int, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def source(self, lines: tuple[int, int]) -> str:
+        return "\n".join(self.lines[lines[0] - 1 : lines[1]]).rstrip()
+
+    def collect_links(self, token: Token) -> None:
+        base = (token.map or (0, 0))[0] + 1
+        for child in token.children or ():
+            if child.type == "wikilink":
+                offset = int(child.meta.get("offset", 0))
+                self.links.append(
+                    Link(
+                        target=child.meta["target"],
+                        display=child.content,
+                        line=base + token.content[:offset].count("\n"),
+                        anchor=child.meta["anchor"],
+                        alias=child.meta["alias"],
+                        embed=bool(child.meta["embed"]),
+                    )
+                )
+
+    def close_section(self, end_line: int) -> None:
+        title, level, start = self.heading
+        if level == 0 and not self.blocks:
+            return
+        path = tuple(t for _, t in self.stack)
+        navigation = any(strip_emoji(t).casefold() in self.navigation_titles for t in path)
+        if not navigation:
+            navigation = _mostly_links(self.blocks)
+        self.sections.append(Section(title, level, (start, max(start, end_line)), tuple(self.blocks), navigation, path))
+        self.blocks = []
+
+    def open_section(self, title: str, level: int, line: int) -> None:
+        self.close_section(line - 1)
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
+        self.heading = (title, level, line)
+
+
+def _mostly_links(blocks: Iterable[Block]) -> bool:
+    """A section of link lists: ≥ 3 items and ≥ 80 % of them start with a wikilink."""
+    items = [b for b in blocks if b.kind in ("item", "paragraph")]
+    linked = [b for b in items if re.match(r"^\s*[-*+]?\s*(\*\*)?!?\[\[", b.source)]
+    return len(items) >= 3 and len(linked) >= 0.8 * len(items)
+
+
+def _after(tokens: Sequence[Token], start: int) -> Iterator[Token]:
+    """Tokens from `start` on, without copying the list (slices made big notes quadratic)."""
+    return (tokens[j] for j in range(start, len(tokens)))
+
+
+def _is_quote_heading(tokens: Sequence[Token], i: int, level: int, in_list_section: bool) -> bool:
+    if level < QUOTE_HEADING_MIN_LEVEL or not in_list_section:
+        return False
+    following = next((t.type for t in _after(tokens, i + 3) if t.type != "hr"), "")
+    return following in ("bullet_list_open", "ordered_list_open", "heading_open", "")
+
+
+def _walk(w: _Walker, tokens: Sequence[Token]) -> None:
+    list_depth = -1
+    ordered: list[bool] = []
+    steps: list[int] = []  # depth step per open list: 0 when it merely continues an empty item
+    container = 0  # depth of quotes/callouts we are inside (their blocks are one block)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "inline":
+            w.collect_links(tok)
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            # `- 1. text` is a bullet holding an ordered list: the author means one
+            # numbered point, so the inner list does not nest one level deeper.
+            step = 0 if tokens[i - 1].type == "list_item_open" else 1
+            steps.append(step)
+            list_depth += step
+            ordered.append(tok.type == "ordered_list_open")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= steps.pop()
+            ordered.pop()
+        elif tok.type == "heading_open":
+            level = int(tok.tag[1])
+            title = inline_text(tokens[i + 1])
+            in_list = any(b.kind in ("item", "task") for b in w.blocks)
+            if container == 0 and _is_quote_heading(tokens, i, level, in_list):
+                span = _span(tok)
+                w.blocks.append(Block("heading", title, w.source(span), span, level=level))
+            else:
+                w.open_section(title, level, _span(tok)[0])
+            i += 3
+            continue
+        elif tok.type == "list_item_open" and container == 0 and not _wraps_list(tokens, i):
+            w.blocks.append(_item_block(w, tokens, i, list_depth, ordered[-1] if ordered else False))
+        elif tok.type in _BLOCK_OPEN and list_depth < 0 and container == 0:
+            w.blocks.append(_container_block(w, tokens, i))
+        elif tok.type in ("fence", "code_block") and container == 0:
+            span = _span(tok)
+            w.blocks.append(Block("code", tok.content.rstrip("\n"), w.source(span), span))
+        elif tok.type == "hr" and list_depth < 0:
+            w.blocks.append(Block("hr", "", "---", _span(tok)))
+        elif tok.type == "html_block" and list_depth < 0:
+            span = _span(tok)
+            w.blocks.append(Block("html", "", w.source(span), span))
+        if tok.type in ("blockquote_open", "callout_open"):
+            container += 1
+        elif tok.type in ("blockquote_close", "callout_close"):
+            container -= 1
+        i += 1
+
+
+def _wraps_list(tokens: Sequence[Token], i: int) -> bool:
+    """A list item whose only content starts with a nested list (`- 1. …`)."""
+    return i + 1 < len(tokens) and tokens[i + 1].type in ("bullet_list_open", "ordered_list_open")
+
+
+def _item_block(w: _Walker, tokens: Sequence[Token], i: int, depth: int, ordered: bool) -> Block:
+    """A list item's own paragraphs (nested lists become their own blocks)."""
+    texts: list[str] = []
+    first, last = _span(tokens[i])
+    last = first
+    task_state = ""
+    nesting = 0
+    for tok in _after(tokens, i + 1):
+        if tok.type in ("bullet_list_open", "ordered_list_open") or (tok.type == "list_item_close" and nesting == 0):
+            break
+        nesting += tok.nesting if tok.type != "inline" else 0
+        if tok.type == "inline":
+            children = tok.children or []
+            if children and children[0].type == "html_inline" and "task-list" in children[0].content:
+                task_state = "done" if "checked" in children[0].content else "open"
+            texts.append(inline_text(tok))
+            last = max(last, _span(tok)[1])
+    text = "\n".join(t for t in texts if t)
+    if ordered and tokens[i].info and not task_state:
+        text = f"{tokens[i].info}{tokens[i].markup[-1:] or '.'} {text}"  # keep the author's numbering
+    span = (first, last)
+    is_numbered = bool(re.match(r"^\d+[.)]\s", text))
+    return Block(
+        "task" if task_state else "item",
+        text,
+        w.source(span),
+        span,
+        depth=depth,
+        ordered=ordered or is_numbered,
+        meta=(("task", task_state),) if task_state else (),
+    )
+
+
+def _container_block(w: _Walker, tokens: Sequence[Token], i: int) -> Block:
+    """A top-level paragraph, quote, callout or table as one block."""
+    open_tok = tokens[i]
+    kind = _BLOCK_OPEN[open_tok.type]
+    close_type = open_tok.type.replace("_open", "_close")
+    texts: list[str] = []
+    depth = 0
+    for tok in _after(tokens, i):
+        depth += tok.nesting if tok.type in (open_tok.type, close_type) else 0
+        if tok.type == "inline":
+            texts.append(inline_text(tok))
+        if tok.type == close_type and depth == 0:
+            break
+    span = _span(open_tok)
+    meta: tuple[tuple[str, str], ...] = ()
+    if kind == "callout":
+        meta = (("type", str(open_tok.meta["type"])), ("title", str(open_tok.meta["title"])))
+    sep = " | " if kind == "table" else "\n"
+    return Block(kind, sep.join(t for t in texts if t), w.source(span), span, meta=meta)  # type: ignore[arg-type]
+
+
+def note_title(note: Note, sections: Sequence[Section]) -> str:
+    """Front matter title, else the first H1, else the file stem."""
+    title = note.meta.get("title")
+    if isinstance(title, str) and COMMENT.sub("", title).strip():
+        return COMMENT.sub("", title).strip()
+    h1 = next((s.title for s in sections if s.level == 1 and s.title), "")
+    return h1 or note.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def note_tags(note: Note, blocks: Iterable[Block]) -> tuple[str, ...]:
+    """Front matter tags, then inline `#tags` from body text, de-duplicated."""
+    raw = note.meta.get("tags") or []
+    tags = [str(t).lstrip("#") for t in (raw if isinstance(raw, list) else str(raw).split(","))]
+    for block in blocks:
+        if block.kind != "code":
+            tags.extend(INLINE_TAG.findall(block.text))
+    return tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
+
+
+def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
+    """Split a note into sections and blocks with line spans; collect links and tags."""
+    lines = note.text.split("\n")
+    body = "\n".join(lines[note.body_line - 1 :])
+    padded = "\n" * (note.body_line - 1) + blank_comments(body)
+    tokens = build_parser().parse(padded, {})
+    walker = _Walker(note, padded.split("\n"), frozenset(t.casefold() for t in navigation_titles))
+    _walk(walker, tokens)
+    walker.close_section(len(lines))
+    sections = tuple(walker.sections)
+    all_blocks = [b for s in sections for b in s.blocks]
+    parsed = ParsedNote(
+        note=note,
+        title=note_title(note, sections),
+        sections=sections,
+        links=tuple(walker.links),
+        tags=note_tags(note, all_blocks),
+        diagnostics=tuple(walker.diagnostics),
+    )
+    if note.kind == "process-log":  # out-of-order, duplicate and undated entries
+        from tasks.process.log import log_warnings
+
+        return replace(parsed, diagnostics=parsed.diagnostics + log_warnings(parsed))
+    return parsed

@@ -1,0 +1,235 @@
+"""Korean text helpers over kiwipiepy (offline model from PyPI), loaded once per process.
+
+Kiwi takes ~1 s to build and ~1.3 s on its first call (≈500 MB RSS), so there is exactly
+one analyser per process (`tasks.nlp.morph.kiwi()`), every text is analysed once
+(`tasks.nlp.morph.analysis`), and callers pass plain text,
+never raw markdown.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from functools import lru_cache
+
+from tasks.nlp.morph import analysis
+from tasks.nlp.morph import kiwi as kiwi
+from tasks.nlp.morph import warm_up as warm_up
+from tasks.nlp.morph import warm_up_in_background as warm_up_in_background
+
+NOUN_TAGS = frozenset({"NNG", "NNP", "SL"})
+CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SN", "XR", "VV", "VA", "MAG"})
+"""Morphemes that carry meaning; the rest (particles, endings, punctuation) is glue."""
+_EN_STOP_WORDS = (
+    "a an the and or but of to in on at for with by from as is are was were be been it its this that "
+    "these those he she his her they their them we our you your i my me not only so do does did what "
+    "when why how who which there here than then into about more most very can will just don doesn "
+    "have has had up out over not no yes same also even all any some every each one two three get got "
+    "make makes made let lets want wants way ways thing things"
+)
+EN_STOP = frozenset(_EN_STOP_WORDS.split())
+"""English function words (kept out of keywords and root matching)."""
+PREDICATE_NOUNS = frozenset(["중요", "필요", "가능", "불가능", "핵심", "필수", "중요함", "필요함", "가능함"])
+"""Nouns that end a note-style statement with `하다` left out (`…하는 것이 중요`)."""
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
+LEAD_EN = re.compile(r"\b(reasons?|ways?|rules?|steps?|principles?|lessons?|because|works|is|are)$", re.IGNORECASE)
+"""An English line ending like this announces the points that follow."""
+TRAILING_GLUE = ("J", "SF")
+"""Tags trimmed from the end of a hashtag: particles and final punctuation."""
+STOP_NOUNS = frozenset(
+    [
+        "것",
+        "수",
+        "등",
+        "때",
+        "중",
+        "더",
+        "이",
+        "그",
+        "저",
+        "일",
+        "자신",
+        "가능",
+        "중요",
+        "경우",
+        "사람들",
+        "무엇",
+        "정도",
+        "부분",
+        "이유",
+        "이것",
+        "그것",
+        "우리",
+        "당신",
+        "나",
+        "너",
+        "모두",
+        "하나",
+        "결과",
+        "문제",
+        "방식",
+        "기준",
+        "시대",
+        "이제",
+        "요즘",
+        "관련",
+        "위",
+        "아래",
+        "통해",
+    ]
+)
+SHORT_WORDS = frozenset(["팬", "꿈", "삶", "돈", "땀", "왜", "글", "책", "빵", "옷", "차"])
+"""One-syllable words kept as topic words (most single syllables are noise: 본, 끼, 뒤)."""
+HANGUL = re.compile(r"[가-힣]")
+
+
+def has_hangul(text: str) -> bool:
+    """True when the text contains Hangul syllables."""
+    return bool(HANGUL.search(text))
+
+
+def sentences(text: str) -> tuple[str, ...]:
+    """Sentences of plain text (Kiwi for Korean; punctuation split otherwise)."""
+    if not text.strip():
+        return ()
+    if not has_hangul(text):
+        parts = re.split(r"(?<=[.!?])\s+|\n+", text)
+        return tuple(p.strip() for p in parts if p.strip())
+    out: list[str] = []
+    for para in text.split("\n"):
+        if para.strip():
+            # Kiwi's own sentence split (`split_into_sents`) is this grouping of the same analysis.
+            for _, group in itertools.groupby(analysis(para), key=lambda m: m.sentence):
+                morphs = list(group)
+                sentence = para[morphs[0].start : morphs[-1].end].strip()
+                if sentence:
+                    out.append(sentence)
+    return tuple(out)
+
+
+def tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """`(form, tag)` morphemes of plain text (insights and roots ask for the same text: one analysis)."""
+    if not text.strip():
+        return ()
+    return tuple((m.form, m.tag) for m in analysis(text))
+
+
+@lru_cache(maxsize=4096)
+def _word_forms(text: str, stem: bool = True) -> tuple[tuple[str, str], ...]:
+    """Morphemes, with Latin words stemmed and multi-word forms (`정글 크루즈`) split.
+    Text without Hangul is split on letters (Kiwi cuts some English words apart).
+    Cached: keywords, hashtags, cutting and root tagging each ask for the same insight text."""
+    if not has_hangul(text):
+        return tuple((stem_en(w) if stem else w.lower(), "SL") for w in LATIN_WORD.findall(text))
+    out: list[tuple[str, str]] = []
+    for form, tag in tokens(text):
+        for part in form.split():
+            out.append(((stem_en(part) if stem else part.lower()) if tag == "SL" else part, tag))
+    return tuple(out)
+
+
+def stem_en(word: str) -> str:
+    """Lower-cased, with a plain English suffix removed (`sharing`, `shared`, `shares` → `shar`)."""
+    low = word.lower()
+    for suffix in ("ing", "ed", "es", "e", "s"):
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4 and not low.endswith("ss"):
+            return low[: -len(suffix)]
+    return low
+
+
+def content_morphemes(text: str) -> tuple[str, ...]:
+    """Content morphemes in order (nouns, roots, verb stems, Latin words): particles,
+    endings and punctuation dropped, so `프로세스를 공유해서` → `프로세스 공유`."""
+    return tuple(f for f, tag in _word_forms(text) if tag in CONTENT_TAGS and f not in EN_STOP)
+
+
+def nouns(text: str, limit: int = 8) -> tuple[str, ...]:
+    """Salient nouns (and Latin words), most frequent first, stop-nouns removed."""
+    counts = Counter(noun_list(text))
+    return tuple(w for w, _ in counts.most_common(limit))
+
+
+def noun_list(text: str, stem: bool = False) -> list[str]:
+    """Every noun and Latin word of the text in order (stop-nouns and one-letter Latin
+    removed); `stem` reduces English words to a stem (for matching, not for display)."""
+    forms = [f for f, tag in _word_forms(text, stem) if tag in NOUN_TAGS]
+    return [f for f in forms if f not in STOP_NOUNS and f not in EN_STOP and (len(f) > 1 or has_hangul(f))]
+
+
+def meaning_words(text: str) -> list[str]:
+    """Content morphemes that can carry a topic (nouns, verb and adjective stems, Latin
+    words), in order: stop-nouns, English function words and most one-syllable words out."""
+    return [
+        f
+        for f, tag in _word_forms(text)
+        if tag in CONTENT_TAGS
+        and tag != "MAG"
+        and f not in STOP_NOUNS
+        and f not in EN_STOP
+        and not f.isdigit()
+        and (len(f) > 1 or f in SHORT_WORDS)
+    ]
+
+
+def topic_terms(text: str) -> list[str]:
+    """Topic words plus adjacent pairs of content morphemes (`따라잡히 쉽`): pairs make
+    vocabulary evidence specific (a root note that says the same thing shares its pairs)."""
+    seq = [f for f in content_morphemes(text) if not f.isdigit()]
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(seq) if a != b]
+    return noun_list(text, stem=True) + pairs
+
+
+def ending(text: str) -> str:
+    """How a line ends: `question`, `sentence` (a finished predicate), `lead` (a topic
+    particle or colon that announces what follows: `이유는`, `…에서 중요한건`, `Reasons:`)
+    or `fragment` (a noun phrase or label: `Self Us Now`, `제품의 품질, 가격`)."""
+    line = text.strip()
+    if not line:
+        return "fragment"
+    if line.endswith(("?", "？")) or re.search(r"까[.…]*$", line):
+        return "question"
+    if line.endswith((":", "：")):
+        return "lead"
+    if not has_hangul(line):
+        if re.search(r"[.!。…]$", line):
+            return "sentence"
+        return "lead" if LEAD_EN.search(line) else "fragment"
+    tags = [(f, t) for f, t in tokens(line) if not t.startswith(("SF", "SS", "SP", "SW", "SE", "SO", "W_"))]
+    if not tags:
+        return "fragment"
+    form, tag = tags[-1]
+    if tag == "EF" or (tag == "EC" and line.endswith(".")) or (tag.startswith("N") and form in PREDICATE_NOUNS):
+        return "sentence"
+    if tag == "JX" and form in ("은", "는", "ᆫ"):
+        return "lead"
+    return "fragment"
+
+
+@lru_cache(maxsize=16384)
+def hashtag(word: str) -> str:
+    """A hashtag body: no spaces, hyphens, punctuation or trailing particles
+    (`프로세스-공유` → `프로세스공유`, `의미가치를` → `의미가치`). Cached: the same root
+    slugs and keywords come back for every insight (bench/run profile: ~240 calls a note)."""
+    body = re.sub(r"[^\w]", "", word)
+    if not has_hangul(body):
+        return body
+    parts = list(analysis(body))
+    cut = len(body)
+    while parts and parts[-1].tag.startswith(TRAILING_GLUE) and parts[-1].start > 0:
+        cut = parts.pop().start
+    return body[:cut]
+
+
+def noun_phrases(text: str) -> tuple[str, ...]:
+    """Runs of two or more adjacent nouns (`프로세스 이코노미`), joined without spaces."""
+    out: list[str] = []
+    run: list[str] = []
+    for form, tag in [*_word_forms(text), ("", "END")]:
+        if tag in ("NNG", "NNP") and form not in STOP_NOUNS:
+            run.append(form)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        run = []
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,41 @@
+"""The Jinja environment of a channel: the user's overrides, the channel, then `_base`.
+
+Template lookup is layered as in Pelican and MkDocs: the user's override folder, then the
+channel, then `_base`; `builtin/…` and `base/…` prefixes let an override extend the
+built-in template and replace a single block. Templates run in Jinja's immutable sandbox
+(`tasks/render/sandbox.py`) with `StrictUndefined`; `.html` templates autoescape.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from tasks.render.channel import BASE_DIR_NAME
+from tasks.render.filters import FILTERS
+from tasks.render.sandbox import OsmuSandbox
+
+
+@lru_cache(maxsize=32)
+def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandboxedEnvironment:
+    """The Jinja environment of one channel (built once per process and channel)."""
+    base = channel_dir.parent / BASE_DIR_NAME
+    loaders: list[Any] = []
+    if override_dir is not None and (override_dir / channel_dir.name).is_dir():
+        loaders.append(FileSystemLoader(override_dir / channel_dir.name))
+    builtin, shared = FileSystemLoader(channel_dir), FileSystemLoader(base)
+    loaders += [builtin, shared, PrefixLoader({"builtin": builtin, "base": shared})]
+    env = OsmuSandbox(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2")),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env

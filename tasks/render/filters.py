@@ -1,0 +1,58 @@
+"""Jinja filters every template may use, and the post-processors a channel.yaml output may name."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+from tasks.builders.sanitize import sanitize_email
+
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+"""Characters JSON leaves raw but YAML refuses or reads as line breaks (DEL, C1 controls, line and
+paragraph separators, surrogates, BOM, non-characters)."""
+
+
+def yaml_value(value: Any) -> str:
+    """A YAML flow value (JSON is valid YAML; Hangul kept readable; what YAML cannot hold raw, escaped)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def front_matter(data: Mapping[str, Any]) -> str:
+    """A YAML block (without fences), keys in the given order."""
+    return yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=1000).rstrip("\n")
+
+
+def clip(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut `text` to at most `limit` characters at a word boundary."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ellipsis)].rsplit(" ", 1)[0]
+    return cut + ellipsis
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"yaml": yaml_value, "front_matter": front_matter, "clip": clip}
+
+
+def _inline_css(html: str) -> str:
+    import css_inline
+
+    return str(css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html))
+
+
+def _sanitize(html: str) -> str:
+    from tasks.builders.sanitize import sanitize_body
+
+    return sanitize_body(html)
+
+
+POSTPROCESSORS: dict[str, Callable[[str], str]] = {
+    "inline-css": _inline_css,
+    "sanitize": _sanitize,
+    "sanitize-email": sanitize_email,
+}

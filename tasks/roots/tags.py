@@ -1,0 +1,249 @@
+"""Insight-level root tags: which roots one insight supports, each with a reason and a score.
+
+Evidence, combined per root:
+
+- **names** — the root's slug, title or aliases (root note `aliases:`, settings
+  `root_aliases`) appear in the text, matched on morphemes so particles and spacing do not
+  matter (`프로세스를 공유해서` → 프로세스-공유, `의미가치에 눈을 돌려` → 의미가치). A tag of the
+  root note counts too, more weakly (tags are broad: `정체성`, `커뮤니티`).
+- **vocabulary** — the insight shares distinctive words with the root note (its tf-idf
+  `profile`: `킥스타터`, `바비큐형`, `세컨드 크리에이터`), or one word of the root's name.
+  Word pairs show the root note says the same thing (a quote) only when they name
+  something and either no other root holds them or they chain into one run: pairs
+  scattered across roots (`디저트 페어`) are everyday phrasing.
+- **the note** — front matter and links name roots for the whole note; an insight inherits
+  such a root only when its own words support it, so a generic remark in a book note is
+  not stamped with every root of the book. The note's main root (first in `root-concepts`)
+  needs less support than the others, unless another root is named outright and the main
+  root is not. An insight of a root note always carries that root.
+
+The bars were set on the hand labels in tests/fixtures/labels (see bench/eval_insights.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
+
+from tasks.model import NoteRoots, RootConcept, RootIndex, RootTag
+from tasks.nlp import korean
+
+NAME_SCORE = 0.9
+"""A root's name or alias in the text."""
+TAG_SCORE = 0.6
+"""A root note's multi-word tag in the text (`process-sharing`)."""
+NAME_PART = 3.0
+"""Vocabulary weight of one word of a root's name (`프로세스` alone for 프로세스-공유)."""
+MAIN_MIN = 3.0
+"""Vocabulary weight an insight needs to inherit its note's main root."""
+OTHER_MIN = 12.0
+"""… to inherit one of the note's other roots."""
+ALONE_MIN = 20.0
+"""… to be tagged with a root its note does not name (vocabulary only)."""
+ALONE_WORDS = 3
+"""… and with at least this many shared words."""
+PHRASE_PAIRS = 2
+"""Shared word pairs (`왜 지갑`, `따라잡히 쉽`) that show the root note says the same thing:
+enough for any root, named by the note or not."""
+SCALE = 8.0
+"""Vocabulary weight that gives a score of 1 − 1/e ≈ 0.63."""
+CONTEXT_WORDS = 2
+"""Words of the note's own line linking a root (`충성도 높은 팬 확보`) an insight must share to
+carry that root."""
+CONTEXT_STOP = frozenset(["과정", "스토리", "사례", "핵심", "개념", "본문", "철학", "방법론", "출처", "책", "관련"])
+"""Words notes use to describe any link (`핵심 개념`, `사례`): no evidence for one root."""
+EVIDENCE_WORDS = 4
+"""Shared words quoted as evidence."""
+
+
+@lru_cache(maxsize=512)
+def _names(root: RootConcept) -> tuple[tuple[tuple[str, ...], str, float], ...]:
+    """(morphemes, surface, score) for each name of the root, longest first."""
+    out: dict[tuple[str, ...], tuple[str, float]] = {}
+    for name in (root.slug.replace("-", " "), root.title, *root.aliases):
+        seq = korean.content_morphemes(name.replace("-", " "))
+        if seq:
+            out.setdefault(seq, (name, NAME_SCORE))
+    for tag in root.tags:
+        seq = korean.content_morphemes(tag.replace("-", " "))
+        if len(seq) > 1:  # one-word tags (`정체성`, `커뮤니티`) are too broad to name a root
+            out.setdefault(seq, (tag, TAG_SCORE))
+    return tuple(sorted(((s, n, v) for s, (n, v) in out.items()), key=lambda x: (-len(x[0]), -x[2], x[1])))
+
+
+@lru_cache(maxsize=512)
+def _name_parts(root: RootConcept) -> frozenset[str]:
+    """Single words of the root's names (slug, title, aliases)."""
+    words = [korean.meaning_words(n.replace("-", " ")) for n in (root.slug, root.title, *root.aliases)]
+    return frozenset(w for ws in words for w in ws)
+
+
+@lru_cache(maxsize=512)
+def _profile(root: RootConcept) -> Mapping[str, float]:
+    """The root's profile as a lookup table (read-only: shared by every insight)."""
+    return MappingProxyType(dict(root.profile))
+
+
+@lru_cache(maxsize=16)
+def _spread(roots: tuple[RootConcept, ...]) -> Mapping[str, int]:
+    """Per word, how many roots' vocabularies (profile or name words) hold it. A word several
+    roots share (`소속감`, `디저트 페어`) says little about which one an insight means."""
+    count: Counter[str] = Counter()
+    for root in roots:
+        count.update({w for w, _ in root.profile} | _name_parts(root))
+    return count
+
+
+def _quotes(shared: Sequence[str], spread: Mapping[str, int], own: Mapping[str, float]) -> bool:
+    """Whether the shared word pairs show the root note says the same thing: `PHRASE_PAIRS`
+    pairs no other root holds (`spread`: `_spread` of the vault's roots), or two pairs that
+    chain into one run (`사람 왜` + `왜 지갑`) even when another root quotes it too. Scattered
+    pairs two roots share (`과정 고객`, `디저트 페어`) are everyday phrasing, not a quote. In a
+    root note, its own vocabulary (`own`: its profile) does not count as sharing (every pair
+    of the note is in it)."""
+    pairs = [w.split(" ", 1) for w in shared if " " in w]
+    # Pairs of function words (`이미 다`, `다 있`) are no quote: a pair must name something.
+    named = [p for p in pairs if _has_noun(" ".join(p))]
+    if sum(spread.get(" ".join(p), 0) - (" ".join(p) in own) <= 1 for p in named) >= PHRASE_PAIRS:
+        return True
+    after = {a: b for a, b in pairs}
+    return any(b in after and _has_noun(f"{a} {b} {after[b]}") for a, b in pairs)
+
+
+@lru_cache(maxsize=4096)
+def _has_noun(words: str) -> bool:
+    """Whether a run of morphemes holds a noun (or Latin word)."""
+    return bool(korean.noun_list(words))
+
+
+def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whether `part` (not empty) runs in `seq`; only where its first word is are slices compared."""
+    first, n = part[0], len(part)
+    return first in seq and any(seq[i : i + n] == part for i, word in enumerate(seq) if word == first)
+
+
+def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]:
+    """(slug, matched name, score) for every root named in `text` (its best name only)."""
+    seq = korean.content_morphemes(text)
+    hits: list[tuple[str, str, float]] = []
+    for root in index.roots:
+        found = [(name, score) for part, name, score in _names(root) if _contains(seq, part)]
+        if found:
+            name, score = max(found, key=lambda x: x[1])
+            hits.append((root.slug, name, score))
+    return tuple(hits)
+
+
+def support(words: Sequence[str], root: RootConcept) -> tuple[float, tuple[str, ...]]:
+    """Vocabulary weight backing the root, and the shared words, strongest first."""
+    profile = _profile(root)
+    parts = _name_parts(root)
+    weight = {w: NAME_PART if w in parts else profile[w] for w in set(words) if w in parts or w in profile}
+    shared = tuple(sorted(weight, key=lambda w: (-weight[w], w)))
+    return round(sum(weight.values()), 3), shared
+
+
+def _score(weight: float) -> float:
+    return round(1 - math.exp(-weight / SCALE), 3)
+
+
+def _either(a: float, b: float) -> float:
+    """Two independent pieces of evidence (noisy-or)."""
+    return round(1 - (1 - a) * (1 - b), 3)
+
+
+def main_root(note_path: str, note_roots: NoteRoots, index: RootIndex) -> str:
+    """The note's main root: itself for a root note, else first in front matter, else the
+    first linked root."""
+    own = next((r.slug for r in index.roots if r.path == note_path), "")
+    if own:
+        return own
+    first = next((t for t in note_roots.tags if t.reason == "frontmatter"), None) or next(iter(note_roots.tags), None)
+    return first.slug if first else ""
+
+
+def link_context(note_text: str, note_roots: NoteRoots, index: RootIndex) -> dict[str, frozenset[str]]:
+    """Per root, the words of the note's own lines that link it, links and root names left
+    out (`[[root-02-응원-경제]] - "충성도 높은 팬 확보, 커뮤니티 소속감"` → 충성도, 팬, 확보…)."""
+    lines = note_text.split("\n")
+    out: dict[str, set[str]] = {}
+    for tag in note_roots.tags:
+        if tag.reason != "link" or not 0 < tag.line <= len(lines):
+            continue
+        others = {w for r in index.roots if r.slug != tag.slug for w in _name_parts(r)}
+        prose = re.sub(r"!?\[\[[^\]]*\]\]", " ", lines[tag.line - 1])
+        said = korean.noun_list(prose, stem=True)
+        out.setdefault(tag.slug, set()).update(w for w in said if w not in others and w not in CONTEXT_STOP)
+    return {slug: frozenset(words) for slug, words in out.items()}
+
+
+def tag_insight(
+    text: str,
+    line: int,
+    note_path: str,
+    note_roots: NoteRoots,
+    index: RootIndex,
+    context: dict[str, frozenset[str]] | None = None,
+) -> tuple[RootTag, ...]:
+    """The roots one insight supports, strongest first; each tag names its reason and evidence.
+    `context` is `link_context` of the note (computed once per note)."""
+    words = korean.topic_terms(text)
+    names = {slug: (name, score) for slug, name, score in name_hits(text, index)}
+    noted: dict[str, list[RootTag]] = {}
+    for tag in note_roots.tags:
+        noted.setdefault(tag.slug, []).append(tag)
+    main = main_root(note_path, note_roots, index)
+    evidence = {root.slug: support(words, root) for root in index.roots}
+    spread = _spread(index.roots)
+    own = next((_profile(r) for r in index.roots if r.path == note_path), MappingProxyType({}))
+    phrase = {slug: _quotes(shared, spread, own) for slug, (_, shared) in evidence.items()}
+    # Words the note itself uses when it links a (secondary) root: two of them are a quote of its reason.
+    for slug, said in (context or {}).items():
+        if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
+            phrase[slug] = True
+            weight, shared = evidence[slug]
+            evidence[slug] = (weight, tuple(dict.fromkeys((*sorted(said & set(words)), *shared))))
+    # The main root is inherited on little evidence, unless another root explains the insight
+    # better (named, quoted or described by the note) and the main root's own name is absent:
+    # then it needs as much as any other root.
+    main_root_ = index.get(main)
+    own_name = main in names or (main_root_ is not None and bool(_name_parts(main_root_) & set(words)))
+    # Another root named outright outweighs a bare word of the main root's name (`프로세스를
+    # 만들어 내는 사고방식` next to `인사이드 아웃`): then only the main root's full name keeps it cheap.
+    named_rival = any(slug != main for slug in names) and main not in names
+    rival = named_rival or (any(slug != main and phrase[slug] for slug in evidence) and not own_name)
+    found: list[RootTag] = []
+    for root in index.roots:
+        weight, shared = evidence[root.slug]
+        quoted = ", ".join(shared[:EVIDENCE_WORDS])
+        if root.path == note_path:
+            found.append(RootTag(root.slug, "self", "root note", line, 1.0))
+        if root.slug in names:
+            name, score = names[root.slug]
+            found.append(RootTag(root.slug, "text", name, line, _either(score, _score(weight))))
+        bar = MAIN_MIN if root.slug == main and (not rival or root.slug in names) else OTHER_MIN
+        if root.slug in noted and (weight >= bar or phrase[root.slug]):
+            for note_tag in noted[root.slug]:
+                score = round(note_tag.score * _either(0.5, _score(weight)), 3)
+                found.append(
+                    RootTag(root.slug, note_tag.reason, f"{note_tag.evidence}; {quoted}", note_tag.line, score)
+                )
+        elif (
+            root.slug not in noted
+            and root.slug not in names
+            and (phrase[root.slug] or (weight >= ALONE_MIN and len(shared) >= ALONE_WORDS))
+        ):
+            found.append(RootTag(root.slug, "text", f"~ {quoted}", line, _score(weight)))
+    return ordered(found)
+
+
+def ordered(tags: Sequence[RootTag]) -> tuple[RootTag, ...]:
+    """Tags grouped by root, roots by their best score (then slug), deterministic."""
+    best: dict[str, float] = {}
+    for tag in tags:
+        best[tag.slug] = max(best.get(tag.slug, 0.0), tag.score)
+    return tuple(sorted(tags, key=lambda t: (-best[t.slug], t.slug, -t.score, t.reason)))

@@ -1,0 +1,143 @@
+"""Private notes never reach an output.
+
+A note is private when its front matter says `publish: false` or `private: true`, or when
+it lives in one of the configured `private_folders`. A private note given as a source is
+refused with a clear `file:line: message`. In a public note, an embed of a private note
+disappears and a link to one keeps only the author's alias (if any): the private note's
+name, path and content never appear. `%% comments %%` are blanked by the parser itself.
+
+Pure functions here: the read stage (`tasks/vault/source.py`) has already read the front
+matter of every linked note, once, and recorded which are private.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from tasks.markdown.parse import parse_note
+from tasks.markdown.wikilink import WIKILINK
+from tasks.model import Note, NoteError, ParsedNote
+from tasks.settings import Settings
+from tasks.vault.links import NoteIndex, resolve
+from tasks.vault.read import nfc
+
+_FALSE = frozenset({"false", "no", "off", "0"})
+_TRUE = frozenset({"true", "yes", "on", "1"})
+
+
+def _flag(value: Any, words: frozenset[str]) -> bool:
+    if isinstance(value, bool):
+        return value is (words is _TRUE)
+    return isinstance(value, str | int) and str(value).strip().lower() in words
+
+
+def private_by_meta(meta: Mapping[str, Any]) -> str:
+    """The front-matter key that makes a note private (`publish`, `private`), or ''."""
+    if "publish" in meta and _flag(meta["publish"], _FALSE):
+        return "publish"
+    if "private" in meta and _flag(meta["private"], _TRUE):
+        return "private"
+    return ""
+
+
+def clean_folders(folders: Iterable[str]) -> tuple[str, ...]:
+    """Configured folders as NFC vault-relative prefixes without surrounding slashes."""
+    return tuple(f for f in (nfc(str(f)).strip().strip("/") for f in folders) if f)
+
+
+def in_private_folder(path: str, folders: Iterable[str]) -> str:
+    """The private folder holding vault-relative `path`, or ''."""
+    path = nfc(path)
+    return next((f for f in clean_folders(folders) if path == f or path.startswith(f + "/")), "")
+
+
+def private_reason(note: Note, folders: Iterable[str]) -> str:
+    """Why `note` is private (`publish: false`, `private: true`, `folder 'x'`), or ''."""
+    key = private_by_meta(note.meta)
+    if key:
+        value = note.meta[key]
+        return f"{key}: {str(value).lower() if isinstance(value, bool) else value}"
+    folder = in_private_folder(note.path, folders)
+    return f"it is in the private folder '{folder}'" if folder else ""
+
+
+class PrivateNote(NoteError):
+    """A private note given as a source: never published (a sweep skips it without counting a failure)."""
+
+    def __init__(self, file: str, line: int, reason: str) -> None:
+        super().__init__(file, line, f"note is private ({reason}); osmu never publishes it")
+        self.reason = reason
+
+
+def refuse_private(note: Note, folders: Iterable[str]) -> None:
+    """Raise `PrivateNote` (at the deciding front-matter line) when `note` is private."""
+    reason = private_reason(note, folders)
+    if not reason:
+        return
+    key = private_by_meta(note.meta)
+    match = re.search(rf"^\s*\"?{key}\"?\s*:", note.text, re.MULTILINE | re.IGNORECASE) if key else None
+    line = note.text[: match.start()].count("\n") + 1 if match else 0
+    raise PrivateNote(note.path, line, reason)
+
+
+def hidden_targets(parsed: ParsedNote, index: NoteIndex, private_paths: frozenset[str]) -> frozenset[str]:
+    """Link targets, as written in the note, that resolve to a private note."""
+    hidden = set()
+    for link in parsed.links:
+        path = resolve(link.target, parsed.note.path, index)
+        if path is not None and path in private_paths:
+            hidden.add(nfc(link.target).strip())
+    return frozenset(hidden)
+
+
+def hide_links(text: str, hidden: frozenset[str]) -> str:
+    """Remove embeds of `hidden` targets; replace links to them by their alias (or nothing)."""
+    if not hidden:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        if nfc(match.group(1)).strip() not in hidden:
+            return match.group(0)
+        alias = match.group(3)
+        if match.group(0).startswith("!") or not alias or alias.strip().isdigit():
+            return ""
+        return alias.strip()
+
+    return WIKILINK.sub(swap, text)
+
+
+def hidden_targets_of(parsed: ParsedNote, index: NoteIndex) -> frozenset[str]:
+    """Link targets to hide: those resolving to a private note, or to a note the read stage did not check.
+
+    The second case cannot happen when the read stage saw the same links as the parser; if it
+    ever does, the link is hidden rather than trusted (when in doubt, hide).
+    """
+    note = parsed.note
+    unchecked = {
+        path
+        for link in parsed.links
+        if (path := resolve(link.target, note.path, index)) is not None
+        and path != note.path.removesuffix(".md")
+        and path not in note.linked
+    }
+    return hidden_targets(parsed, index, note.private_links | unchecked)
+
+
+def protect(parsed: ParsedNote, hidden: frozenset[str], navigation_titles: Iterable[str] = ()) -> ParsedNote:
+    """`parsed` with every link and embed of `hidden` targets removed (parsed again, in memory, only then)."""
+    if not hidden:
+        return parsed
+    note = parsed.note
+    lines = note.text.split("\n")
+    body = hide_links("\n".join(lines[note.body_line - 1 :]), hidden)
+    text = "\n".join([*lines[: note.body_line - 1], body])
+    return parse_note(replace(note, text=text), navigation_titles)
+
+
+def protect_note(parsed: ParsedNote, settings: Settings, index: NoteIndex) -> ParsedNote:
+    """Stage 3, privacy: refuse a private source; hide the links and embeds of private notes in a public one."""
+    refuse_private(parsed.note, settings.private_folders)
+    return protect(parsed, hidden_targets_of(parsed, index), settings.navigation_sections)
