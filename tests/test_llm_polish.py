@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tasks.llm.polish import Polished, carries_quote, guard, leaves, set_at
-from tasks.model import ChannelOutput, LintResult, RenderResult
+from tasks.model import ChannelOutput, RenderResult
 from tasks.write.outputs import write_outputs
 from tests.conftest import BOOK
 from tests.helpers import pipeline, rendered, settings_for
@@ -214,22 +214,24 @@ def test_user_prompt_override_and_broken_prompt(
 
 
 def test_guard_keeps_deterministic_output_on_new_lint_failure_or_changed_quote() -> None:
-    ok, bad = LintResult("max", True), LintResult("max", False)
+    from tasks.render.channel import ChannelSpec
+
+    spec = ChannelSpec(name="c", outputs=(), checks=({"rule": "forbidden", "files": "a.txt", "patterns": ["(?-i:HOOK)"]},))
     plain = [
-        ChannelOutput("c", "c/a.txt", b"hook\n> quoted words here\n", (), (), (ok,)),
-        ChannelOutput("c", "c/b.txt", b"hook\n> quoted words here\n", (), (), (ok,)),
-        ChannelOutput("c", "c/c.txt", b"hook\n", (), (), (ok,)),
+        ChannelOutput("c", "c/a.txt", b"hook\n> quoted words here\n", (), ()),
+        ChannelOutput("c", "c/b.txt", b"hook\n> quoted words here\n", (), ()),
+        ChannelOutput("c", "c/c.txt", b"hook\n", (), ()),
     ]
     polished = [
-        ChannelOutput("c", "c/a.txt", b"HOOK\n> quoted words here\n", (), (), (bad,)),
-        ChannelOutput("c", "c/b.txt", b"HOOK\n> quoted wording here\n", (), (), (ok,)),
-        ChannelOutput("c", "c/c.txt", b"HOOK\n", (), (), (ok,)),
+        ChannelOutput("c", "c/a.txt", b"HOOK\n> quoted words here\n", (), ()),  # breaks the channel's rule
+        ChannelOutput("c", "c/b.txt", b"HOOK\n> quoted wording here\n", (), ()),  # changes a quote
+        ChannelOutput("c", "c/c.txt", b"HOOK\n", (), ()),
     ]
     from tasks.model import PolishedPart
 
     part = PolishedPart("hook", "hook", "openai", "m")
     result = Polished({"note": {"path": "n.md"}}, (part,), ((part, "HOOK"),))
-    chosen = guard(polished, plain, result, ["quoted words here"])
+    chosen = guard(polished, plain, result, ["quoted words here"], spec)
     assert [o.content for o in chosen] == [plain[0].content, plain[1].content, b"HOOK\n"]
     assert [o.llm for o in chosen] == [(), (), (part,)]
 

@@ -12,7 +12,7 @@ from flows.repurpose import repurpose_note
 from tasks.markdown.parse import parse_note
 from tasks.model import NoteError
 from tasks.vault.links import NoteIndex
-from tasks.vault.privacy import hide_links, private_reason, protect, refuse_private
+from tasks.vault.privacy import hidden_targets, hide_links, private_reason, protect, refuse_private
 from tasks.vault.read import list_vault, load_note, read_note, read_private_paths
 
 PUBLIC = "30-knowledge/33-insights/공개-노트.md"
@@ -85,7 +85,7 @@ def test_protect_hides_every_private_link_but_keeps_line_numbers(vault: Path) ->
     assert {"비밀-계획", "숨김노트"} <= linked
     private = read_private_paths(vault, [p.removesuffix(".md") for p in list_vault(vault)], ["60-private"])
     assert private == {"30-knowledge/비밀-계획", "30-knowledge/숨김노트", "60-private/일기장"}
-    safe = protect(parsed, private, index)
+    safe = protect(parsed, hidden_targets(parsed, index, private))
     text = "\n".join(b.text + "\n" + b.source for s in safe.sections for b in s.blocks)
     for name in PRIVATE_NAMES:
         assert name not in text
