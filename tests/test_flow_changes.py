@@ -1,9 +1,8 @@
-"""Change detection (tasks.changes) without Prefect, and the Prefect cache of the pure stages."""
+"""Change detection (tasks.changes, the one system) and what the flows leave in Prefect."""
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -79,9 +78,12 @@ def test_scan_skips_output_and_hidden_folders_and_a_bad_state_file_means_render_
 
 @pytest.mark.flow
 @pytest.mark.usefixtures("prefect_harness")
-def test_rerun_of_unchanged_note_hits_the_prefect_cache(vault: Path, tmp_path: Path) -> None:
+def test_every_stage_is_a_task_run_and_no_result_is_persisted(vault: Path, tmp_path: Path) -> None:
+    """One change-detection system: the state file. Prefect runs each stage as a task, caches nothing,
+    and keeps no pickled note (with its private `%%` comments) in its result storage."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH
 
     def stage_states(state: object) -> dict[str, str]:
         flow_run_id = state.state_details.flow_run_id  # type: ignore[attr-defined]
@@ -89,18 +91,17 @@ def test_rerun_of_unchanged_note_hits_the_prefect_cache(vault: Path, tmp_path: P
             runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
         return {r.name.rsplit("-", 1)[0]: r.state.name for r in runs if r.state is not None}
 
-    out = str(tmp_path / "out")
-    note = vault / ROOT_NOTE  # unique content: results cached by an earlier test session must not count
-    note.write_text(note.read_text(encoding="utf-8") + f"\n- {time.time_ns()}\n", encoding="utf-8")
-    first = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
-    second = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
-    pure = ("parse-note", "extract-insights", "render-channels")
-    assert all(first[name] == "Completed" for name in pure), first
-    assert all(second[name] == "Cached" for name in pure), second
-    assert second["read-note"] == "Completed"  # I/O always runs
-    note.write_text(note.read_text(encoding="utf-8") + "\n- 새 항목.\n", encoding="utf-8")
-    third = stage_states(repurpose_note(note=ROOT_NOTE, vault=str(vault), out=out, return_state=True))
-    assert all(third[name] == "Completed" for name in pure), third
+    storage = Path(PREFECT_LOCAL_STORAGE_PATH.value())
+    before = set(storage.rglob("*")) if storage.exists() else set()
+    settings = settings_for(vault, out=tmp_path / "out")
+    first = stage_states(repurpose_note(note=ROOT_NOTE, settings=settings, return_state=True))
+    second = stage_states(repurpose_note(note=ROOT_NOTE, settings=settings, return_state=True))
+    stages = ("read-note", "parse-note", "protect-private", "resolve-roots", "extract-insights")
+    stages += ("render-channels", "polish", "lint", "write-outputs")
+    for states in (first, second):
+        assert all(states[name] == "Completed" for name in stages), states
+    after = set(storage.rglob("*")) if storage.exists() else set()
+    assert after == before
 
 
 def test_batches_keep_notes_with_the_same_slug_together(vault: Path) -> None:

@@ -216,7 +216,9 @@ def test_user_prompt_override_and_broken_prompt(
 def test_guard_keeps_deterministic_output_on_new_lint_failure_or_changed_quote() -> None:
     from tasks.render.channel import ChannelSpec
 
-    spec = ChannelSpec(name="c", outputs=(), checks=({"rule": "forbidden", "files": "a.txt", "patterns": ["(?-i:HOOK)"]},))
+    spec = ChannelSpec(
+        name="c", outputs=(), checks=({"rule": "forbidden", "files": "a.txt", "patterns": ["(?-i:HOOK)"]},)
+    )
     plain = [
         ChannelOutput("c", "c/a.txt", b"hook\n> quoted words here\n", (), ()),
         ChannelOutput("c", "c/b.txt", b"hook\n> quoted words here\n", (), ()),
