@@ -18,9 +18,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-## demo: sweep the bundled example vault (changed notes only) and print where the outputs are
+## demo: sweep the bundled example vault (changed notes only, embedded Prefect) and print where the outputs are
 demo: install
-	$(BIN)/osmu sweep --vault "$(VAULT)"
+	OSMU_PREFECT_SERVER=embedded $(BIN)/osmu sweep --vault "$(VAULT)"
 	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/ (one folder per note, with manifest.json)"
 	@echo "preview: $(CURDIR)/$(VAULT)/_osmu/index.html (open it in a browser)"
 

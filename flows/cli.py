@@ -360,6 +360,7 @@ def watch(
     settings = _settings(config, vault=vault, out=out_dir)
     from prefect.client.orchestration import get_client
 
+    from flows.one_shot import one_shot
     from flows.watch import watch_vault
     from tasks.nlp.korean import warm_up
     from tasks.pipeline import LintFailed
@@ -374,7 +375,8 @@ def watch(
         started = time.perf_counter()
         stamp = time.strftime("%H:%M:%S")
         try:
-            result = _repurpose(path, settings, chosen, force, remember=True)
+            with one_shot():  # a save's run ends long before a heartbeat would matter
+                result = _repurpose(path, settings, chosen, force, remember=True)
         except (NoteError, LintFailed, ConfigError) as exc:
             out.print(f"{stamp} [red]failed[/red] {exc}", highlight=False, soft_wrap=True)
             return

@@ -17,8 +17,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +32,9 @@ MODE_ENV = "OSMU_PREFECT_SERVER"
 MODES = ("auto", "embedded")
 """Values of OSMU_PREFECT_SERVER besides an `http(s)://…/api` URL."""
 PREFERRED_PORT = 4200
-"""Prefect's usual port (the UI's address in its docs); another free port when taken."""
+"""Prefect's usual port (the UI's address in its docs); the next ones when taken."""
+PORTS_TRIED = 20
+"""Ports tried from PREFERRED_PORT on (`prefect server start` exits at once on a port in use)."""
 START_TIMEOUT = 90.0
 """Seconds to wait for /api/health (a fresh database on a loaded 2-core box: ~10-20 s)."""
 
@@ -80,6 +82,7 @@ class LocalServer:
         """The API URL of the running server, starting one if none is (returns whether it started one).
 
         A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
+        The port is Prefect's usual 4200, else the next one `prefect server start` can bind.
         """
         self.home.mkdir(parents=True, exist_ok=True)
         with locked(self.home / "server.lock"):
@@ -87,30 +90,41 @@ class LocalServer:
             if url:
                 return url, False
             self.stop()  # a dead or unhealthy server's leftovers
-            port = PREFERRED_PORT if _free(PREFERRED_PORT) else _any_free_port()
-            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-            env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-            with self.log.open("wb") as log:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # outlives this command; `stop` ends its whole group
-                )
-            (self.home / "server.port").write_text(f"{port}\n")
-            (self.home / "server.pid").write_text(f"{proc.pid}\n")
-            url = f"http://127.0.0.1:{port}/api"
-            deadline = time.monotonic() + START_TIMEOUT
-            while time.monotonic() < deadline:
-                if healthy(url):
+            for port in range(PREFERRED_PORT, PREFERRED_PORT + PORTS_TRIED):
+                if healthy(f"http://127.0.0.1:{port}/api"):
+                    continue  # another server (another PREFECT_HOME) answers there
+                url = self._spawn(port)
+                if url:
                     return url, True
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-            self.stop()
             raise ServerError(f"the Prefect server did not become healthy; see {self.log}")
+
+    def _spawn(self, port: int) -> str | None:
+        """Start `prefect server start` on `port`; its URL once healthy, None when the port was taken."""
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        with self.log.open("wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # outlives this command; `stop` ends its whole group
+            )
+        (self.home / "server.port").write_text(f"{port}\n")
+        (self.home / "server.pid").write_text(f"{proc.pid}\n")
+        url = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            if healthy(url):
+                return url
+            time.sleep(0.2)
+        self.stop()
+        if proc.poll() is not None and re.search(rb"already in use|already running on port", self.log.read_bytes()):
+            return None
+        raise ServerError(f"the Prefect server did not become healthy; see {self.log}")
 
     def stop(self, grace: float = 10.0) -> bool:
         """Stop the recorded server and its children (SIGTERM, then SIGKILL); True if one was running."""
@@ -211,18 +225,3 @@ def alive(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
     return True
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _any_free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

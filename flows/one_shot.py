@@ -15,9 +15,8 @@ and the stages leave ~130k objects that each full collection walks again, and th
 shutdown collects repeatedly: from the last atexit handler to the process end took ~0.45 s,
 ~0.1 s with the imports frozen (2-core build machine, idle).
 
-The Korean analyser is not warmed up in the background any more: Kiwi holds the GIL while it
-loads, so it overlapped nothing, and a run whose note is unchanged (every stage a cache hit)
-never needs it.
+The Korean analyser is not warmed up in the background: Kiwi holds the GIL while it loads, so
+it would overlap nothing.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Prefect's settings for osmu's commands, set before Prefect is imported (it reads them once, at import).
 
-Stdlib only: the `osmu` CLI applies them first thing, and so does the warm process (flows/warm.py)
-before it imports Prefect, so both configure Prefect the same way.
+Stdlib only: the `osmu` CLI applies them first thing, before anything imports Prefect.
 """
 
 from __future__ import annotations

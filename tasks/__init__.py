@@ -1,6 +1,11 @@
-"""osmu stages, one module each: read → parse → roots → insights → render → write.
+"""osmu's core: plain functions and frozen values, no Prefect.
 
-Pure functions do the work; each module ends with thin Prefect `@task` wrappers.
+    read → parse → privacy → roots → insights → render → polish → lint → write
+
+`tasks/pipeline.py` is the one wiring; the stages live in subpackages by concern (`vault`,
+`markdown`, `roots`, `insight`, `render`, `llm`, `lint`, `write`), with their helpers (`nlp`,
+`process`, `builders`) and one preparer per channel (`channels`). `model.py` holds the values
+passed between stages, `settings.py` the declared settings, `changes.py` the change detection.
 """
 
 from importlib.metadata import PackageNotFoundError, version

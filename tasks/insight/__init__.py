@@ -1,1 +1,1 @@
-"""insight."""
+"""Stage 5, insights: a parsed note cut into atomic insights (cut), each typed (kind) and tagged with its roots (extract)."""

@@ -1,4 +1,4 @@
-"""Stage 4, insights: a parsed note (+ its roots) → atomic `Insight`s.
+"""Stage 5, insights: a parsed note (+ its roots) → atomic `Insight`s.
 
 Cutting follows how the author writes (see `tasks.insight.cut`): a lead-in takes the
 points that complete it, a short label heads what follows, nested bullets stay with their

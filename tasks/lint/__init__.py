@@ -1,1 +1,1 @@
-"""lint."""
+"""Stage 8, lint: the constraint linter (checks) and its named rules (rules), configured per channel in channel.yaml."""

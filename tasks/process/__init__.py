@@ -1,1 +1,1 @@
-"""process."""
+"""Process logs: dated entries of a log note (log), `#process/<project>` daily notes (daily), Self → Us → Now stories (story)."""

@@ -1,1 +1,1 @@
-"""render."""
+"""Stage 6, render (templating): channel specs, the shared context, the Jinja environment and filters, the templating itself."""

@@ -1,4 +1,4 @@
-"""Stage 3, roots: root-concept notes → `RootIndex`; a parsed note → its `NoteRoots`.
+"""Stage 4, roots: root-concept notes → `RootIndex`; a parsed note → its `NoteRoots`.
 
 A root is identified by its slug (`프로세스-공유`), never by the `root-NN-` number, which
 drifts inside one vault: a link whose number differs from the root note's file is a
