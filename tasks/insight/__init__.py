@@ -1,1 +1,5 @@
-"""Stage 5, insights: a parsed note cut into atomic insights (cut), each typed (kind) and tagged with its roots (extract)."""
+"""Stage 5, insights.
+
+A parsed note cut into atomic insights (cut), each typed (kind) and tagged with its roots
+(extract).
+"""

@@ -1,1 +1,5 @@
-"""Process logs: dated entries of a log note (log), `#process/<project>` daily notes (daily), Self → Us → Now stories (story)."""
+"""Process logs.
+
+Dated entries of a log note (log), `#process/<project>` daily notes (daily), Self → Us → Now
+stories (story).
+"""

@@ -1,1 +1,4 @@
-"""Stage 6, render (templating): channel specs, the shared context, the Jinja environment and filters, the templating itself."""
+"""Stage 6, render (templating).
+
+Channel specs, the shared context, the Jinja environment and filters, the templating itself.
+"""

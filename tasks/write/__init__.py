@@ -1,1 +1,5 @@
-"""Stage 9, write: outputs and their manifest, never losing a hand edit (outputs, journal), and the preview pages (preview)."""
+"""Stage 9, write.
+
+Outputs and their manifest, never losing a hand edit (outputs, journal), and the preview pages
+(preview).
+"""
