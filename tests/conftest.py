@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,26 @@ for _name in [n for n in os.environ if n.startswith("OSMU_LLM_")]:
     del os.environ[_name]  # a developer's LLM settings must not change test outputs (or spend money)
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_VAULT = ROOT / "examples" / "vault"
+
+
+def _ignore_outputs(folder: str, names: list[str]) -> set[str]:
+    """What a demo or a user run writes into the example vault: outputs, the LLM cache."""
+    return {n for n in names if n == "_osmu" or (n == "cache" and folder.endswith(".osmu"))}
+
+
+def _pristine_example_vault() -> Path:
+    """The bundled example vault as committed, copied once per test process.
+
+    Tests never read what `make demo` (or another run) left in `examples/vault`, and never
+    write there: every test sees this copy (file times kept: they are the notes' fallback dates).
+    """
+    home = Path(tempfile.mkdtemp(prefix="osmu-example-"))
+    atexit.register(shutil.rmtree, home, True)
+    shutil.copytree(ROOT / "examples" / "vault", home / "vault", ignore=_ignore_outputs)
+    return home / "vault"
+
+
+EXAMPLE_VAULT = _pristine_example_vault()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BOOK = "34-learning/34.01-books/books/프로세스-이코노미.md"
 ROOT_NOTE = "00-roots/root-04-프로세스-공유.md"
@@ -34,7 +55,7 @@ def require_system(what: str) -> None:
 def vault(tmp_path: Path) -> Path:
     """A private copy of the example vault (without outputs)."""
     target = tmp_path / "vault"
-    shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("_osmu"))
+    shutil.copytree(EXAMPLE_VAULT, target)
     return target
 
 

@@ -11,7 +11,7 @@ from tasks.vault.links import NoteIndex
 from tasks.vault.privacy import protect_note
 from tasks.vault.read import list_vault
 from tasks.vault.source import read_source
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLE_VAULT, ROOT
 from tests.helpers import settings_for
 
 BLOCK_PREFECT = """
@@ -32,7 +32,7 @@ for path in sorted((root / "tasks").rglob("*.py")):
 from tasks.pipeline import cut_insights, open_vault, render_insights
 from tasks.settings import load_settings
 
-settings = load_settings(None, {"vault": root / "examples" / "vault"})
+settings = load_settings(None, {"vault": pathlib.Path(sys.argv[2])})
 context = open_vault(settings)
 cut = cut_insights(settings, context, pathlib.Path("00-roots/root-04-프로세스-공유.md"))
 result = render_insights(cut.parsed, cut.insights, cut.roots, settings, context)
@@ -43,7 +43,11 @@ print(len(result.outputs), "outputs without prefect")
 
 def test_tasks_import_and_run_with_prefect_blocked() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", BLOCK_PREFECT, str(ROOT)], cwd=ROOT, capture_output=True, text=True, timeout=240
+        [sys.executable, "-c", BLOCK_PREFECT, str(ROOT), str(EXAMPLE_VAULT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert "outputs without prefect" in done.stdout
