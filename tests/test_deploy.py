@@ -69,7 +69,8 @@ def test_serve_then_prefect_deployment_run_on_demand(prefect_api: str, vault: Pa
         scheduled = serve.wait_for(lambda: _deployment(prefect_api, "vault-sweep/scheduled"), 30, "sweep deployment")
         assert [s.schedule.cron for s in scheduled.schedules] == ["0 * * * *"]
         assert not scheduled.paused
-        assert on_demand.parameters == {"vault": str(vault), "out": str(out)}
+        served = on_demand.parameters["settings"]  # the settings a run gets: serve's, as a value
+        assert list(on_demand.parameters) == ["settings"] and (served["vault"], served["out"]) == (str(vault), str(out))
         assert serve.wait_for(lambda: _deployment(prefect_api, "process-digest/weekly-process-digest"), 30, "digest")
 
         _deployment_run(prefect_api, "repurpose-note/on-demand", f"note={BOOK}")
