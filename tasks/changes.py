@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ def _tree_digest(folders: Iterable[Path], suffixes: tuple[str, ...] = ()) -> str
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Hash of osmu's code that shapes outputs."""
+    """Hash of osmu's code that shapes outputs: the code this process runs, so read once."""
     return _tree_digest([_CODE], (".py",))
 
 

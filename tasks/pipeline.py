@@ -38,6 +38,7 @@ from tasks.process.log import ProcessLog, read_log
 from tasks.process.story import default_range, log_insights, select
 from tasks.render.context import source_slug
 from tasks.render.templating import render_note
+from tasks.roots.cache import cached_root_index
 from tasks.roots.index import build_root_index, resolve_note_roots
 from tasks.settings import Settings
 from tasks.vault.links import NoteIndex
@@ -127,8 +128,9 @@ class Outcome:
 
 
 def open_vault(settings: Settings, notes: NoteIndex | None = None, stages: Stages = PLAIN) -> VaultContext:
-    """Read the vault's root concepts and note list (once per run; `notes` when the caller has them)."""
-    roots = stages.root_index(*stages.read_roots(settings.vault, settings.roots_folder), settings.root_aliases)
+    """Read the vault's root concepts (their index from the cache when unchanged) and note list (`notes`: given)."""
+    found, problems = stages.read_roots(settings.vault, settings.roots_folder)
+    roots = cached_root_index(found, problems, settings.root_aliases, stages.root_index)
     return VaultContext(roots, notes if notes is not None else NoteIndex.build(stages.list_vault(settings.vault)))
 
 

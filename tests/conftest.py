@@ -15,6 +15,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # `osmu run` would otherwise start a detached Prefect server that outlives the test (its own
 # session, out of reach of the process-group kills); tests/test_local_server.py opts back in.
 os.environ["OSMU_PREFECT_SERVER"] = "embedded"
+# The root-index cache (tasks/roots/cache.py) of this test process only, never the developer's.
+os.environ["OSMU_CACHE_DIR"] = tempfile.mkdtemp(prefix="osmu-cache-")
+atexit.register(shutil.rmtree, os.environ["OSMU_CACHE_DIR"], True)
 for _name in [n for n in os.environ if n.startswith("OSMU_LLM_")]:
     del os.environ[_name]  # a developer's LLM settings must not change test outputs (or spend money)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from tasks.model import RootIndex
 from tasks.roots.index import build_root_index, match_text, normalize_slug
 from tasks.roots.tags import link_context
 from tasks.settings import load_settings
@@ -76,3 +80,24 @@ def test_the_notes_own_words_for_a_linked_root_count_as_evidence() -> None:
 def test_front_matter_tags_point_at_the_root_concepts_line() -> None:
     _, note_roots, _, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
     assert {t.line for t in note_roots.tags if t.reason == "frontmatter"} == {6}
+
+
+def test_root_index_is_built_once_and_again_when_a_root_note_changes(vault: Path, tmp_path: Path) -> None:
+    from tasks.roots.cache import cached_root_index
+
+    builds: list[int] = []
+
+    def build(*args: Any) -> RootIndex:
+        builds.append(1)
+        return build_root_index(*args)
+
+    cache = tmp_path / "cache"
+    first = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
+    again = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
+    assert len(builds) == 1 and again == first
+    note = next((vault / "00-roots").glob("root-04-*.md"))
+    note.write_text(note.read_text(encoding="utf-8") + "\n새 문단: 과정 공유의 기록.\n", encoding="utf-8")
+    changed = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
+    aliased = cached_root_index(*read_roots(vault, "00-roots"), {"프로세스-공유": ("과정 공유",)}, build, cache)
+    assert len(builds) == 3 and changed != first and aliased != changed
+    assert [p.stat().st_mode & 0o777 for p in cache.glob("roots-*.pickle")] == [0o600] * 3
