@@ -72,11 +72,14 @@ def cached_root_index(
     with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
         found = pickle.loads(path.read_bytes())
         if isinstance(found, RootIndex):
-            return found
+            return RootIndex(found.roots, (*diagnostics, *found.diagnostics))
     index = build(notes, diagnostics, aliases)
+    # The read stage's diagnostics are not kept (they may name a private root note): only what
+    # building added, about the public root notes it indexed.
+    kept = RootIndex(index.roots, index.diagnostics[len(diagnostics) :])
     with contextlib.suppress(OSError):  # a read-only home only costs the next run the build
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         _prune(folder)
     return index
 
