@@ -41,19 +41,18 @@ TARGETS = {
     "sweep_1k_s": ("≤", 0.5),
     "sweep_10k_s": ("≤", 5.0),
     "sweep_10k_rss_mb": ("≤", 500.0),
-    "run_note_warm_s": ("≤", 3.0),
-    "run_note_changed_warm_s": ("≤", 3.0),
     "carousel_s_per_slide": ("≤", 0.2),
 }
 
 
 @dataclass
 class Run:
-    """One child process: wall seconds, peak RSS and its JSON line (if any)."""
+    """One child process: wall seconds, peak RSS, its JSON line (if any) and its whole stdout."""
 
     wall: float
     rss_mb: float
     out: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -68,8 +67,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
-    """Start `argv`, wait for it, return its wall time, its own peak RSS and its last JSON line."""
+def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT, parse_json: bool = True) -> Run:
+    """Start `argv`, wait for it, return its wall time, its own peak RSS and its last JSON line
+    (`parse_json=False`: a command's output, kept whole in `stdout`)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env or child_env(), stdout=out, stderr=err, text=True)
@@ -82,11 +82,11 @@ def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = RO
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     found: dict[str, Any] = {}
-    for line in reversed(stdout.strip().splitlines()):
+    for line in reversed(stdout.strip().splitlines() if parse_json else []):
         if line.startswith("{"):
             found = json.loads(line)
             break
-    return Run(wall, usage.ru_maxrss / 1024, found)
+    return Run(wall, usage.ru_maxrss / 1024, found, stdout)
 
 
 def median_runs(repeat: int, make: Callable[[], Run], before: Callable[[], None] | None = None) -> list[Run]:
@@ -156,7 +156,7 @@ def main() -> None:
     figures: dict[str, Any] = {"notes_small": args.small, "notes_large": args.large, "repeat": args.repeat}
     details: dict[str, Any] = {}
     small = vaults[args.small]
-    sections = [
+    sections: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("cold", lambda: cold_text(small, args.repeat, details)),
         ("run", lambda: anchors.run_note(small, args.repeat, details, WORK)),
         ("binary", lambda: anchors.binaries(small, args.repeat, details)),
@@ -236,16 +236,6 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
     if profile and lines:
         top = "; ".join(f"{name} {100 * share:.0f}%" for share, _, _, name in profile["top"][:8])
         lines.append(f"cProfile of {profile['notes']} notes ({profile['profiled_s']:.1f} s profiled), own time: {top}.")
-    phases: dict[str, float] = details.get("run_note_phases_s", {})
-    if phases and not (met.get("run_note_warm_s", True) and met.get("run_note_changed_warm_s", True)):
-        imports = phases.get("import_prefect_s", 0) + phases.get("import_osmu_s", 0)
-        lines.append(
-            f"osmu run NOTE: without the warm process, imports {imports:.1f} s (Prefect "
-            f"{phases.get('import_prefect_s', 0):.1f}) and the Korean analyser {phases.get('kiwi_load_s', 0):.1f} s; "
-            "the warm process pays those once. What is left in a warm child: the note's own work "
-            f"(text channels {phases.get('one_note_pipeline_s', 0):.2f} s, plus PNG slides and a PPTX) and Prefect's "
-            "flow run (API round trips per task), which a loaded machine slows down with the rest."
-        )
     if not met.get("sweep_10k_rss_mb", True):
         lines.append(
             "peak RSS: the Korean analyser alone is ~330 MB once loaded (~520 MB with its multi-word dictionary)."
