@@ -3,6 +3,7 @@
 Each figure is the median of `--repeat` runs, each run a fresh child process timed from
 start to exit (`os.wait4`, which also gives the child's peak RSS). Ratios compare figures
 measured in the same invocation on the same notes. Results go to bench/results/latest.json.
+`--only interactive` measures just what a writer waits for (bench/interactive.py), in minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import anchors
+from bench import anchors, interactive
 from bench.generate import generate
 from bench.pelican_site import make_site
 from bench.work import note_files
@@ -41,8 +42,16 @@ TARGETS = {
     "sweep_1k_s": ("≤", 0.5),
     "sweep_10k_s": ("≤", 5.0),
     "sweep_10k_rss_mb": ("≤", 500.0),
+    "run_note_edited_s": ("≤", 3.0),
+    "insights_json_s": ("≤", 1.5),
+    "insights_prefect_modules": ("=", 0),
+    "watch_save_to_outputs_s": ("≤", 1.5),
     "carousel_s_per_slide": ("≤", 0.2),
 }
+SECTIONS = ("cold", "run", "interactive", "binary", "sweep")
+"""What `--skip` and `--only` name, in the order they run."""
+REPEAT = {"interactive": 5}
+"""Runs per figure when `--repeat` is not given (3 for the other sections)."""
 
 
 @dataclass
@@ -138,10 +147,15 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     """Entry point of `bench/run`."""
     parser = argparse.ArgumentParser(description="osmu benchmark (see README, 'Benchmark').")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs per figure, median reported (default 3; interactive: 5)"
+    )
     parser.add_argument("--small", type=int, default=1000, help="notes in the small vault")
     parser.add_argument("--large", type=int, default=10000, help="notes in the large vault")
-    parser.add_argument("--skip", default="", help="comma-separated sections to skip: cold,sweep,run,binary")
+    parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--only", default="", help="comma-separated sections to run, nothing else (e.g. --only interactive)"
+    )
     parser.add_argument(
         "--large-outputs",
         choices=("full", "stub"),
@@ -150,27 +164,45 @@ def main() -> None:
         "or a real sweep state with stub outputs (a no-change sweep only checks that each manifest exists)",
     )
     args = parser.parse_args()
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    chosen = chosen_sections(args.only, args.skip)
+    repeat = {name: args.repeat or REPEAT.get(name, 3) for name in SECTIONS}
+    args.repeat = repeat["sweep"]
     WORK.mkdir(parents=True, exist_ok=True)
-    vaults = prepare((args.small, args.large))
-    figures: dict[str, Any] = {"notes_small": args.small, "notes_large": args.large, "repeat": args.repeat}
-    details: dict[str, Any] = {}
+    vaults = prepare((args.small, args.large) if "sweep" in chosen else (args.small,))
+    figures: dict[str, Any] = {"notes_small": args.small, "repeat": {k: v for k, v in repeat.items() if k in chosen}}
+    if "sweep" in chosen:
+        figures["notes_large"] = args.large
+    details: dict[str, Any] = {"sections": list(chosen)}
     small = vaults[args.small]
-    sections: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        ("cold", lambda: cold_text(small, args.repeat, details)),
-        ("run", lambda: anchors.run_note(small, args.repeat, details, WORK)),
-        ("binary", lambda: anchors.binaries(small, args.repeat, details)),
-        ("sweep", lambda: anchors.sweeps(vaults, args, details, WORK)),  # last: the 10k outputs take longest
-    ]
-    for name, section in sections:
-        if name not in skip:
-            figures |= section()
-            save(figures, details, partial=True)
+    sections = {
+        "cold": lambda: cold_text(small, repeat["cold"], details),
+        "run": lambda: anchors.run_note(small, repeat["run"], details, WORK),
+        "interactive": lambda: interactive.interactive(small, repeat["interactive"], details, WORK),
+        "binary": lambda: anchors.binaries(small, repeat["binary"], details),
+        "sweep": lambda: anchors.sweeps(vaults, args, details, WORK),  # last: the 10k outputs take longest
+    }
+    for name in chosen:
+        figures |= sections[name]()
+        save(figures, details, partial=True)
     if isinstance(figures.get("cold_1k_sweep_flow_s"), float) and "cold_1k_pelican_s" in figures:
         figures["cold_1k_sweep_flow_vs_pelican"] = round(
             figures["cold_1k_sweep_flow_s"] / figures["cold_1k_pelican_s"], 2
         )
     report(figures, details)
+
+
+def chosen_sections(only: str, skip: str) -> tuple[str, ...]:
+    """The sections to run, in `SECTIONS` order: `only`'s (all when empty) less `skip`'s."""
+    named = {
+        "only": {s.strip() for s in only.split(",") if s.strip()},
+        "skip": {s.strip() for s in skip.split(",") if s.strip()},
+    }
+    for option, names in named.items():
+        unknown = names - set(SECTIONS)
+        if unknown:
+            known = ", ".join(SECTIONS)
+            raise SystemExit(f"--{option}: unknown section(s) {', '.join(sorted(unknown))} (known: {known})")
+    return tuple(s for s in SECTIONS if (not named["only"] or s in named["only"]) and s not in named["skip"])
 
 
 def cold_text(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +268,7 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
     if profile and lines:
         top = "; ".join(f"{name} {100 * share:.0f}%" for share, _, _, name in profile["top"][:8])
         lines.append(f"cProfile of {profile['notes']} notes ({profile['profiled_s']:.1f} s profiled), own time: {top}.")
+    lines += interactive.explain(figures, details, met)
     if not met.get("sweep_10k_rss_mb", True):
         lines.append(
             "peak RSS: the Korean analyser alone is ~330 MB once loaded (~520 MB with its multi-word dictionary)."
@@ -264,7 +297,7 @@ def report(figures: dict[str, Any], details: dict[str, Any]) -> None:
     for key, value, target in rows:
         verdict = ""
         if target is not None and isinstance(value, int | float):
-            ok = value <= target[1]
+            ok = value <= target[1] if target[0] == "≤" else value == target[1]
             verdicts[key] = ok
             verdict = f"target {target[0]} {target[1]:g}  {'MET' if ok else 'NOT MET'}"
         print(f"  {key:<{width}}  {value!s:>10}  {verdict}")
