@@ -1,9 +1,9 @@
-"""Sections of `bench/run` beyond the cold text run: sweeps, `osmu run NOTE`, binary outputs."""
+"""Sections of `bench/run` beyond the cold text run: sweeps, `osmu run NOTE` (embedded Prefect,
+first run), binary outputs. What a writer waits for is bench/interactive.py."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
-def _h():  # late import: harness imports this module
+def _h() -> Any:  # late import: harness imports this module
     from bench import harness
 
     return harness
@@ -73,10 +73,10 @@ def sweeps(vaults: dict[int, Path], args: argparse.Namespace, details: dict[str,
 
 
 def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> dict[str, Any]:
-    """`osmu run NOTE`, process start to exit, in each way of reaching Prefect (flows/local_server.py):
-    embedded (a temporary server per process), the local server that `osmu run` starts once and
-    reuses, and that server plus the warm process (flows/warm.py; the default once both run), for an
-    unchanged note (every stage a cache hit) and a changed one."""
+    """`osmu run NOTE`, process start to exit, in the ways of reaching Prefect that bench/interactive.py
+    does not time (flows/local_server.py): embedded (a temporary server per process, in a fresh and
+    in a used PREFECT_HOME) and the first run of `auto`, which starts the local server. The runs
+    that reuse it are the interactive section's `run_note_edited_s`."""
     from flows.local_server import LocalServer
 
     h = _h()
@@ -86,8 +86,8 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
     home = work / "prefect-home"
     shutil.rmtree(home, ignore_errors=True)
     embedded = h.child_env(PREFECT_HOME=str(home), OSMU_PREFECT_SERVER="embedded")
-    fresh = h.run_child(argv, embedded)
-    ephemeral = h.median_runs(repeat, lambda: h.run_child(argv, embedded))
+    fresh = h.run_child(argv, embedded, parse_json=False)
+    ephemeral = h.median_runs(repeat, lambda: h.run_child(argv, embedded, parse_json=False))
     figures: dict[str, Any] = {
         "run_note_ephemeral_fresh_home_s": round(fresh.wall, 2),
         "run_note_ephemeral_s": round(h.med(ephemeral), 2),
@@ -97,49 +97,12 @@ def run_note(vault: Path, repeat: int, details: dict[str, Any], work: Path) -> d
     server.stop()
     shutil.rmtree(server_home, ignore_errors=True)
     auto = h.child_env(PREFECT_HOME=str(server_home), OSMU_PREFECT_SERVER="auto")
-    original, stat = note.read_bytes(), note.stat()
-    edits = iter(range(1, 1_000_000))
-
-    def edit() -> None:  # what a writer does between two runs: the note changes, so no stage is cached
-        note.write_bytes(original + f"\n- 고쳐 쓴 줄 {next(edits)}: 과정을 다시 기록한다.\n".encode())
-
-    launcher = [PYTHON, "-m", "flows.launch", *argv[3:]]  # the `osmu` console script
     try:
-        figures["run_note_first_auto_s"] = round(h.run_child(argv, auto).wall, 2)  # starts the server
+        figures["run_note_first_auto_s"] = round(h.run_child(argv, auto, parse_json=False).wall, 2)  # starts it
         details["prefect_server_pid"] = server.pid()
-        served = h.median_runs(repeat, lambda: h.run_child(argv, auto))
-        figures["run_note_s"] = round(h.med(served), 2)
-        changed = h.median_runs(repeat, lambda: h.run_child(argv, auto), edit)
-        figures["run_note_changed_s"] = round(h.med(changed), 2)
-        # The warm process (flows/warm.py), started as `osmu server start` does; runs go through the launcher.
-        h.run_child([PYTHON, "-m", "flows.launch", "server", "start"], auto)
-        details["warm_process"] = warm_info(server_home)
-        h.run_child(launcher, auto)  # untimed: the first child of a new warm process
-        warm = h.median_runs(max(repeat, 5), lambda: h.run_child(launcher, auto))
-        figures["run_note_warm_s"] = round(h.med(warm), 2)
-        warm_changed = h.median_runs(max(repeat, 5), lambda: h.run_child(launcher, auto), edit)
-        figures["run_note_changed_warm_s"] = round(h.med(warm_changed), 2)
-        details["run_note_changed_warm_runs_s"] = [round(r.wall, 2) for r in warm_changed]
     finally:
-        note.write_bytes(original)
-        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the sweeps see the vault as it was
-        h.run_child([PYTHON, "-m", "flows.launch", "server", "stop"], auto)
         server.stop()
-    phases = h.median_runs(
-        repeat, lambda: h.run_child([PYTHON, "-m", "bench.work", "note-phases", str(vault), str(note)])
-    )
-    details["run_note_phases_s"] = {k: statistics.median(r.out[k] for r in phases) for k in phases[0].out}
     return figures
-
-
-def warm_info(home: Path) -> dict[str, Any]:
-    """The warm process bench/run started (pid, loaded code's fingerprint), or why there is none."""
-    from flows.warm import info
-
-    found = info(home)
-    if found is None:
-        raise RuntimeError(f"the warm process did not start: {home / 'osmu-warm' / 'warm.log'}")
-    return {k: found[k] for k in ("pid", "api_url")}
 
 
 def builders() -> dict[str, list[str]]:

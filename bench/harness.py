@@ -3,6 +3,7 @@
 Each figure is the median of `--repeat` runs, each run a fresh child process timed from
 start to exit (`os.wait4`, which also gives the child's peak RSS). Ratios compare figures
 measured in the same invocation on the same notes. Results go to bench/results/latest.json.
+`--only interactive` measures just what a writer waits for (bench/interactive.py), in minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import anchors
+from bench import anchors, interactive
 from bench.generate import generate
 from bench.pelican_site import make_site
 from bench.work import note_files
@@ -41,19 +42,26 @@ TARGETS = {
     "sweep_1k_s": ("≤", 0.5),
     "sweep_10k_s": ("≤", 5.0),
     "sweep_10k_rss_mb": ("≤", 500.0),
-    "run_note_warm_s": ("≤", 3.0),
-    "run_note_changed_warm_s": ("≤", 3.0),
+    "run_note_edited_s": ("≤", 3.0),
+    "insights_json_s": ("≤", 1.5),
+    "insights_prefect_modules": ("=", 0),
+    "watch_save_to_outputs_s": ("≤", 1.5),
     "carousel_s_per_slide": ("≤", 0.2),
 }
+SECTIONS = ("cold", "run", "interactive", "binary", "sweep")
+"""What `--skip` and `--only` name, in the order they run."""
+REPEAT = {"interactive": 5}
+"""Runs per figure when `--repeat` is not given (3 for the other sections)."""
 
 
 @dataclass
 class Run:
-    """One child process: wall seconds, peak RSS and its JSON line (if any)."""
+    """One child process: wall seconds, peak RSS, its JSON line (if any) and its whole stdout."""
 
     wall: float
     rss_mb: float
     out: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -68,8 +76,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
-    """Start `argv`, wait for it, return its wall time, its own peak RSS and its last JSON line."""
+def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT, parse_json: bool = True) -> Run:
+    """Start `argv`, wait for it, return its wall time, its own peak RSS and its last JSON line
+    (`parse_json=False`: a command's output, kept whole in `stdout`)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env or child_env(), stdout=out, stderr=err, text=True)
@@ -82,11 +91,11 @@ def run_child(argv: list[str], env: dict[str, str] | None = None, cwd: Path = RO
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     found: dict[str, Any] = {}
-    for line in reversed(stdout.strip().splitlines()):
+    for line in reversed(stdout.strip().splitlines() if parse_json else []):
         if line.startswith("{"):
             found = json.loads(line)
             break
-    return Run(wall, usage.ru_maxrss / 1024, found)
+    return Run(wall, usage.ru_maxrss / 1024, found, stdout)
 
 
 def median_runs(repeat: int, make: Callable[[], Run], before: Callable[[], None] | None = None) -> list[Run]:
@@ -138,10 +147,15 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     """Entry point of `bench/run`."""
     parser = argparse.ArgumentParser(description="osmu benchmark (see README, 'Benchmark').")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs per figure, median reported (default 3; interactive: 5)"
+    )
     parser.add_argument("--small", type=int, default=1000, help="notes in the small vault")
     parser.add_argument("--large", type=int, default=10000, help="notes in the large vault")
-    parser.add_argument("--skip", default="", help="comma-separated sections to skip: cold,sweep,run,binary")
+    parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--only", default="", help="comma-separated sections to run, nothing else (e.g. --only interactive)"
+    )
     parser.add_argument(
         "--large-outputs",
         choices=("full", "stub"),
@@ -150,27 +164,45 @@ def main() -> None:
         "or a real sweep state with stub outputs (a no-change sweep only checks that each manifest exists)",
     )
     args = parser.parse_args()
-    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    chosen = chosen_sections(args.only, args.skip)
+    repeat = {name: args.repeat or REPEAT.get(name, 3) for name in SECTIONS}
+    args.repeat = repeat["sweep"]
     WORK.mkdir(parents=True, exist_ok=True)
-    vaults = prepare((args.small, args.large))
-    figures: dict[str, Any] = {"notes_small": args.small, "notes_large": args.large, "repeat": args.repeat}
-    details: dict[str, Any] = {}
+    vaults = prepare((args.small, args.large) if "sweep" in chosen else (args.small,))
+    figures: dict[str, Any] = {"notes_small": args.small, "repeat": {k: v for k, v in repeat.items() if k in chosen}}
+    if "sweep" in chosen:
+        figures["notes_large"] = args.large
+    details: dict[str, Any] = {"sections": list(chosen)}
     small = vaults[args.small]
-    sections = [
-        ("cold", lambda: cold_text(small, args.repeat, details)),
-        ("run", lambda: anchors.run_note(small, args.repeat, details, WORK)),
-        ("binary", lambda: anchors.binaries(small, args.repeat, details)),
-        ("sweep", lambda: anchors.sweeps(vaults, args, details, WORK)),  # last: the 10k outputs take longest
-    ]
-    for name, section in sections:
-        if name not in skip:
-            figures |= section()
-            save(figures, details, partial=True)
+    sections = {
+        "cold": lambda: cold_text(small, repeat["cold"], details),
+        "run": lambda: anchors.run_note(small, repeat["run"], details, WORK),
+        "interactive": lambda: interactive.interactive(small, repeat["interactive"], details, WORK),
+        "binary": lambda: anchors.binaries(small, repeat["binary"], details),
+        "sweep": lambda: anchors.sweeps(vaults, args, details, WORK),  # last: the 10k outputs take longest
+    }
+    for name in chosen:
+        figures |= sections[name]()
+        save(figures, details, partial=True)
     if isinstance(figures.get("cold_1k_sweep_flow_s"), float) and "cold_1k_pelican_s" in figures:
         figures["cold_1k_sweep_flow_vs_pelican"] = round(
             figures["cold_1k_sweep_flow_s"] / figures["cold_1k_pelican_s"], 2
         )
     report(figures, details)
+
+
+def chosen_sections(only: str, skip: str) -> tuple[str, ...]:
+    """The sections to run, in `SECTIONS` order: `only`'s (all when empty) less `skip`'s."""
+    named = {
+        "only": {s.strip() for s in only.split(",") if s.strip()},
+        "skip": {s.strip() for s in skip.split(",") if s.strip()},
+    }
+    for option, names in named.items():
+        unknown = names - set(SECTIONS)
+        if unknown:
+            known = ", ".join(SECTIONS)
+            raise SystemExit(f"--{option}: unknown section(s) {', '.join(sorted(unknown))} (known: {known})")
+    return tuple(s for s in SECTIONS if (not named["only"] or s in named["only"]) and s not in named["skip"])
 
 
 def cold_text(vault: Path, repeat: int, details: dict[str, Any]) -> dict[str, Any]:
@@ -236,16 +268,7 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
     if profile and lines:
         top = "; ".join(f"{name} {100 * share:.0f}%" for share, _, _, name in profile["top"][:8])
         lines.append(f"cProfile of {profile['notes']} notes ({profile['profiled_s']:.1f} s profiled), own time: {top}.")
-    phases: dict[str, float] = details.get("run_note_phases_s", {})
-    if phases and not (met.get("run_note_warm_s", True) and met.get("run_note_changed_warm_s", True)):
-        imports = phases.get("import_prefect_s", 0) + phases.get("import_osmu_s", 0)
-        lines.append(
-            f"osmu run NOTE: without the warm process, imports {imports:.1f} s (Prefect "
-            f"{phases.get('import_prefect_s', 0):.1f}) and the Korean analyser {phases.get('kiwi_load_s', 0):.1f} s; "
-            "the warm process pays those once. What is left in a warm child: the note's own work "
-            f"(text channels {phases.get('one_note_pipeline_s', 0):.2f} s, plus PNG slides and a PPTX) and Prefect's "
-            "flow run (API round trips per task), which a loaded machine slows down with the rest."
-        )
+    lines += interactive.explain(figures, details, met)
     if not met.get("sweep_10k_rss_mb", True):
         lines.append(
             "peak RSS: the Korean analyser alone is ~330 MB once loaded (~520 MB with its multi-word dictionary)."
@@ -274,7 +297,7 @@ def report(figures: dict[str, Any], details: dict[str, Any]) -> None:
     for key, value, target in rows:
         verdict = ""
         if target is not None and isinstance(value, int | float):
-            ok = value <= target[1]
+            ok = value <= target[1] if target[0] == "≤" else value == target[1]
             verdicts[key] = ok
             verdict = f"target {target[0]} {target[1]:g}  {'MET' if ok else 'NOT MET'}"
         print(f"  {key:<{width}}  {value!s:>10}  {verdict}")

@@ -8,6 +8,8 @@ and prints one JSON line: the work time inside the process and what it did.
     python -m bench.work sweep VAULT OUT [P]       # one vault-sweep (no-change once outputs exist); P processes
     python -m bench.work sweep-prep VAULT OUT      # a sweep's state with stub outputs (for no-change sweeps)
     python -m bench.work note-phases VAULT NOTE    # imports, analyser load, one note's work
+    python -m bench.work insights-imports VAULT NOTE  # `osmu insights NOTE --json` in-process: Prefect imported?
+    python -m bench.work profile-cli ARGS…         # cProfile of `osmu ARGS…` in-process (a missed target)
     python -m bench.work binaries VAULT            # builder calls (PNG slides, PPTX decks)
     python -m bench.work profile-osmu VAULT OUT N  # cProfile of osmu-text over N notes
 """
@@ -26,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,17 +52,22 @@ BINARY_SUFFIXES = (".png", ".pptx")
 
 
 def _drop_binaries() -> Any:
-    """Channel specs lose their PNG/PPTX builder outputs from now on; returns the original loader."""
+    """Channel specs lose their PNG/PPTX builder outputs from now on; returns the original loader.
+
+    The render stage (`tasks.render.templating.render_channel`) looks `load_channel` up in its
+    own module, so that name is the one replaced."""
     import tasks.render.templating as render
+    from tasks.render.channel import ChannelSpec
+    from tasks.settings import CHANNELS_DIR
 
-    original = render.load_channel
+    original = render.load_channel  # type: ignore[attr-defined]
 
-    def load(name: str, channels_dir: Path = render.CHANNELS_DIR) -> Any:
-        spec = original(name, channels_dir)
+    def load(name: str, channels_dir: Path = CHANNELS_DIR) -> ChannelSpec:
+        spec: ChannelSpec = original(name, channels_dir)
         keep = tuple(o for o in spec.outputs if not (o.builder and o.path.endswith(BINARY_SUFFIXES)))
         return spec.model_copy(update={"outputs": keep})
 
-    render.load_channel = load
+    render.load_channel = load  # type: ignore[attr-defined]
     return original
 
 
@@ -74,7 +81,7 @@ def text_only() -> Iterator[None]:
     try:
         yield
     finally:
-        render.load_channel = original
+        render.load_channel = original  # type: ignore[attr-defined]
 
 
 if __name__ == "__mp_main__" and os.environ.get(TEXT_ONLY_ENV):  # a sweep's spawned worker (flows.pool)
@@ -82,9 +89,10 @@ if __name__ == "__mp_main__" and os.environ.get(TEXT_ONLY_ENV):  # a sweep's spa
 
 
 def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | None = None) -> dict[str, Any]:
-    """read → parse → roots → insights → render → write, plain functions, one process.
+    """read → parse → privacy → roots → insights → render → polish → lint → write, one process.
 
-    This is the per-note work a vault sweep does inside its batch tasks, without Prefect.
+    `tasks.pipeline.run_note` with the plain stage functions (`PLAIN`), each timed: the per-note
+    work a vault sweep does inside its batch tasks, without Prefect.
     """
     start = time.perf_counter()
 
@@ -92,20 +100,38 @@ def osmu_text(vault: Path, out: Path, limit: int | None = None, only: Path | Non
         return _osmu_text(vault, out, limit, only, start)
 
 
-def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, start: float) -> dict[str, Any]:
-    from tasks.insight.extract import extract_insights
-    from tasks.markdown.parse import parse_note
-    from tasks.nlp import korean
-    from tasks.render.templating import render_note
-    from tasks.roots.index import build_root_index, resolve_note_roots
-    from tasks.settings import load_settings
-    from tasks.vault.links import NoteIndex
-    from tasks.vault.read import list_vault, read_note, read_roots
-    from tasks.write.outputs import write_outputs
+STAGE_NAMES = ("read", "parse", "protect", "roots", "insights", "render", "polish", "lint", "write")
+"""The per-note stages of `tasks.pipeline.Stages`, in pipeline order (the rest are vault-wide reads);
+`other` is the pipeline's own work between them."""
 
-    stages = dict.fromkeys(
-        ("import", "setup", "kiwi-load", "read", "parse", "roots", "insights", "render", "write"), 0.0
-    )
+
+def timed_stages(stages: dict[str, float], lap: Callable[[str], None]) -> Any:
+    """`tasks.pipeline.PLAIN` whose per-note stages add their seconds to `stages[name]`.
+
+    `lap(name)` books the time since the last lap (the loop's own work) before a stage starts.
+    """
+    from tasks.pipeline import PLAIN, Stages
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            lap("other")  # the pipeline's glue between stages (per note, small)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                lap(name)
+
+        return call
+
+    fields = {f: getattr(PLAIN, f) for f in Stages.__slots__}
+    return Stages(**{f: timed(f, fn) if f in STAGE_NAMES else fn for f, fn in fields.items()})
+
+
+def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, start: float) -> dict[str, Any]:
+    from tasks.nlp import korean
+    from tasks.pipeline import open_vault, run_note
+    from tasks.settings import load_settings
+
+    stages = dict.fromkeys(("import", "setup", "kiwi-load", *STAGE_NAMES, "other"), 0.0)
     clock = start
 
     def lap(stage: str) -> None:
@@ -115,32 +141,20 @@ def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, sta
         clock = now
 
     lap("import")
+    korean.warm_up()  # the analyser loads lazily (root tagging needs it too); count its load apart
+    lap("kiwi-load")
     settings = load_settings(None, {"vault": str(vault), "out": str(out)})
-    roots = build_root_index(*read_roots(vault, settings.roots_folder))
-    index = NoteIndex.build(list_vault(vault))
-    nav = tuple(settings.navigation_sections)
+    context = open_vault(settings)
+    timed = timed_stages(stages, lap)
     files = 0
     notes = [only] if only else note_files(vault)[:limit]
     gc.freeze()  # as `osmu sweep` does after its imports (flows.one_shot.settle_imports)
     lap("setup")
-    korean.kiwi().tokenize("분석기 준비")  # the analyser loads lazily; count its load apart
-    lap("kiwi-load")
     kiwi_spent = _time_kiwi()
     for path in notes:
-        note = read_note(vault, path)
-        lap("read")
-        parsed = parse_note(note, nav)
-        lap("parse")
-        note_roots = resolve_note_roots(parsed, roots, index)
-        lap("roots")
-        insights = tuple(extract_insights(parsed, note_roots, roots))
-        lap("insights")
-        rendered = render_note(parsed, insights, note_roots, roots, settings, TEXT_CHANNELS)
-        lap("render")
-        warnings = (*note.diagnostics, *parsed.diagnostics, *note_roots.diagnostics, *rendered.diagnostics)
-        report = write_outputs(rendered, note.source_hash, insights, warnings, settings.out_dir)
-        files += len(report.files)
-        lap("write")
+        outcome = run_note(settings, context, path, TEXT_CHANNELS, stages=timed)
+        files += len(outcome.result.files)
+        lap("other")
     return {
         "notes": len(notes),
         "files": files,
@@ -153,7 +167,7 @@ def _osmu_text(vault: Path, out: Path, limit: int | None, only: Path | None, sta
 def _time_kiwi() -> list[float]:
     """From now on, [seconds inside Kiwi's analyser, texts analysed] (the share of the
     insights and render stages that is morphological analysis itself)."""
-    from tasks import morph
+    from tasks.nlp import morph
 
     analyser = morph.kiwi()
     original = analyser.tokenize
@@ -226,34 +240,39 @@ def sweep(vault: Path, out: Path, processes: int | None = None) -> dict[str, Any
     """One `vault-sweep` flow run (text channels); `processes` overrides `sweep.processes`
     (0: in the flow's own process; 2 or more: workers whatever the number of notes)."""
     from flows.sweep import vault_sweep
+    from tasks.settings import load_settings
 
-    config = None
+    overrides: dict[str, Any] = {"vault": str(vault), "out": str(out)}
     if processes is not None:
-        config = Path(tempfile.mkdtemp(prefix="osmu-bench-")) / "config.yaml"
-        config.write_text(f"sweep:\n  processes: {processes}\n  processes_min_notes: 1\n", encoding="utf-8")
+        overrides["sweep"] = {"processes": processes, "processes_min_notes": 1}
+    settings = load_settings(None, overrides)
     os.environ[TEXT_ONLY_ENV] = "1"
     with text_only():
-        report = vault_sweep(
-            vault=str(vault), out=str(out), channels=list(TEXT_CHANNELS), config=str(config) if config else None
-        )
+        report = vault_sweep(settings=settings, channels=list(TEXT_CHANNELS))
     return {"seconds": report.seconds, "rendered": len(report.rendered), "skipped": len(report.skipped)}
 
 
 def sweep_prep(vault: Path, out: Path) -> dict[str, Any]:
-    """A real sweep's state for `vault`, with stub outputs: each note is read and parsed (its
-    links and privacy checked, as a sweep does), then only a manifest is written. A no-change
-    sweep reads nothing of the outputs but that each manifest exists, so it times the same
-    afterwards; this makes a 10k-note vault's state in minutes instead of a full render."""
+    """A real sweep's state for `vault`, with stub outputs: each note is read, parsed and its
+    privacy checked (its links too, as a sweep does), then only a manifest is written. A
+    no-change sweep reads nothing of the outputs but that each manifest exists, so it times the
+    same afterwards; this makes a 10k-note vault's state in minutes instead of a full render."""
     import flows.sweep
-    from flows.repurpose import Outcome, protect_or_skip
-    from tasks.markdown.parse import parse_note
     from tasks.model import NoteResult
-    from tasks.render.templating import source_slug
-    from tasks.vault.read import read_note
+    from tasks.pipeline import PLAIN, Outcome, Stages, VaultContext
+    from tasks.render.context import source_slug
+    from tasks.settings import Settings
 
-    def stub(path: Path, settings: Any, context: Any, channels: Any, force: bool, stages: Any) -> Outcome:
-        note = read_note(settings.vault, path)
-        parsed = protect_or_skip(parse_note(note, settings.navigation_sections), settings, context.notes)
+    def stub(
+        settings: Settings,
+        vault: VaultContext,
+        note_path: Path,
+        channels: Sequence[str] = (),
+        force: bool = False,
+        stages: Stages = PLAIN,
+    ) -> Outcome:
+        note = stages.read(settings.vault, note_path, vault.notes, settings.private_folders)
+        parsed = stages.protect(stages.parse(note, settings.navigation_sections), settings, vault.notes)
         folder = settings.out_dir / source_slug(note.path)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "manifest.json").write_text('{"stub": true}\n', encoding="utf-8")
@@ -262,12 +281,13 @@ def sweep_prep(vault: Path, out: Path) -> dict[str, Any]:
             tuple(dict.fromkeys(link.target for link in parsed.links)),
         )
 
-    flows.sweep.run_pipeline = stub  # type: ignore[assignment]
+    flows.sweep.run_note = stub  # type: ignore[attr-defined]  # render_one (flows.sweep) calls it per note
     return sweep(vault, out, processes=0)
 
 
 def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
-    """Where `osmu run NOTE` spends its time, apart from Prefect: imports, analyser, one note's work."""
+    """Where `osmu run NOTE` spends its time apart from Prefect's engine: imports, the analyser, the
+    vault's root notes, then one note's stages as plain functions (every channel, as `osmu run`)."""
     phases: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -282,37 +302,97 @@ def note_phases(vault: Path, note_path: Path) -> dict[str, Any]:
     lap("import_prefect_s")
     import flows.cli
     import flows.repurpose  # noqa: F401
+    from tasks.nlp import korean
+    from tasks.pipeline import cut_insights, open_vault, render_insights
+    from tasks.settings import load_settings
 
     lap("import_osmu_s")
-    from tasks.nlp import korean
-
-    korean.kiwi().tokenize("분석기 준비")
+    korean.warm_up()
     lap("kiwi_load_s")
     out = Path(tempfile.mkdtemp(prefix="osmu-bench-"))
     try:
-        osmu_text(vault, out, limit=None, only=note_path)
+        settings = load_settings(None, {"vault": str(vault), "out": str(out)})
+        context = open_vault(settings)
+        lap("open_vault_s")  # the root index: every root note analysed, in each new process
+        cut = cut_insights(settings, context, note_path)
+        lap("cut_insights_s")
+        calls = time_builders()
+        rendered = render_insights(cut.parsed, cut.insights, cut.roots, settings, context)
+        lap("render_s")
+        phases["of_which_builders_s"] = round(sum(t for times in calls.values() for t in times), 3)
+        write_outputs(rendered, cut.parsed.note.source_hash, cut.insights, cut.warnings, settings.out_dir)
+        lap("write_s")
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    lap("one_note_pipeline_s")
     return phases
 
 
-def binaries(vault: Path) -> dict[str, Any]:
-    """Time every builder call (PNG slides, PPTX decks) while rendering the first notes' channels."""
+def write_outputs(*args: Any) -> Any:
+    """`tasks.write.outputs.write_outputs` (imported when called: timed phases import nothing first)."""
+    from tasks.write.outputs import write_outputs as write
+
+    return write(*args)
+
+
+def insights_imports(vault: Path, note_path: Path) -> dict[str, Any]:
+    """`osmu insights NOTE --json` run in this process (typer's app, as the console script does):
+    which Prefect modules it imported (none, by design) and how many modules in all."""
+    import contextlib
+
+    before = set(sys.modules)
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        from flows.cli import app
+
+        app(["insights", str(note_path), "--vault", str(vault), "--json"], standalone_mode=False)
+    seconds = time.perf_counter() - start
+    prefect = sorted(m for m in sys.modules if m == "prefect" or m.startswith("prefect."))
+    return {
+        "insights": len(json.loads(printed.getvalue())["insights"]),
+        "prefect_modules": len(prefect),
+        "prefect_first": prefect[:5],
+        "modules_imported": len(set(sys.modules) - before),
+        "in_process_s": round(seconds, 3),
+    }
+
+
+def profile_cli(argv: list[str], top: int = 20) -> dict[str, Any]:
+    """cProfile of `osmu ARGV…` run in this process: the `top` functions by cumulative time and
+    by own time, rows `[seconds, calls, function]` (imports included: they happen inside)."""
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    try:
+        from flows.cli import app
+
+        app(argv, standalone_mode=False)
+    finally:
+        profiler.disable()
+    seconds = time.perf_counter() - start
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    where = str(Path(__file__).resolve().parent.parent) + "/"
+
+    def rows(column: int) -> list[list[Any]]:
+        ranked = sorted(raw.items(), key=lambda kv: -kv[1][column])[:top]
+        return [
+            [round(row[column], 3), row[1], _function(file.replace(where, ""), line, name)]
+            for (file, line, name), row in ranked
+        ]
+
+    return {"profiled_s": round(seconds, 3), "cumulative": rows(3), "own": rows(2)}
+
+
+def time_builders() -> dict[str, list[float]]:
+    """From now on, the seconds of every builder call (PNG slides, PPTX decks, e-mail), by builder name."""
     from bench.anchors import builders
-    from tasks.insight.extract import extract_insights
-    from tasks.markdown.parse import parse_note
-    from tasks.render.templating import base_context, preparer, render_channel
-    from tasks.roots.index import build_root_index, resolve_note_roots
-    from tasks.settings import load_settings
-    from tasks.vault.links import NoteIndex
-    from tasks.vault.read import list_vault, read_note, read_roots
+    from tasks.render.channel import preparer
 
     calls: dict[str, list[float]] = {}
-    declared = builders()
-    for channel, names in declared.items():
+    for channel, names in builders().items():
         module = preparer(channel)
-        for name in names:
+        assert module is not None, f"channel {channel} declares builders but has no module"
+        for name in dict.fromkeys(names):  # two outputs may share a builder: wrap it once
             original = getattr(module, name)
 
             def timed(ctx: Any, _f: Any = original, _n: str = name) -> Any:
@@ -322,14 +402,24 @@ def binaries(vault: Path) -> dict[str, Any]:
                 return data
 
             setattr(module, name, timed)
+    return calls
+
+
+def binaries(vault: Path) -> dict[str, Any]:
+    """Time every builder call (PNG slides, PPTX decks) while rendering the first notes' channels."""
+    from bench.anchors import builders
+    from tasks.pipeline import cut_insights, open_vault
+    from tasks.render.context import base_context
+    from tasks.render.templating import render_channel
+    from tasks.settings import load_settings
+
+    declared = builders()
+    calls = time_builders()
     settings = load_settings(None, {"vault": str(vault)})
-    roots = build_root_index(*read_roots(vault, settings.roots_folder))
-    index = NoteIndex.build(list_vault(vault))
+    context = open_vault(settings)
     for path in note_files(vault)[:8]:
-        parsed = parse_note(read_note(vault, path), tuple(settings.navigation_sections))
-        note_roots = resolve_note_roots(parsed, roots, index)
-        insights = extract_insights(parsed, note_roots, roots)
-        ctx = base_context(parsed, insights, note_roots, roots, settings)
+        cut = cut_insights(settings, context, path)
+        ctx = base_context(cut.parsed, cut.insights, cut.roots, context.roots, settings)
         for channel in declared:
             render_channel(channel, ctx, settings)
     result: dict[str, Any] = {"calls": {k: len(v) for k, v in calls.items()}}
@@ -356,6 +446,10 @@ def main(argv: list[str]) -> None:
         result = sweep_prep(args[0], args[1])
     elif what == "note-phases":
         result = note_phases(args[0], args[1])
+    elif what == "insights-imports":
+        result = insights_imports(args[0], args[1])
+    elif what == "profile-cli":
+        result = profile_cli(argv[1:])
     elif what == "binaries":
         result = binaries(args[0])
     elif what == "profile-osmu":

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.generate import example_sources, generate
 from bench.pelican_site import make_site
 from bench.work import note_files, osmu_text, parse_floor
@@ -84,3 +86,44 @@ def test_sweep_workload_workers_render_text_only(tmp_path: Path) -> None:
     written = [p.suffix for p in out.rglob("*") if p.is_file()]
     assert ".md" in written and ".eml" in written
     assert ".png" not in written and ".pptx" not in written
+
+
+def test_sections_are_chosen_in_order_and_unknown_ones_refused() -> None:
+    from bench.harness import SECTIONS, chosen_sections
+
+    assert chosen_sections("", "") == SECTIONS
+    assert chosen_sections("interactive", "") == ("interactive",)
+    assert chosen_sections("sweep, cold", "") == ("cold", "sweep")
+    assert chosen_sections("", "cold,sweep") == tuple(s for s in SECTIONS if s not in ("cold", "sweep"))
+    with pytest.raises(SystemExit, match="warm"):
+        chosen_sections("warm", "")
+
+
+@pytest.mark.flow
+@pytest.mark.timeout(420)
+def test_interactive_section_measures_and_cleans_up(tmp_path: Path) -> None:
+    """`bench/run --only interactive` on an 8-note vault, one run per figure: a real local Prefect
+    server (`osmu server start`), `osmu run`, `osmu insights --json` and `osmu watch` subprocesses."""
+    from bench import interactive
+    from flows.local_server import LocalServer
+
+    vault, work = tmp_path / "v", tmp_path / "work"
+    generate(vault, 8)
+    note = interactive.edited_note(vault)
+    before, mtime = note.read_bytes(), note.stat().st_mtime_ns
+    details: dict[str, object] = {}
+    figures = interactive.interactive(vault, 1, details, work)
+    for key in ("run_note_edited_s", "insights_json_s", "watch_save_to_outputs_s"):
+        assert isinstance(figures[key], float) and 0 < figures[key] < 120, (key, figures)
+    assert figures["insights_prefect_modules"] == 0
+    assert figures["watch_peak_rss_mb"] > 50
+    watch = details["watch"]
+    assert isinstance(watch, dict) and watch["sigint_exit_code"] == 0
+    phases = details["run_note_phases_s"]
+    assert isinstance(phases, dict) and {"import_prefect_s", "kiwi_load_s", "render_s"} <= set(phases)
+    # the server is stopped, the edited note has its bytes and time back
+    assert LocalServer(work / "prefect-home-interactive").pid() is None
+    assert (note.read_bytes(), note.stat().st_mtime_ns) == (before, mtime)
+    # `osmu run` and `osmu watch` each wrote the edited note's outputs, and only that note's
+    for out in ("out-interactive-run", "out-interactive-watch"):
+        assert len(list((work / out).glob("*/manifest.json"))) == 1, out
