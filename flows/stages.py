@@ -23,11 +23,10 @@ from tasks.lint.checks import lint_note
 from tasks.llm import client as llm
 from tasks.llm.stage import polish_note
 from tasks.markdown.parse import parse_note
-from tasks.model import Diagnostic, Note, NoteError, RootIndex
+from tasks.model import Diagnostic, Note, NoteError
 from tasks.process.story import log_insights
 from tasks.render.templating import render_note
 from tasks.roots.index import build_root_index, resolve_note_roots
-from tasks.settings import Settings
 from tasks.vault.links import NoteIndex
 from tasks.vault.privacy import protect_note
 from tasks.vault.read import list_vault, read_roots
@@ -83,15 +82,17 @@ TASKS = pipeline.Stages(
 
 
 def quoted(stages: pipeline.Stages) -> pipeline.Stages:
-    """`stages` whose vault-wide inputs are passed quoted.
+    """`stages` whose arguments are passed quoted: Prefect does not walk them looking for futures.
 
-    Prefect walks every argument of a task call twice looking for futures; the root index
-    and note index of a 1k-note vault took ~50 ms a call to walk, for nothing: they are values.
+    The stages only ever get values (each call returns before the next one starts), and walking
+    them is not free: twice per task call Prefect visits every element of every argument, the
+    root and note indexes of a 1k-note vault (~50 ms a call) and a note's rendered drafts with
+    their PNG and PPTX bytes included.
     """
 
     def wrap(fn: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
-            return fn(*(quote(a) if isinstance(a, RootIndex | NoteIndex | Settings) else a for a in args), **kwargs)
+            return fn(*(quote(a) for a in args), **{k: quote(v) for k, v in kwargs.items()})
 
         return call
 
