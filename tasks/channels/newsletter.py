@@ -1,4 +1,7 @@
-"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer, and the .eml."""
+"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer, and the .eml.
+
+A process log becomes a "this week in the making" issue instead: `prepare_story`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Any
 from tasks.builders.email import build_eml
 from tasks.model import Insight
 from tasks.nlp.korean import has_hangul
+from tasks.process.story import Story
+from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import clip
 
@@ -47,10 +52,8 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `subject`, `preheader`, `items` and footer fields."""
-    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
-        from tasks.channels.story import prepare_newsletter
-
-        return {**prepare_newsletter(ctx, spec), "commercial": ctx["settings"].newsletter.commercial}
+    if ctx["note"]["kind"] == "process-log":
+        return prepare_story(ctx, spec)
     settings = ctx["settings"].newsletter
     insights: list[Insight] = ctx["insights"]
     subject = re.sub(r"\s+", " ", ctx["note"]["title"]).strip()  # a header: one line
@@ -69,6 +72,33 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "contact": settings.contact,
         "unsubscribe_url": settings.unsubscribe_url,
     }
+
+
+def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
+    """A "this week in the making" issue: hook, a few items per part, the invitation."""
+    room = int(spec.limits["max_items"])
+    out = story_context(ctx, {"self": room * 3 // 8, "us": room * 3 // 8, "now": room - 2 * (room * 3 // 8)})
+    settings, story = ctx["settings"].newsletter, out["story"]
+    subject = f"이번 주 만드는 중: {out['note']['title']}"
+    if settings.commercial:
+        subject = f"{AD_PREFIX} {subject}"
+    low, high = spec.limits["preheader_min_chars"], spec.limits["preheader_max_chars"]
+    return {
+        **out,
+        "subject": subject,
+        "preheader": story_preheader(story, int(low), int(high)),
+        "items": out["insights"],
+        "commercial": settings.commercial,
+        "sender": settings.sender,
+        "contact": settings.contact,
+        "unsubscribe_url": settings.unsubscribe_url,
+    }
+
+
+def story_preheader(story: Story, low: int, high: int) -> str:
+    """The hook, then the invitation, cut to `high` characters and padded up to `low`."""
+    parts = [says(i) for i in (story.hook, story.invitation) if i is not None]
+    return fit_preheader(parts, low, high, story.title)
 
 
 def email_eml(ctx: dict[str, Any]) -> bytes:
