@@ -56,17 +56,17 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     lead = claims[0].text.split("\n")[0] if claims else note["title"]
     description = clip(lead, int(spec.limits["description_max_chars"]))
     body = "\n".join(i.text for i in insights)
-    tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(spec.options["max_tags"])]
+    tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(ctx["options"]["max_tags"])]
     front = {
         "title": note["title"],
         "date": note["date"],
         "lastmod": note["lastmod"],
-        "draft": ctx["settings"].blog.draft,
+        "draft": ctx["options"]["draft"],
         "slug": safe_slug(note["title"], fallback=note["path"]),
         "description": description,
         "tags": tags,
     }
-    front.update(FLAVOR_KEYS[ctx["settings"].blog.flavor](front))
+    front.update(FLAVOR_KEYS[ctx["options"]["flavor"]](front))
     minutes = reading_minutes(body, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
     return {
         **ctx,
@@ -88,12 +88,12 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         int(spec.limits["description_max_chars"]),
     )
     body = "\n".join(i.text for i in out["insights"])
-    tags = list(dict.fromkeys([*ctx["root_slugs"], "제작기", *note["tags"]]))[: int(spec.options["max_tags"])]
+    tags = list(dict.fromkeys([*ctx["root_slugs"], "제작기", *note["tags"]]))[: int(ctx["options"]["max_tags"])]
     front = {
         "title": note["title"],
         "date": story.end or note["date"],
         "lastmod": max(note["lastmod"], story.end),
-        "draft": ctx["settings"].blog.draft,
+        "draft": ctx["options"]["draft"],
         "slug": safe_slug(note["title"], fallback=note["path"]),
         "description": description,
         "tags": tags,

@@ -130,8 +130,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         out = prepare_story(ctx, spec)
     else:
         insights = [i for i in ctx["insights"] if i.text.strip()]
-        size = int(spec.options["insights_per_post"])
-        groups = _groups(insights, size)[: int(spec.options["max_posts"])]
+        size = int(ctx["options"]["insights_per_post"])
+        groups = _groups(insights, size)[: int(ctx["options"]["max_posts"])]
         out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in groups]}
     return {**out, "slide_images": slide_images(out["posts"])}
 
@@ -162,7 +162,7 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
             if insight is not story.hook and len(slides) < room:
                 label = KIND_LABELS.get(insight.type, insight.type)
                 slides.append(_story_slide(f"{part['label']} · {label}", insight, part["key"], limits))
-    sep = spec.options["separator"]
+    sep = ctx["options"]["separator"]
     opening = hook_line(story.hook, title)
     if story.hook is not None and not hook_head(story.hook):
         opening = f"{opening} — {hook_body(story.hook)}"

@@ -50,14 +50,18 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
     return clipped if len(clipped) >= low else text[: high - 1] + "…"
 
 
+def footer(options: dict[str, Any]) -> dict[str, Any]:
+    """The footer fields of the channel's options (정보통신망법 §50 when `commercial`)."""
+    return {key: options[key] for key in ("commercial", "sender", "contact", "unsubscribe_url")}
+
+
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `subject`, `preheader`, `items` and footer fields."""
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
-    settings = ctx["settings"].newsletter
     insights: list[Insight] = ctx["insights"]
     subject = re.sub(r"\s+", " ", ctx["note"]["title"]).strip()  # a header: one line
-    if settings.commercial:
+    if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
     items = insights[: int(spec.limits["max_items"])]
     low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
@@ -67,10 +71,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "items": items,
         "subject": subject,
         "preheader": preheader(items, low, high, ctx["note"]["title"]),
-        "commercial": settings.commercial,
-        "sender": settings.sender,
-        "contact": settings.contact,
-        "unsubscribe_url": settings.unsubscribe_url,
+        **footer(ctx["options"]),
     }
 
 
@@ -78,9 +79,9 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """A "this week in the making" issue: hook, a few items per part, the invitation."""
     room = int(spec.limits["max_items"])
     out = story_context(ctx, {"self": room * 3 // 8, "us": room * 3 // 8, "now": room - 2 * (room * 3 // 8)})
-    settings, story = ctx["settings"].newsletter, out["story"]
+    story = out["story"]
     subject = f"이번 주 만드는 중: {out['note']['title']}"
-    if settings.commercial:
+    if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
     low, high = spec.limits["preheader_min_chars"], spec.limits["preheader_max_chars"]
     return {
@@ -88,10 +89,7 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "subject": subject,
         "preheader": story_preheader(story, int(low), int(high)),
         "items": out["insights"],
-        "commercial": settings.commercial,
-        "sender": settings.sender,
-        "contact": settings.contact,
-        "unsubscribe_url": settings.unsubscribe_url,
+        **footer(ctx["options"]),
     }
 
 
@@ -103,18 +101,18 @@ def story_preheader(story: Story, low: int, high: int) -> str:
 
 def email_eml(ctx: dict[str, Any]) -> bytes:
     """Builder: the HTML and text parts rendered just before, as one message file."""
-    settings = ctx["settings"].newsletter
+    options = ctx["options"]
     slug = ctx["note"]["slug"]
     rendered = ctx["rendered"]
-    contact = settings.contact if "@" in settings.contact else "newsletter@example.com"
+    contact = options["contact"] if "@" in options["contact"] else "newsletter@example.com"
     return build_eml(
         subject=ctx["subject"],
-        sender=settings.sender,
+        sender=options["sender"],
         from_address=contact,
         text=rendered[f"newsletter/{slug}.txt"].decode("utf-8"),
         html=rendered[f"newsletter/{slug}.html"].decode("utf-8"),
         day=ctx["note"]["lastmod"],
         key=ctx["note"]["path"],
-        unsubscribe_url=settings.unsubscribe_url,
-        commercial=settings.commercial,
+        unsubscribe_url=options["unsubscribe_url"],
+        commercial=options["commercial"],
     )

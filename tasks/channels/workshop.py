@@ -107,7 +107,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
     insights: list[Insight] = ctx["insights"][: int(spec.limits["max_slides"])]
-    total = ctx["settings"].workshop.total_minutes
+    total = int(ctx["options"]["total_minutes"])
     slides = [_slide(i, int(spec.limits["max_lines_per_slide"])) for i in insights]
     topics = ", ".join(s["title"] for s in slides[:3])
     labels = ctx["labels"]
@@ -193,8 +193,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         **out,
         "slides": case_slides(out, timeline, exercise, max_lines),
         "opening_note": "만드는 과정을 실패와 피벗까지 그대로 보여주는 사례입니다. 결과보다 과정에 집중해 주세요.",
-        "blocks": case_run_of_show(ctx["settings"].workshop.total_minutes),
-        "total_minutes": ctx["settings"].workshop.total_minutes,
+        "blocks": case_run_of_show(int(ctx["options"]["total_minutes"])),
+        "total_minutes": int(ctx["options"]["total_minutes"]),
         "exercise": exercise,
         "questions": questions,
     }
