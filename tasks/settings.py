@@ -1,7 +1,9 @@
 """Declared settings: `config/osmu.yaml` merged with a user file, validated by pydantic.
 
 Unknown keys are errors (`extra="forbid"`), and every problem is reported at once, as
-MkDocs does: `ConfigError` lists `file: key.path: message` lines.
+MkDocs does: `ConfigError` lists `file: key.path: message` lines. Channel options are not
+declared here: each channel declares its own in its channel.yaml (`options:`), and the
+`options:` setting (`{blog: {flavor: jekyll}}`) is checked against those schemas.
 """
 
 from __future__ import annotations
@@ -14,51 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Folder holding `config/`, `channel_templates/` and `examples/`."""
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "osmu.yaml"
-CHANNELS_DIR = PROJECT_ROOT / "channel_templates"
-
-
-class ConfigError(Exception):
-    """Settings that cannot be used; `problems` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
+from tasks.project import CHANNELS_DIR as CHANNELS_DIR
+from tasks.project import DEFAULT_CONFIG as DEFAULT_CONFIG
+from tasks.project import PROJECT_ROOT as PROJECT_ROOT
+from tasks.project import ConfigError as ConfigError
+from tasks.render.channel import channel_names, check_options
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BlogSettings(_Strict):
-    """Blog channel switches."""
-
-    flavor: Literal["hugo", "jekyll", "astro"] = "hugo"
-    """Front-matter conventions of the static site generator."""
-    draft: bool = True
-    """Posts start as drafts."""
-
-
-class NewsletterSettings(_Strict):
-    """Newsletter channel switches."""
-
-    commercial: bool = False
-    """Commercial mail: `(광고)` subject prefix, sender, contact and 수신거부 link enforced."""
-    sender: str = "IMI WORK"
-    """Sender name shown in the footer and the `From` header."""
-    contact: str = "hello@example.com"
-    """Contact address shown in the footer."""
-    unsubscribe_url: str = "https://example.com/unsubscribe"
-    """Free unsubscribe link (수신거부)."""
-
-
-class WorkshopSettings(_Strict):
-    """Workshop channel switches."""
-
-    total_minutes: int = Field(default=90, ge=15, le=480)
-    """Total workshop length; run-of-show blocks add up to it."""
 
 
 class LlmSettings(_Strict):
@@ -146,12 +112,10 @@ class Settings(_Strict):
     """Korean font file (TTF/OTF/TTC) for images; None: Noto Sans CJK KR, else Noto Sans KR (pip)."""
     font_index: int = Field(default=0, ge=0)
     """Face index inside a font collection (`.ttc`)."""
-    blog: BlogSettings = BlogSettings()
-    """Blog channel switches."""
-    newsletter: NewsletterSettings = NewsletterSettings()
-    """Newsletter channel switches."""
-    workshop: WorkshopSettings = WorkshopSettings()
-    """Workshop channel switches."""
+    options: dict[str, dict[str, Any]] = {}
+    """Channel options the user set, per channel (`{blog: {flavor: jekyll}}`), checked against each
+    channel.yaml's `options:` schema, where the defaults live; templates and preparers see the
+    resolved values as `options` (`ChannelSpec.resolve_options`)."""
     llm: LlmSettings = LlmSettings()
     """Optional LLM polish (off by default)."""
     sweep: SweepSettings = SweepSettings()
@@ -216,15 +180,48 @@ def _resolve(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     return resolved
 
 
-def validate(data: dict[str, Any], source: str = "settings") -> Settings:
-    """Validate a settings mapping, reporting every problem at once."""
+def _channel_problems(data: dict[str, Any]) -> list[str]:
+    """Unknown names in the channel lists (`channels.2: unknown channel 'blgo'`)."""
+    known = channel_names(CHANNELS_DIR)
+    problems = []
+    for key in ("channels", "digest_channels"):
+        names = data.get(key)
+        if isinstance(names, list | tuple):
+            problems += [
+                f"{key}.{n}: unknown channel '{name}' (known: {', '.join(known)})"
+                for n, name in enumerate(names)
+                if isinstance(name, str) and name not in known
+            ]
+    return problems
+
+
+def _message(err: Any, channels: tuple[str, ...]) -> str:
+    loc = err["loc"]
+    if err["type"] == "extra_forbidden" and len(loc) == 1 and loc[0] in channels:
+        return f"not a setting: channel options go under `options:` (options: {{{loc[0]}: {{option: value}}}})"
+    return str(err["msg"])
+
+
+def validate(data: dict[str, Any], source: str = "settings", options_source: str | None = None) -> Settings:
+    """Validate a settings mapping, reporting every problem at once (channel options included).
+
+    `options_source` names the file the `options:` came from (default: `source`).
+    """
+    options, option_problems = check_options(data.get("options", {}), CHANNELS_DIR)
+    problems: list[str] = []
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate({**data, "options": options})
     except ValidationError as exc:
+        channels = channel_names(CHANNELS_DIR)
         problems = [
-            f"{source}: {'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+            f"{source}: {'.'.join(str(p) for p in err['loc']) or '<root>'}: {_message(err, channels)}"
+            for err in exc.errors()
         ]
-        raise ConfigError(problems) from exc
+    problems += [f"{source}: {p}" for p in _channel_problems(data)]
+    problems += [f"{options_source or source}: {p}" for p in option_problems]
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -235,12 +232,16 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     """
     data = _resolve(_load_yaml(DEFAULT_CONFIG), PROJECT_ROOT)
     sources = [str(DEFAULT_CONFIG)]
+    options_from = sources[0]
     over = _resolve({k: v for k, v in (overrides or {}).items() if v is not None}, Path.cwd())
     vault = Path(over.get("vault", data.get("vault", ".")))
     user_file = config_file or vault / ".osmu" / "config.yaml"
     if user_file.is_file():
-        data = _merge(data, _resolve(_load_yaml(user_file), user_file.parent))
+        user = _resolve(_load_yaml(user_file), user_file.parent)
+        data = _merge(data, user)
         sources.append(str(user_file))
+        options_from = str(user_file) if "options" in user else options_from
     elif config_file is not None:
         raise ConfigError([f"{config_file}: settings file not found"])
-    return validate(_merge(data, over), source=" + ".join(sources))
+    options_from = "overrides" if "options" in over else options_from
+    return validate(_merge(data, over), source=" + ".join(sources), options_source=options_from)

@@ -19,7 +19,7 @@ CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
 
 def _blog(flavor: str, note: str = BOOK, vault: Path = EXAMPLE_VAULT) -> dict[str, str]:
     parsed, note_roots, index, insights, settings = pipeline(vault, note)
-    settings = settings.model_copy(update={"blog": settings.blog.model_copy(update={"flavor": flavor})})
+    settings = settings.model_copy(update={"options": {"blog": {"flavor": flavor}}})
     outputs = rendered(parsed, insights, note_roots, index, settings, ("blog",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.split(".", 1)[1]: o.content.decode() for o in outputs}

@@ -23,7 +23,7 @@ CHANNEL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "channels"
 def _newsletter(note: str, vault: Path = EXAMPLE_VAULT, **newsletter: object) -> dict[str, bytes]:
     parsed, note_roots, index, insights, settings = pipeline(vault, note)
     if newsletter:
-        settings = settings.model_copy(update={"newsletter": settings.newsletter.model_copy(update=newsletter)})
+        settings = settings.model_copy(update={"options": {"newsletter": newsletter}})
     outputs = rendered(parsed, insights, note_roots, index, settings, ("newsletter",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.rsplit(".", 1)[-1]: o.content for o in outputs}
@@ -89,7 +89,7 @@ def test_a_commercial_template_without_unsubscribe_fails_the_lint(vault: Path) -
         '{% extends "builtin/email.html.j2" %}{% block footer %}<p>{{ sender }}</p>{% endblock %}', encoding="utf-8"
     )
     parsed, note_roots, index, insights, settings = pipeline(vault, BOOK)
-    settings = settings.model_copy(update={"newsletter": settings.newsletter.model_copy(update={"commercial": True})})
+    settings = settings.model_copy(update={"options": {"newsletter": {"commercial": True}}})
     outputs = rendered(parsed, insights, note_roots, index, settings, ("newsletter",)).outputs
     failed = {r.rule: r.message for o in outputs for r in o.lint if not r.ok}
     assert "korean-ad-law" in failed and "수신거부" in failed["korean-ad-law"]

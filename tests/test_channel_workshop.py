@@ -18,9 +18,7 @@ from tests.helpers import pipeline, render, rendered
 def _workshop(note: str, total: int | None = None) -> dict[str, bytes]:
     parsed, note_roots, index, insights, settings = pipeline(EXAMPLE_VAULT, note)
     if total is not None:
-        settings = settings.model_copy(
-            update={"workshop": settings.workshop.model_copy(update={"total_minutes": total})}
-        )
+        settings = settings.model_copy(update={"options": {"workshop": {"total_minutes": total}}})
     outputs = rendered(parsed, insights, note_roots, index, settings, ("workshop",)).outputs
     assert all(r.ok for o in outputs for r in o.lint), [(o.path, r) for o in outputs for r in o.lint if not r.ok]
     return {o.path.rsplit("-", 1)[-1]: o.content for o in outputs}

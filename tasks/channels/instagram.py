@@ -1,4 +1,7 @@
-"""Instagram preparer: posts (one per insight group), hooks, captions, slides and PNG images."""
+"""Instagram preparer: posts (one per insight group), hooks, captions, slides and PNG images.
+
+A process log becomes one carousel opening on its failure or pivot instead: `prepare_story`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from tasks.builders.carousel import Slide, find_font, render_slide
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
 from tasks.nlp.korean import hashtag, sentences
+from tasks.process.story import KIND_LABELS
+from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import clip
 
@@ -121,16 +126,76 @@ def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `posts` (one per group of insights) and `slide_images` (one per slide of each post)."""
-    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
-        from tasks.channels.story import prepare_instagram
-
-        out = prepare_instagram(ctx, spec)
+    if ctx["note"]["kind"] == "process-log":
+        out = prepare_story(ctx, spec)
     else:
         insights = [i for i in ctx["insights"] if i.text.strip()]
-        size = int(spec.options["insights_per_post"])
-        groups = _groups(insights, size)[: int(spec.options["max_posts"])]
+        size = int(ctx["options"]["insights_per_post"])
+        groups = _groups(insights, size)[: int(ctx["options"]["max_posts"])]
         out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in groups]}
     return {**out, "slide_images": slide_images(out["posts"])}
+
+
+def _story_slide(title: str, insight: Insight, part: str, limits: dict[str, Any]) -> dict[str, Any]:
+    label = KIND_LABELS.get(insight.type, insight.type)
+    return {
+        "title": title,
+        "body": clip(says(insight), int(limits["slide_body_max_chars"])),
+        "alt": clip(f"{label} ({insight.date}): {insight.text}", int(limits["alt_max_chars"])),
+        "part": part,
+        "dates": [insight.date],
+        "ids": [insight.id],
+    }
+
+
+def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
+    """One carousel whose first slide is the failure or pivot, then Self, Us, Now; one caption."""
+    limits = spec.limits
+    room = int(limits["max_slides"]) - 1  # the hook slide comes first
+    out = story_context(ctx, {"self": 2, "us": 2, "now": 2})
+    story, title = out["story"], out["note"]["title"]
+    slides = []
+    if story.hook is not None:
+        slides.append(_story_slide(hook_line(story.hook, title), story.hook, "hook", limits))
+    for part in out["parts"]:
+        for insight in part["insights"]:
+            if insight is not story.hook and len(slides) < room:
+                label = KIND_LABELS.get(insight.type, insight.type)
+                slides.append(_story_slide(f"{part['label']} · {label}", insight, part["key"], limits))
+    sep = ctx["options"]["separator"]
+    opening = hook_line(story.hook, title)
+    if story.hook is not None and not hook_head(story.hook):
+        opening = f"{opening} — {hook_body(story.hook)}"
+    hook = clip(opening, int(limits["hook_chars"]))
+    paragraphs = []
+    for p in out["parts"]:
+        told = [clip(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
+        if p["prompt"] is not None:
+            told.insert(0, f"혹시 여러분도? {clip(says(p['prompt']), 110)}")
+        if told:
+            paragraphs.append(f"{p['label']} — " + " / ".join(told))
+        if p["closing"] is not None:
+            paragraphs.append(f"같이 해요: {clip(says(p['closing']), 160)}")
+    tags = list(dict.fromkeys(["제작기", *(h for i in out["insights"] for h in i.hashtags)]))
+    tags = tags[: int(limits["max_hashtags"])]
+    hashtag_line = " ".join(f"#{t}" for t in tags)
+    post = {
+        "hook": hook,
+        "paragraphs": paragraphs,
+        "hashtags": tags,
+        "hashtag_line": hashtag_line,
+        "slides": slides,
+        "insights": out["insights"],
+    }
+    return {
+        **out,
+        "slides": slides,
+        "caption_hook": hook,
+        "paragraphs": paragraphs,
+        "separator": sep,
+        "hashtag_line": hashtag_line,
+        "posts": [post],  # the note shape: one post, for image builders that iterate `posts`
+    }
 
 
 def slide_images(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:

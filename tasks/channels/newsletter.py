@@ -1,4 +1,7 @@
-"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer, and the .eml."""
+"""Newsletter preparer: subject, preheader (85–100 chars), items, sender footer, and the .eml.
+
+A process log becomes a "this week in the making" issue instead: `prepare_story`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Any
 from tasks.builders.email import build_eml
 from tasks.model import Insight
 from tasks.nlp.korean import has_hangul
+from tasks.process.story import Story
+from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import clip
 
@@ -45,16 +50,18 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
     return clipped if len(clipped) >= low else text[: high - 1] + "…"
 
 
+def footer(options: dict[str, Any]) -> dict[str, Any]:
+    """The footer fields of the channel's options (정보통신망법 §50 when `commercial`)."""
+    return {key: options[key] for key in ("commercial", "sender", "contact", "unsubscribe_url")}
+
+
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """Add `subject`, `preheader`, `items` and footer fields."""
-    if ctx["note"]["kind"] == "process-log":  # a making-of story (tasks/channels/story.py)
-        from tasks.channels.story import prepare_newsletter
-
-        return {**prepare_newsletter(ctx, spec), "commercial": ctx["settings"].newsletter.commercial}
-    settings = ctx["settings"].newsletter
+    if ctx["note"]["kind"] == "process-log":
+        return prepare_story(ctx, spec)
     insights: list[Insight] = ctx["insights"]
     subject = re.sub(r"\s+", " ", ctx["note"]["title"]).strip()  # a header: one line
-    if settings.commercial:
+    if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
     items = insights[: int(spec.limits["max_items"])]
     low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
@@ -64,27 +71,48 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "items": items,
         "subject": subject,
         "preheader": preheader(items, low, high, ctx["note"]["title"]),
-        "commercial": settings.commercial,
-        "sender": settings.sender,
-        "contact": settings.contact,
-        "unsubscribe_url": settings.unsubscribe_url,
+        **footer(ctx["options"]),
     }
+
+
+def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
+    """A "this week in the making" issue: hook, a few items per part, the invitation."""
+    room = int(spec.limits["max_items"])
+    out = story_context(ctx, {"self": room * 3 // 8, "us": room * 3 // 8, "now": room - 2 * (room * 3 // 8)})
+    story = out["story"]
+    subject = f"이번 주 만드는 중: {out['note']['title']}"
+    if ctx["options"]["commercial"]:
+        subject = f"{AD_PREFIX} {subject}"
+    low, high = spec.limits["preheader_min_chars"], spec.limits["preheader_max_chars"]
+    return {
+        **out,
+        "subject": subject,
+        "preheader": story_preheader(story, int(low), int(high)),
+        "items": out["insights"],
+        **footer(ctx["options"]),
+    }
+
+
+def story_preheader(story: Story, low: int, high: int) -> str:
+    """The hook, then the invitation, cut to `high` characters and padded up to `low`."""
+    parts = [says(i) for i in (story.hook, story.invitation) if i is not None]
+    return fit_preheader(parts, low, high, story.title)
 
 
 def email_eml(ctx: dict[str, Any]) -> bytes:
     """Builder: the HTML and text parts rendered just before, as one message file."""
-    settings = ctx["settings"].newsletter
+    options = ctx["options"]
     slug = ctx["note"]["slug"]
     rendered = ctx["rendered"]
-    contact = settings.contact if "@" in settings.contact else "newsletter@example.com"
+    contact = options["contact"] if "@" in options["contact"] else "newsletter@example.com"
     return build_eml(
         subject=ctx["subject"],
-        sender=settings.sender,
+        sender=options["sender"],
         from_address=contact,
         text=rendered[f"newsletter/{slug}.txt"].decode("utf-8"),
         html=rendered[f"newsletter/{slug}.html"].decode("utf-8"),
         day=ctx["note"]["lastmod"],
         key=ctx["note"]["path"],
-        unsubscribe_url=settings.unsubscribe_url,
-        commercial=settings.commercial,
+        unsubscribe_url=options["unsubscribe_url"],
+        commercial=options["commercial"],
     )

@@ -1,7 +1,8 @@
 """The constraint linter: named rules, configured per channel in `channel.yaml`.
 
 A check in channel.yaml is `{rule, name, files, …params}`. A param written `$key` takes
-the value of `limits.key` of the same channel, so every platform figure lives in the YAML
+the value of `limits.key` of the same channel (else of its option `key`, as resolved for
+the run), so every platform figure lives in the YAML
 (platform figures change), never here. Text rules get the decoded text; binary rules
 (`BINARY_RULES`: PNG, PPTX, EML) get the bytes. `lint_tree` re-checks a written output
 folder from its manifests (`osmu lint OUT_DIR`).
@@ -69,14 +70,16 @@ RULES: dict[str, Rule] = {
 
 
 def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, Any]:
-    """The rule's keyword arguments, with `$key` resolved from the channel's limits."""
+    """The rule's keyword arguments, with `$key` resolved from the channel's limits (and options)."""
     params: dict[str, Any] = {}
     for key, value in check.items():
         if key in ("rule", "files", "name"):
             continue
         if isinstance(value, str) and value.startswith("$"):
             if value[1:] not in limits:
-                raise KeyError(f"check '{check.get('name', check['rule'])}': no limit '{value[1:]}' in channel.yaml")
+                raise KeyError(
+                    f"check '{check.get('name', check['rule'])}': no limit or option '{value[1:]}' in channel.yaml"
+                )
             value = limits[value[1:]]
         params[key] = value
     return params
@@ -105,9 +108,15 @@ def run_checks(
     return tuple(results)
 
 
-def check_output(path: str, content: bytes, spec: ChannelSpec) -> tuple[LintResult, ...]:
-    """The channel's checks on one of its files (`path`: `<channel>/<file>`, as in the manifest)."""
-    return run_checks(path.split("/", 1)[1], content, spec.checks, {**spec.options, **spec.limits})
+def check_output(
+    path: str, content: bytes, spec: ChannelSpec, options: Mapping[str, Any] | None = None
+) -> tuple[LintResult, ...]:
+    """The channel's checks on one of its files (`path`: `<channel>/<file>`, as in the manifest).
+
+    `$key` params read `limits`, then the channel's resolved `options` (None: their defaults).
+    """
+    values = spec.resolve_options() if options is None else options
+    return run_checks(path.split("/", 1)[1], content, spec.checks, {**values, **spec.limits})
 
 
 def known_rules() -> frozenset[str]:
@@ -115,11 +124,14 @@ def known_rules() -> frozenset[str]:
     return frozenset(RULES) | frozenset(BINARY_RULES)
 
 
-def lint_tree(out_dir: Path) -> dict[str, tuple[LintResult, ...]]:
+def lint_tree(
+    out_dir: Path, options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, tuple[LintResult, ...]]:
     """Lint every output listed by the `manifest.json` files under `out_dir`.
 
     Returns `{path relative to out_dir: results}`. Reads only; the checks come from each
     output's channel.yaml, so the figures are the current ones, not those of the run.
+    `options`: the settings' channel options (`settings.options`); None: the defaults.
     """
     from tasks.render.channel import load_channel  # channel specs check their rule names here
 
@@ -136,7 +148,8 @@ def lint_tree(out_dir: Path) -> dict[str, tuple[LintResult, ...]]:
             if not file.is_file():
                 report[rel] = (LintResult("exists", False, "listed in manifest.json but missing"),)
                 continue
-            report[rel] = check_output(output["path"], file.read_bytes(), spec)
+            values = spec.resolve_options((options or {}).get(spec.name))
+            report[rel] = check_output(output["path"], file.read_bytes(), spec, values)
     return report
 
 
@@ -149,7 +162,8 @@ def lint_note(drafts: Drafts) -> RenderResult:
     """Stage 8, lint: every file checked against its channel's rules; the note's final render result."""
     outputs = tuple(
         replace(
-            o, lint=run_checks(o.path.split("/", 1)[1], o.content, d.spec.checks, {**d.spec.options, **d.spec.limits})
+            o,
+            lint=run_checks(o.path.split("/", 1)[1], o.content, d.spec.checks, {**d.ctx["options"], **d.spec.limits}),
         )
         for d in drafts.drafts
         for o in d.outputs

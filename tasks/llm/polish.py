@@ -293,7 +293,8 @@ def guard(
         if base is None or out.content == base.content:
             chosen.append(base or out)
             continue
-        new_failures = _failed_rules(out, spec) - _failed_rules(base, spec)
+        options = result.ctx.get("options")
+        new_failures = _failed_rules(out, spec, options) - _failed_rules(base, spec, options)
         problem = f"fails {sorted(new_failures)}" if new_failures else None
         if problem is None and not quotes_intact(base.content, out.content, quotes):
             problem = "a quote would change"
@@ -308,6 +309,6 @@ def guard(
     return chosen
 
 
-def _failed_rules(output: ChannelOutput, spec: ChannelSpec) -> set[str]:
-    """Names of the channel rules `output` breaks."""
-    return {r.rule for r in check_output(output.path, output.content, spec) if not r.ok}
+def _failed_rules(output: ChannelOutput, spec: ChannelSpec, options: Mapping[str, Any] | None) -> set[str]:
+    """Names of the channel rules `output` breaks (`options`: the channel's resolved options)."""
+    return {r.rule for r in check_output(output.path, output.content, spec, options) if not r.ok}

@@ -1,4 +1,5 @@
 """Stage 6, render (templating).
 
-Channel specs, the shared context, the Jinja environment and filters, the templating itself.
+Channel specs (and their options), the shared context, the Jinja environment and filters,
+the templating itself.
 """

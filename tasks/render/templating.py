@@ -114,7 +114,8 @@ def render_outputs(spec: ChannelSpec, settings: Settings, channel_ctx: Mapping[s
 def render_channel(name: str, ctx: Mapping[str, Any], settings: Settings) -> ChannelDraft:
     """One channel: its preparer reshapes the shared context, its templates render it."""
     spec = load_channel(name)
-    channel_ctx: dict[str, Any] = {**ctx, "channel": spec.name, "limits": spec.limits, "options": spec.options}
+    options = spec.resolve_options(settings.options.get(name))
+    channel_ctx: dict[str, Any] = {**ctx, "channel": spec.name, "limits": spec.limits, "options": options}
     module = preparer(name)
     if module is not None and hasattr(module, "prepare"):
         channel_ctx = module.prepare(channel_ctx, spec)
