@@ -250,12 +250,15 @@ def _run_process(flow: Any, settings: Settings, force: bool, **params: Any) -> N
 @app.command()
 def lint(
     out_dir: Annotated[Path, typer.Argument(help="An osmu output folder (it holds manifest.json files).")],
+    vault: VaultOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Re-check written outputs against their channel's rules; exit 1 on any violation."""
+    """Re-check written outputs against their channel's rules (with your channel options); exit 1 on any violation."""
     from tasks.lint.checks import lint_tree, violations
 
+    settings = _settings(config, vault=vault)
     try:
-        report = lint_tree(out_dir)
+        report = lint_tree(out_dir, settings.options)
     except (FileNotFoundError, ConfigError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -220,4 +220,8 @@ def test_osmu_lint_command(tmp_path: Path) -> None:
     dirty = CliRunner().invoke(app, ["lint", str(tmp_path)])
     assert dirty.exit_code == 1
     assert "workshop/프로세스-이코노미-guide.md: guide-run-of-show-total: 5 blocks, 100 of 90 minutes" in dirty.output
+    other_font = tmp_path / "font.yaml"  # the user's channel options are the ones checked
+    other_font.write_text("options: {workshop: {pptx_font: Nanum Gothic}}\n", encoding="utf-8")
+    optioned = CliRunner().invoke(app, ["lint", str(tmp_path), "--config", str(other_font)])
+    assert "pptx-notes-and-korean-font" in optioned.output and "pptx-notes-and-korean-font" not in dirty.output
     assert CliRunner().invoke(app, ["lint", str(tmp_path / "nothing")]).exit_code == 2
