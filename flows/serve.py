@@ -1,4 +1,4 @@
-"""`osmu serve`: the two deployments, served from one long-running process.
+"""`osmu serve`: the three deployments, served from one long-running process.
 
 - `vault-sweep/scheduled`: the sweep on the cron from config (`sweep.cron`, default hourly);
 - `repurpose-note/on-demand`: no schedule; run it with

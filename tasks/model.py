@@ -1,7 +1,7 @@
-"""Plain values passed between stages: read → parse → roots → insights → render → write.
+"""Plain values passed between stages: read → parse → privacy → roots → insights → render → polish → lint → write.
 
 Every value is a frozen, slotted dataclass holding tuples (never lists), so it pickles
-for Prefect results, hashes into cache keys and compares in tests. Line numbers are
+(worker processes, the root-index cache), hashes into keys and compares in tests. Line numbers are
 1-based and count every line of the file, front matter included, as an editor does.
 """
 
