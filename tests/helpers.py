@@ -6,12 +6,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from tasks.lint.checks import lint_note
-from tasks.llm.stage import polish_note
 from tasks.model import Insight, NoteRoots, ParsedNote, RenderResult, RootIndex
-from tasks.pipeline import cut_insights, open_vault, render_insights
-from tasks.render.templating import render_note
+from tasks.pipeline import VaultContext, cut_insights, open_vault, render_insights
 from tasks.settings import Settings, load_settings
+from tasks.vault.links import NoteIndex
 
 
 def settings_for(vault: Path, **extra: object) -> Settings:
@@ -43,8 +41,9 @@ def rendered(
     settings: Settings,
     channels: Sequence[str] | None = None,
 ) -> RenderResult:
-    """render → polish → lint for values a test made itself (the stages of tasks/pipeline.py's `render_insights`)."""
-    return lint_note(polish_note(render_note(parsed, insights, note_roots, index, settings, channels), index, settings))
+    """render → polish → lint (tasks/pipeline.py's `render_insights`) for values a test made itself."""
+    vault = VaultContext(index, NoteIndex.build(()))  # rendering resolves no link: the note list is not needed
+    return render_insights(parsed, tuple(insights), note_roots, settings, vault, channels or ())
 
 
 GOLDEN_ROOT = Path(__file__).resolve().parent / "golden"

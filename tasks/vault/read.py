@@ -236,14 +236,3 @@ def read_roots(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagno
             continue
         notes.append(note)
     return tuple(notes), tuple(problems)
-
-
-def _transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only errors that may pass (I/O), never a note that is simply bad."""
-    try:
-        state.result()
-    except NoteError:
-        return False
-    except Exception:
-        return True
-    return False
