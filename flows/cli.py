@@ -372,7 +372,9 @@ def watch(
     with get_client(sync_client=True) as client:  # start Prefect now, not on the first save
         client.api_healthcheck()
     warm_up()
-    out.print(f"watching {settings.vault} → {settings.out_dir} (Ctrl-C stops)", highlight=False, soft_wrap=True)
+
+    def ready() -> None:  # printed once the file watcher is up: a save from now on is seen
+        out.print(f"watching {settings.vault} → {settings.out_dir} (Ctrl-C stops)", highlight=False, soft_wrap=True)
 
     def run_one(path: Path) -> None:
         started = time.perf_counter()
@@ -391,7 +393,8 @@ def watch(
         out.print(line, highlight=False, soft_wrap=True)
 
     with contextlib.suppress(KeyboardInterrupt):
-        watch_vault(settings, tuple(chosen or settings.channels), run_one, force_polling=polling or None)
+        channels_ = tuple(chosen or settings.channels)
+        watch_vault(settings, channels_, run_one, force_polling=polling or None, on_ready=ready)
 
 
 @app.command()

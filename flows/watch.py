@@ -58,9 +58,17 @@ def needs_render(settings: Settings, channels: tuple[str, ...], paths: Iterable[
 
 
 def batches_of_changes(
-    settings: Settings, stop: threading.Event | None = None, force_polling: bool | None = None
+    settings: Settings,
+    stop: threading.Event | None = None,
+    force_polling: bool | None = None,
+    on_ready: Callable[[], None] = lambda: None,
 ) -> Iterator[list[Path]]:
-    """Yield sorted lists of changed note paths, one list per burst of writes."""
+    """Yield sorted lists of changed note paths, one list per burst of writes.
+
+    `on_ready()` is called once the file watcher is watching (its first report, at the latest
+    after one quiet second): a save from then on is seen, none is missed before it.
+    """
+    ready = False
     for batch in watch(
         settings.vault,
         watch_filter=note_filter(settings.vault, settings.out_dir),
@@ -68,11 +76,15 @@ def batches_of_changes(
         step=QUIET_MS,
         stop_event=stop,
         rust_timeout=1000,
-        yield_on_timeout=False,
+        yield_on_timeout=True,
         force_polling=force_polling,
         raise_interrupt=False,
     ):
-        yield sorted({Path(p) for _, p in batch})
+        if not ready:
+            ready = True
+            on_ready()
+        if batch:
+            yield sorted({Path(p) for _, p in batch})
 
 
 def watch_vault(
@@ -81,8 +93,9 @@ def watch_vault(
     run: Callable[[Path], None],
     stop: threading.Event | None = None,
     force_polling: bool | None = None,
+    on_ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Call `run(note_path)` for every note whose content (or dependencies) changed, until stopped."""
-    for paths in batches_of_changes(settings, stop, force_polling):
+    for paths in batches_of_changes(settings, stop, force_polling, on_ready):
         for path in needs_render(settings, channels, paths):
             run(path)
