@@ -91,7 +91,7 @@ def test_root_index_is_built_once_and_again_when_a_root_note_changes(vault: Path
         builds.append(1)
         return build_root_index(*args)
 
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache"  # its entries are in cache / "roots"
     first = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
     again = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
     assert len(builds) == 1 and again == first
@@ -100,11 +100,11 @@ def test_root_index_is_built_once_and_again_when_a_root_note_changes(vault: Path
     changed = cached_root_index(*read_roots(vault, "00-roots"), {}, build, cache)
     aliased = cached_root_index(*read_roots(vault, "00-roots"), {"프로세스-공유": ("과정 공유",)}, build, cache)
     assert len(builds) == 3 and changed != first and aliased != changed
-    assert [p.stat().st_mode & 0o777 for p in cache.glob("roots-*.pickle")] == [0o600] * 3
+    assert [p.stat().st_mode & 0o777 for p in (cache / "roots").iterdir()] == [0o600] * 3
     secret = vault / "00-roots" / "root-99-비밀-뿌리.md"
     secret.write_text("---\npublish: false\n---\n\n# 비밀 뿌리\n", encoding="utf-8")
     notes, problems = read_roots(vault, "00-roots")
     assert any("비밀" in d.file for d in problems)
     index = cached_root_index(notes, problems, {}, build, cache)
     assert cached_root_index(notes, problems, {}, build, cache) == index and len(builds) == 4
-    assert all("비밀".encode() not in p.read_bytes() for p in cache.glob("roots-*.pickle"))
+    assert all("비밀".encode() not in p.read_bytes() for p in (cache / "roots").iterdir())

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import PIL
 from PIL import Image, ImageDraw, ImageFont
 
+from tasks.cache import keep, key_of, recall
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH, HEIGHT = 1080, 1350
 MARGIN = 96
 BACKGROUND, INK, ACCENT, MUTED = "#FAF7F2", "#1F2937", "#B4602B", "#6B7280"
@@ -149,6 +153,28 @@ class Slide:
     """Slides in the carousel."""
     footer: str = ""
     """Small text at the bottom (the note title)."""
+
+
+SLIDES_KEPT = 1024
+"""Slide images kept in the user's cache (~40-120 KB each)."""
+
+
+def _font_file(face: FontFace) -> list[object]:
+    stat = face.path.stat()
+    return [str(face.path), face.index, stat.st_size, stat.st_mtime_ns]
+
+
+def slide_image(slide: Slide, face: FontFace) -> bytes:
+    """`render_slide`, remembered in the user's cache (tasks/cache.py) under the slide's text, its
+    fonts and Pillow's version: an edited note changes a slide or two, and each costs ~25 ms."""
+    bold = _bold_of(face) or face
+    key = key_of("slide", PIL.__version__, _font_file(face), _font_file(bold), asdict(slide))
+    found = recall("slides", key)
+    if found is not None and found.startswith(PNG_SIGNATURE):
+        return found
+    image = render_slide(slide, face, bold)
+    keep("slides", key, image, SLIDES_KEPT)
+    return image
 
 
 def render_slide(slide: Slide, face: FontFace, bold: FontFace | None = None) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tasks.builders.carousel import Slide, find_font, render_slide
+from tasks.builders.carousel import Slide, find_font, slide_image
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
 from tasks.nlp.korean import hashtag, sentences
@@ -213,4 +213,4 @@ def slide_png(ctx: dict[str, Any]) -> bytes:
     face = find_font(settings.font, settings.font_index)
     item = ctx["slide"]
     slide = Slide(item["title"], item["body"], item["number"], item["total"], footer=ctx["note"]["title"])
-    return render_slide(slide, face)
+    return slide_image(slide, face)
