@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,18 @@ def keep(kind: str, key: str, data: bytes, newest: int, folder: Path | None = No
             entries.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
             for old in entries[newest:]:
                 old.unlink(missing_ok=True)
+
+
+def folder_of(kind: str, version: str, newest: int) -> Path | None:
+    """A folder `<cache>/<kind>/<version>` for a tool that keeps its own files (Jinja's bytecode),
+    with only the `newest` versions of `kind` kept; None when the cache cannot be written."""
+    where = cache_dir() / kind
+    try:
+        (where / version).mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.utime(where / version)  # the version in use is the newest
+        versions = sorted(where.iterdir(), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in versions[newest:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        return None
+    return where / version

@@ -3,7 +3,9 @@
 Template lookup is layered as in Pelican and MkDocs: the user's override folder, then the
 channel, then `_base`; `builtin/…` and `base/…` prefixes let an override extend the
 built-in template and replace a single block. Templates run in Jinja's immutable sandbox
-(`tasks/render/sandbox.py`) with `StrictUndefined`; `.html` templates autoescape.
+(`tasks/render/sandbox.py`) with `StrictUndefined`; `.html` templates autoescape. Compiled
+templates are kept in the user's cache (Jinja's bytecode cache, one folder per version of
+osmu's code): a fresh process skips compiling them (~0.15 s of a one-note run).
 """
 
 from __future__ import annotations
@@ -12,9 +14,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from tasks.cache import folder_of
+from tasks.changes import code_digest
 from tasks.render.channel import BASE_DIR_NAME
 from tasks.render.filters import FILTERS
 from tasks.render.sandbox import OsmuSandbox
@@ -29,8 +40,10 @@ def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandbo
         loaders.append(FileSystemLoader(override_dir / channel_dir.name))
     builtin, shared = FileSystemLoader(channel_dir), FileSystemLoader(base)
     loaders += [builtin, shared, PrefixLoader({"builtin": builtin, "base": shared})]
+    compiled = folder_of("jinja", code_digest()[:16], newest=4)
     env = OsmuSandbox(
         loader=ChoiceLoader(loaders),
+        bytecode_cache=FileSystemBytecodeCache(str(compiled)) if compiled else None,
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2")),
         keep_trailing_newline=True,

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from tasks.model import ParsedNote
+from tasks.render.channel import SAFE_LOADER
 from tasks.settings import CHANNELS_DIR
 
 LABELS_FILE = CHANNELS_DIR / "_base" / "labels.yaml"
@@ -27,7 +28,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    data = yaml.load(LABELS_FILE.read_text(encoding="utf-8"), SAFE_LOADER)
     missing = {lang: set(data[DEFAULT]) - set(words) for lang, words in data.items()}
     if any(missing.values()):
         raise ValueError(f"{LABELS_FILE}: labels missing: {missing}")
