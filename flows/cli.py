@@ -103,10 +103,15 @@ def _repurpose(
     return repurpose_note(note=str(note), settings=settings, channels=channels, force=force, remember=remember)
 
 
+WITHOUT_PREFECT = frozenset({"insights", "lint", "server"})
+"""Commands that run no flow: they never look for a Prefect server (nor import Prefect)."""
+
+
 @app.callback()
-def _reuse_local_server() -> None:
-    """Every command uses the local Prefect server when it runs (only `osmu run` starts it)."""
-    _prefect_server(start=False)
+def _reuse_local_server(ctx: typer.Context) -> None:
+    """Every command that runs flows uses the local Prefect server when it runs (only `osmu run` starts it)."""
+    if ctx.invoked_subcommand not in WITHOUT_PREFECT:
+        _prefect_server(start=False)
 
 
 def _prefect_server(start: bool) -> None:
