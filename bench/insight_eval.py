@@ -176,20 +176,14 @@ def total(scores: Sequence[Score], name: str = "overall") -> Score:
 
 
 def evaluate_label_file(path: Path, repo: Path) -> tuple[Score, tuple[Insight, ...], tuple[Label, ...]]:
-    """Run read → parse → roots → insights on the labelled note and score it."""
-    from tasks.insight.extract import extract_insights
-    from tasks.markdown.parse import parse_note
-    from tasks.roots.index import build_root_index, resolve_note_roots
+    """Score the labelled note's insights, cut by tasks/pipeline.py (read → parse → privacy → roots → insights)."""
+    from tasks.pipeline import cut_insights, open_vault
     from tasks.settings import load_settings
-    from tasks.vault.links import NoteIndex
-    from tasks.vault.read import list_vault, read_note, read_roots
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     vault = (repo / data["vault"]).resolve()
     settings = load_settings(None, {"vault": vault})
-    parsed = parse_note(read_note(vault, (repo / data["note"]).resolve()), settings.navigation_sections)
-    index = build_root_index(*read_roots(vault, settings.roots_folder), settings.root_aliases)
-    note_roots = resolve_note_roots(parsed, index, NoteIndex.build(list_vault(vault)))
-    insights = extract_insights(parsed, note_roots, index)
+    cut = cut_insights(settings, open_vault(settings), (repo / data["note"]).resolve())
+    parsed, insights = cut.parsed, cut.insights
     labels = labels_from(data)
     return score(path.stem, parsed, insights, labels), insights, labels
