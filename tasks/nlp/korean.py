@@ -16,7 +16,6 @@ from functools import lru_cache
 from tasks.nlp.morph import analysis
 from tasks.nlp.morph import kiwi as kiwi
 from tasks.nlp.morph import warm_up as warm_up
-from tasks.nlp.morph import warm_up_in_background as warm_up_in_background
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "SL"})
 CONTENT_TAGS = frozenset({"NNG", "NNP", "SL", "SN", "XR", "VV", "VA", "MAG"})

@@ -79,13 +79,6 @@ def _build_kiwi() -> Kiwi:
         return Kiwi(load_multi_dict=False, num_workers=0)
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Load the analyser in a daemon thread (overlaps Prefect's start-up in a one-note run)."""
-    thread = threading.Thread(target=lambda: kiwi().tokenize("준비"), name="kiwi-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 _MEMO: OrderedDict[str, Analysis] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 

@@ -31,6 +31,13 @@ from tasks.render.filters import FILTERS
 from tasks.render.sandbox import OsmuSandbox
 
 
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """One bytecode cache for every channel's environment (its folder set up once per process)."""
+    compiled = folder_of("jinja", code_digest()[:16], newest=4)
+    return FileSystemBytecodeCache(str(compiled)) if compiled else None
+
+
 @lru_cache(maxsize=32)
 def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandboxedEnvironment:
     """The Jinja environment of one channel (built once per process and channel)."""
@@ -40,10 +47,9 @@ def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandbo
         loaders.append(FileSystemLoader(override_dir / channel_dir.name))
     builtin, shared = FileSystemLoader(channel_dir), FileSystemLoader(base)
     loaders += [builtin, shared, PrefixLoader({"builtin": builtin, "base": shared})]
-    compiled = folder_of("jinja", code_digest()[:16], newest=4)
     env = OsmuSandbox(
         loader=ChoiceLoader(loaders),
-        bytecode_cache=FileSystemBytecodeCache(str(compiled)) if compiled else None,
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2")),
         keep_trailing_newline=True,
