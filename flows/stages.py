@@ -25,6 +25,7 @@ from tasks.llm.stage import polish_note
 from tasks.markdown.parse import parse_note
 from tasks.model import Diagnostic, Note, NoteError
 from tasks.process.story import log_insights
+from tasks.compose.stage import compose_note
 from tasks.render.templating import render_note
 from tasks.roots.index import build_root_index, resolve_note_roots
 from tasks.vault.links import NoteIndex
@@ -69,6 +70,7 @@ TASKS = pipeline.Stages(
     protect=task(name="protect-private")(protect_note),
     roots=task(name="resolve-roots")(resolve_note_roots),
     insights=task(name="extract-insights")(extract_insights),
+    compose=task(name="compose-plans")(compose_note),
     render=task(name="render-channels")(render_note),
     polish=task(name="polish")(polish_note),
     lint=task(name="lint")(lint_note),

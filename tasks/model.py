@@ -371,6 +371,8 @@ class RenderResult:
     """LLM spend of this render; None when no LLM is configured."""
     channels: tuple[str, ...] = ()
     """The channels rendered (a channel may produce no output); empty: those of `outputs`."""
+    composition: Any = None
+    """The compose stage's `Composition` (outline and plans), recorded in the manifest; None when absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,3 +430,5 @@ class NoteResult:
     """LLM spend for this note; None when no LLM is configured."""
     preview: str = ""
     """The note's preview page (open it in a browser); "" when nothing was written."""
+    skipped: str = ""
+    """Why nothing was written for a usable note (it has nothing to say); "" otherwise."""

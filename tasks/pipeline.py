@@ -1,6 +1,6 @@
 """The one pipeline: every way osmu runs (flows, CLI, tests, bench, the insight eval) calls these functions.
 
-    read → parse → privacy → roots → insights → render → polish → lint → write
+    read → parse → privacy → roots → insights → compose → render → polish → lint → write
 
 `run_note` takes the settings (a value), the vault's shared context and one note, and returns
 the note's result. `run_story` and `run_digest` differ only in their front: their insights come
@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from tasks.compose.stage import compose_note
 from tasks.insight.extract import extract_insights
 from tasks.lint.checks import lint_note
 from tasks.llm.stage import polish_note
@@ -48,6 +49,8 @@ from tasks.vault.source import read_source
 from tasks.write.outputs import note_folder, read_manifest, write_outputs
 
 DIGEST_DAYS = 7
+NOTHING_TO_SAY = "nothing to say (no insights): no posts written"
+"""Why a note without insights (empty, only front matter, only links) produced nothing."""
 """A digest covers the week ending at its newest entry."""
 
 
@@ -79,8 +82,10 @@ class Stages:
     """`resolve_note_roots(parsed, index, notes) -> NoteRoots`."""
     insights: Callable[..., Any]
     """`extract_insights(parsed, note_roots, index) -> tuple[Insight, ...]`."""
+    compose: Callable[..., Any]
+    """`compose_note(parsed, insights, settings, channels) -> Composition`: one plan per output."""
     render: Callable[..., Any]
-    """`render_note(parsed, insights, note_roots, index, settings, channels) -> Drafts` (templating)."""
+    """`render_note(parsed, insights, note_roots, index, settings, channels, composition) -> Drafts` (templating)."""
     polish: Callable[..., Any]
     """`polish_note(drafts, index, settings) -> Drafts` (LLM, a no-op when none is configured)."""
     lint: Callable[..., Any]
@@ -103,6 +108,7 @@ PLAIN = Stages(
     protect=protect_note,
     roots=resolve_note_roots,
     insights=extract_insights,
+    compose=compose_note,
     render=render_note,
     polish=polish_note,
     lint=lint_note,
@@ -181,8 +187,10 @@ def render_insights(
     channels: Sequence[str] = (),
     stages: Stages = PLAIN,
 ) -> RenderResult:
-    """render → polish → lint: every chosen channel's files, checked, not yet written."""
-    drafts = stages.render(parsed, insights, note_roots, vault.roots, settings, tuple(channels) or None)
+    """compose → render → polish → lint: every chosen channel's files, checked, not yet written."""
+    chosen = tuple(channels) or None
+    composition = stages.compose(parsed, insights, settings, chosen)
+    drafts = stages.render(parsed, insights, note_roots, vault.roots, settings, chosen, composition)
     drafts = stages.polish(drafts, vault.roots, settings)
     return stages.lint(drafts)  # type: ignore[no-any-return]
 
@@ -198,7 +206,10 @@ def finish(
     force: bool,
     stages: Stages = PLAIN,
 ) -> NoteResult:
-    """render → polish → lint (strict: fail) → write, and the note's result: the back of every pipeline."""
+    """compose → render → polish → lint (strict: fail) → write, and the note's result: the back of every
+    pipeline. A note with no insights writes nothing: its result says it was skipped."""
+    if not insights:
+        return NoteResult(source=parsed.note.path, ok=True, warnings=warnings, skipped=NOTHING_TO_SAY)
     rendered = render_insights(parsed, insights, note_roots, settings, vault, channels, stages)
     warnings = (*warnings, *rendered.diagnostics)
     failures = tuple(f"{o.path}: {r.rule}: {r.message}" for o in rendered.outputs for r in o.lint if not r.ok)

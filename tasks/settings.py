@@ -70,6 +70,13 @@ class LlmSettings(_Strict):
     """Ask the model for insight-boundary and root-tag suggestions (report only, never applied)."""
 
 
+class SiteSettings(_Strict):
+    """Where the author publishes (links between channels: the newsletter's "전문 읽기" button)."""
+
+    base_url: str = Field(default="https://example.com/blog", pattern=r"^https?://\S+$")
+    """The blog's address; a post is at `base_url` + `/` + its slug + `/`."""
+
+
 class SweepSettings(_Strict):
     """When `osmu serve` runs the `vault-sweep/scheduled` deployment."""
 
@@ -119,6 +126,8 @@ class Settings(_Strict):
     llm: LlmSettings = LlmSettings()
     """Optional LLM polish (off by default)."""
     sweep: SweepSettings = SweepSettings()
+    site: SiteSettings = SiteSettings()
+    """Where the posts are published (the newsletter links to the blog post)."""
     """Schedule of the served vault sweep."""
 
     @property

@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tasks.model import Insight
+from tasks.compose.ideas import Idea, plain
+from tasks.compose.outline import Chapter, Outline
+from tasks.compose.plan import Plan, Slot, point_line
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
@@ -37,42 +39,123 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def _sections(insights: list[Insight]) -> list[dict[str, Any]]:
+def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
+    """An idea in full, as the post shows it (the lead's sentence left out: it is said once)."""
+    sentences = tuple(t for t in idea.sentences if plain(t) != drop)
+    label = idea.name if idea.named and _unnumbered(idea.name) != _unnumbered(chapter.title) else ""
+    if not sentences and not idea.points and not idea.coda:
+        return None
+    numbered = bool(idea.points) and all(p.number for p in idea.points)
+    return Slot(
+        "quote" if idea.quote else "idea",
+        label,
+        sentences,
+        tuple(point_line(p) for p in idea.points),
+        (idea.id,),
+        numbered=numbered,
+        sub=tuple(p.children for p in idea.points) if any(p.children for p in idea.points) else (),
+        intro=idea.intro,
+        coda=idea.coda,
+        quote=idea.quote,
+    )
+
+
+def _unnumbered(title: str) -> str:
+    return re.sub(r"^\d+[.)]\s*", "", plain(title))
+
+
+def description(outline: Outline, limit: int) -> str:
+    """What the post gives the reader, in one line of whole chapter names (never the lead again)."""
+    head = f"『{outline.attribution.work}』: " if outline.book else f"{outline.title}: "
+    names: list[str] = []
+    for chapter in outline.chapters:
+        if len(head) + len(", ".join([*names, chapter.title])) <= limit:
+            names.append(chapter.title)
+    return (head + ", ".join(names)) if names else outline.title[:limit]
+
+
+def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+    """The long form: a lead said once, the note's chapters with every idea, a closing section, sources."""
+    lead = outline.hook
+    slots = [Slot("lead", "", (lead,) if lead else (), (), (outline.hooks[0].id,) if outline.hooks else ())]
+    closing = outline.closing
+    for chapter in outline.chapters:
+        ideas = [i for i in chapter.ideas if i is not closing]
+        body = [s for s in (_idea_slot(i, chapter, lead) for i in ideas) if s is not None]
+        if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
+            slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
+            slots += body
+    slots.append(Slot("section", labels["post_closing"], (), (), (), level=2))
+    if closing is not None:
+        made = _idea_slot(closing, Chapter("", 2, (), False), lead)
+        if made is not None:
+            slots.append(made)
+    slots.append(Slot("closing", "", (outline.question,)))
+    credit = outline.attribution
+    sources = []
+    if credit.work:
+        sources.append(f"『{credit.work}』" + (f", {credit.author}" if credit.author else ""))
+    sources += list(credit.urls)
+    if sources:
+        slots.append(Slot("section", labels["post_sources"], (), (), (), level=2))
+        slots.append(Slot("sources", "", (), tuple(sources)))
+    return [Plan("blog", "post", tuple(slots))]
+
+
+def blocks(p: Plan) -> list[dict[str, Any]]:
+    """The post's body as sections of blocks, for the Markdown and HTML templates."""
     sections: list[dict[str, Any]] = []
-    for insight in insights:
-        if not sections or sections[-1]["title"] != insight.section:
-            sections.append({"title": insight.section, "insights": []})
-        sections[-1]["insights"].append(insight)
-    return sections
+    for slot in p.slots:
+        if slot.role == "section":
+            sections.append({"title": slot.title, "level": slot.level, "slots": []})
+        elif slot.role != "lead" and sections:
+            sections[-1]["slots"].append(slot)
+    keep = [s for n, s in enumerate(sections) if s["slots"] or _heads(sections, n)]
+    return keep
+
+
+def _heads(sections: list[dict[str, Any]], n: int) -> bool:
+    """A heading with no content is kept when deeper sections with content follow it."""
+    for after in sections[n + 1 :]:
+        if after["level"] <= sections[n]["level"]:
+            return False
+        if after["slots"]:
+            return True
+    return False
 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
-    """Add `sections`, `lead`, `description`, `reading_minutes` and `front_matter`."""
+    """Add `post` (the plan's sections), `lead`, `description`, `reading_minutes` and `front_matter`."""
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
-    insights: list[Insight] = ctx["insights"]
+    outline: Outline = ctx["outline"]
+    post: Plan = ctx["plans"][0]
     note = ctx["note"]
-    claims = [i for i in insights if i.type != "quote"] or insights
-    lead = claims[0].text.split("\n")[0] if claims else note["title"]
-    description = clip(lead, int(spec.limits["description_max_chars"]))
-    body = "\n".join(i.text for i in insights)
+    lead_slot = post.role("lead")[0]
+    lead = " ".join(lead_slot.text)
+    text = "\n".join(t for s in post.slots for t in (*s.text, *s.points, *s.coda))
     tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(ctx["options"]["max_tags"])]
+    about = description(outline, int(spec.limits["description_max_chars"]))
     front = {
-        "title": note["title"],
+        "title": outline.display_title,
         "date": note["date"],
         "lastmod": note["lastmod"],
         "draft": ctx["options"]["draft"],
-        "slug": safe_slug(note["title"], fallback=note["path"]),
-        "description": description,
+        "slug": safe_slug(outline.title, fallback=note["path"]),
+        "description": about,
         "tags": tags,
     }
     front.update(FLAVOR_KEYS[ctx["options"]["flavor"]](front))
-    minutes = reading_minutes(body, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
+    minutes = reading_minutes(text, spec.limits["syllables_per_minute"], spec.limits["words_per_minute"])
+    used = set(post.insights)
     return {
         **ctx,
-        "sections": _sections(insights),
+        "plan": post,
+        "insights": [i for i in ctx["insights"] if i.id in used],
+        "post": blocks(post),
+        "source_line": f"『{outline.attribution.work}』" if outline.book else "",
         "lead": lead,
-        "description": description,
+        "description": about,
         "reading_minutes": minutes,
         "front_matter": front,
     }

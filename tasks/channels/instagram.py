@@ -11,7 +11,11 @@ from typing import Any
 from tasks.builders.carousel import Slide, find_font, slide_image
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
-from tasks.nlp.korean import hashtag, sentences
+from tasks.compose.ideas import Idea, plain
+from tasks.compose.outline import Outline
+from tasks.compose.plan import Plan, Slot, idea_slot, pick, title_of
+from tasks.nlp import korean
+from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
 from tasks.render.channel import ChannelSpec
@@ -35,15 +39,11 @@ FILING_TAGS = frozenset(
 SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
 
-def _groups(insights: list[Insight], size: int) -> list[list[Insight]]:
-    """Consecutive insights of one section, at most `size` per post."""
-    groups: list[list[Insight]] = []
-    for insight in insights:
-        if groups and groups[-1][0].section == insight.section and len(groups[-1]) < size:
-            groups[-1].append(insight)
-        else:
-            groups.append([insight])
-    return groups
+HEX = re.compile(r"^[0-9a-fA-F]{3}$|^[0-9a-fA-F]{6}$")
+FILEISH = frozenset(
+    {"exported", "export", "png", "jpg", "jpeg", "gif", "webp", "md", "pdf", "http", "https", "www", "com",
+     "img", "image", "file", "attachment", "canvas", "excalidraw"}
+)  # fmt: skip
 
 
 def _one_line(text: str) -> str:
@@ -51,88 +51,139 @@ def _one_line(text: str) -> str:
     return INLINE_TAG.sub("", re.sub(r"\s+", " ", text)).strip()
 
 
-def hook(group: list[Insight], title: str, limit: int) -> str:
-    """A whole sentence of ≤ `limit` chars (never cut with '…'): shown before '…more'."""
-    candidates = [s for i in group for s in sentences(i.text.split("\n")[0])]
-    fits = [_one_line(s) for s in candidates if 8 <= len(_one_line(s)) <= limit]
-    complete = [s for s in fits if SENTENCE_END.search(s)]
-    if complete or fits:
-        return (complete or fits)[0]
-    label = _one_line(group[0].title).removesuffix("…").strip()
-    for text in (f"{title}: {label}", label, title):
-        if 0 < len(text) <= limit and not text.endswith("…"):
-            return text
-    return clip(title, limit - 1, ellipsis="").rstrip(" ,") + "."
+def plain_tag(word: str) -> str:
+    """A hashtag body, or "" when the word would make a bad hashtag (a number, a colour, a file-ish word)."""
+    tag = hashtag(word)
+    tag = tag[: particle_start(tag)]
+    if len(tag) < 2 or tag.isdigit() or HEX.match(tag) or tag.lower() in FILEISH or tag.lower() in STOP_EN:
+        return ""
+    return tag
 
 
-def hashtags(group: list[Insight], note_tags: list[str], limit: int) -> list[str]:
-    """The insights' own hashtags (roots and keywords), then the author's tags: plain words, no particles."""
-    keywords = [h for i in group for h in i.hashtags if not (h.isascii() and (len(h) < 4 or h.lower() in STOP_EN))]
+def choose_hashtags(outline: Outline, note_tags: list[str], brand: str, limit: int) -> list[str]:
+    """At most `limit` hashtags: the note's own tags, its root concepts, the brand list, then real nouns."""
     own = [t.rsplit("/", 1)[-1] for t in note_tags if t.rsplit("/", 1)[-1].lower() not in FILING_TAGS]
-    tags = [hashtag(t) for t in (*keywords, *own)]
-    tags = [t[: particle_start(t)] for t in tags if t and not t.isdigit()]
-    return list(dict.fromkeys(t for t in tags if t))[:limit]
+    roots = [r for i in outline.ideas for r in i.roots]
+    nouns = [p for p in noun_phrases(" ".join(outline.hook_lines[:3])) if len(p) <= 10]
+    brand_tags = brand.split()
+    picked = [plain_tag(t) for t in (*brand_tags[:1], *own[:2], *roots, *own[2:], *brand_tags[1:], *nouns)]
+    return list(dict.fromkeys(t for t in picked if t))[:limit]
 
 
-def _paragraphs(group: list[Insight], hook_text: str, budget: int) -> list[str]:
-    """Insight paragraphs on one line each, dropping the last ones past `budget` chars."""
-    paragraphs: list[str] = []
-    used = 0
-    for insight in group:
-        if all(word.startswith("#") for word in insight.text.split()):
-            continue  # a line of the note's own tags: they belong in the hashtag line
-        text = _one_line(insight.text if not insight.points else insight.text.split("\n")[0])
-        if insight.points:
-            text += " " + " / ".join(_one_line(p) for p in insight.points)
-        text = text.replace(hook_text, "").strip(" .") if text.startswith(hook_text) else text
-        if not text:
+def _usable(idea: Idea, outline: Outline) -> bool:
+    """An idea worth a slide: says something whole, is not the cover's line alone."""
+    if idea.score < 1.0:
+        return False
+    return not (outline.hook and len(idea.sentences) == 1 and not idea.points and plain(idea.sentences[0]) == outline.hook)
+
+
+def _paragraph(idea: Idea, hook: str) -> str:
+    """One short caption paragraph for an idea: its first whole sentence, or its name and short points."""
+    for sentence in idea.sentences[:2]:
+        if plain(sentence) != hook and korean.ending(sentence) in ("sentence", "question") and len(sentence) <= 150:
+            return plain(sentence)
+    if idea.name and idea.points and all(len(p.text) <= 24 for p in idea.points[:4]):
+        return f"{idea.name}: " + ", ".join(p.text.rstrip(".") for p in idea.points[:4]) + "."
+    return ""
+
+
+def caption_paragraphs(outline: Outline, ids: set[str], hook: str, most: int) -> list[Slot]:
+    """Up to `most` paragraphs from the carousel's strongest ideas, in the note's order."""
+    ideas = sorted((i for i in outline.ideas if i.id in ids), key=lambda i: -i.score)
+    made = [(i, _paragraph(i, hook)) for i in ideas]
+    chosen = sorted([(i, text) for i, text in made if text][:most], key=lambda t: t[0].lines[0])
+    return [Slot("paragraph", "", (text,), (), (i.id,)) for i, text in chosen]
+
+
+def _alt(number: int, total: int, slide: Slot) -> str:
+    lines = [slide.title, *slide.text, *slide.points]
+    return f"{number}/{total}. " + " ".join(line for line in lines if line)
+
+
+def _cover(outline: Outline, hook: str, labels: dict[str, Any]) -> Slot:
+    sub = labels["carousel_book"].format(work=outline.attribution.work) if outline.book else outline.title
+    ids = (outline.hooks[0].id,) if outline.hooks else ()
+    return Slot("cover", hook or outline.title, (sub,) if sub != hook else (), (), ids)
+
+
+def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:
+    """The idea slides of each carousel: `idea_slides_max` per carousel, at most `series` carousels."""
+    budget = int(limits["slide_body_max_chars"])
+    most, series = int(limits["idea_slides_max"]), int(options["series"])
+    slides: list[Slot] = []
+    titles: set[str] = set()
+    for idea in pick(outline, most * series, lambda i: _usable(i, outline)):
+        title = title_of(idea, outline)
+        if title in titles:
+            title = ""
+        slot = idea_slot(idea, "idea", title, budget, max_points=5)
+        if slot is None or (not slot.title and not slot.points and len(slot.text) == 1 and len(slot.text[0]) < 12):
             continue
-        if used + len(text) + 4 > budget:
-            text = clip(text, max(0, budget - used - 4))
-            if len(text) < 20:
-                break
-        paragraphs.append(text)
-        used += len(text) + 4
-    return paragraphs
+        titles.add(slot.title)
+        slides.append(slot)
+    if not slides:
+        return []
+    count = min(series, -(-len(slides) // most))
+    size = -(-len(slides) // count)
+    return [slides[i : i + size] for i in range(0, len(slides), size)]
 
 
-def _post(group: list[Insight], ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any]:
-    title = ctx["note"]["title"]
-    hook_text = hook(group, title, int(limits["hook_chars"]))
-    tags = hashtags(group, ctx["note"]["tags"], int(limits["max_hashtags"]))
-    hashtag_line = " ".join(f"#{t}" for t in tags)
-    budget = int(limits["caption_max_chars"]) - len(hook_text) - len(hashtag_line) - 20
-    shown = group[: int(limits["max_slides"]) - 1]
-    slides = [{"title": title, "body": hook_text}]
-    for insight in shown:
-        body = clip(_one_line(insight.text), int(limits["slide_body_max_chars"]))
-        label = _one_line(insight.title)
-        # A short insight's title is its own text: head the slide with its section instead.
-        if body.startswith(label.removesuffix("…")):
-            label = _one_line(insight.section) or title
-        slides.append({"title": label, "body": body})
-    for number, slide in enumerate(slides, 1):
-        alt = f"{number}/{len(slides)}. {slide['title']}: {slide['body']}"
-        slide["alt"] = clip(alt, int(limits["alt_max_chars"]))
+def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+    """One carousel per note (a series of at most `series` when set): cover, idea slides, call to action;
+    and its caption: hook, short paragraphs, a question, hashtags."""
+    limits = spec.limits
+    plans = []
+    groups = _carousels(outline, limits, options)
+    for n, ideas in enumerate(groups, 1):
+        ids = {i for s in ideas for i in s.insights}
+        lines = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i.id in ids or n == 1]
+        hook, hook_id = next(((h, i) for h, i in lines if len(h) <= int(limits["hook_chars"])), (outline.title, ""))
+        cta = Slot("cta", outline.question, (labels["carousel_cta"],))
+        paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_paragraphs_max"]) - 1)
+        slots = [
+            _cover(outline, hook, labels),
+            *ideas,
+            cta,
+            Slot("hook", "", (hook,), (), (hook_id,) if hook_id else ()),
+            *paragraphs,
+            Slot("question", "", (outline.question,)),
+        ]
+        alternatives = (("hook", tuple(h for h in outline.hook_lines[1:4] if len(h) <= int(limits["hook_chars"]))),)
+        plans.append(Plan("instagram", f"post-{n:02d}", tuple(slots), alternatives))
+    return plans
+
+
+def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any]:
+    outline: Outline = ctx["outline"]
+    slides = [s for s in p.slots if s.role in ("cover", "idea", "cta")]
+    tags = choose_hashtags(outline, ctx["note"]["tags"], ctx["options"]["brand_hashtags"], int(limits["max_hashtags"]))
+    shown = []
+    for number, slot in enumerate(slides, 1):
+        alt = _alt(number, len(slides), slot)
+        if len(alt) > int(limits["alt_max_chars"]):
+            alt = f"{number}/{len(slides)}. {slot.title}"
+        body = "\n".join(slot.text)
+        shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": list(slot.points),
+                      "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
+    used = {i for s in p.slots for i in s.insights}
     return {
-        "hook": hook_text,
-        "paragraphs": _paragraphs(group, hook_text, budget),
+        "plan": p,
+        "hook": p.role("hook")[0].text[0],
+        "paragraphs": [s.text[0] for s in p.role("paragraph")],
+        "question": p.role("question")[0].text[0],
         "hashtags": tags,
-        "hashtag_line": hashtag_line,
-        "slides": slides,
-        "insights": group,
+        "hashtag_line": " ".join(f"#{t}" for t in tags),
+        "slides": shown,
+        "insights": [i for i in ctx["insights"] if i.id in used],
     }
 
 
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
-    """Add `posts` (one per group of insights) and `slide_images` (one per slide of each post)."""
+    """Add `posts` (one per planned carousel) and `slide_images` (one per slide of each post)."""
     if ctx["note"]["kind"] == "process-log":
         out = prepare_story(ctx, spec)
     else:
-        insights = [i for i in ctx["insights"] if i.text.strip()]
-        size = int(ctx["options"]["insights_per_post"])
-        groups = _groups(insights, size)[: int(ctx["options"]["max_posts"])]
-        out = {**ctx, "posts": [_post(g, ctx, spec.limits) for g in groups]}
+        out = {**ctx, "posts": [_post(p, ctx, spec.limits) for p in ctx["plans"]]}
     return {**out, "slide_images": slide_images(out["posts"])}
 
 

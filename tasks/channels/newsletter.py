@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from tasks.builders.email import build_eml
+from tasks.compose.ideas import Idea, plain
+from tasks.compose.outline import Outline
+from tasks.compose.plan import Plan, Slot, fit, idea_slot, pick, title_of
 from tasks.model import Insight
+from tasks.nlp import korean
 from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import clip
+from tasks.slug import safe_slug
 
 AD_PREFIX = "(광고)"
 # Invitations appended when the insights alone are shorter than the preheader minimum;
@@ -55,22 +61,88 @@ def footer(options: dict[str, Any]) -> dict[str, Any]:
     return {key: options[key] for key in ("commercial", "sender", "contact", "unsubscribe_url")}
 
 
+def post_url(base_url: str, title: str, path: str) -> str:
+    """The blog post's address: `base_url/<slug>/` (the slug the blog channel gives the post)."""
+    return f"{base_url.rstrip('/')}/{quote(safe_slug(title, fallback=path))}/"
+
+
+def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
+    """Subject candidates (text, insight id), best first: hook lines of at most `most` characters,
+    never the note's title."""
+    out = [
+        (plain(h), i.id)
+        for h, i in zip(outline.hook_lines, outline.hooks, strict=True)
+        if len(plain(h)) <= most and plain(h) != outline.title
+    ]
+    out += [(c.title, c.ideas[0].id) for c in outline.chapters if not c.heading and len(c.title) <= most and c.title != outline.title]
+    return list(dict.fromkeys(out))
+
+
+def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
+    slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90)
+    if slot is None or not any(korean.ending(t) in ("sentence", "question") for t in (*slot.text, *slot.points)):
+        return None
+    return slot
+
+
+def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+    """A letter: subject (a hook), greeting, three takeaways, one quote, the button to the post, sign-off."""
+    limits = spec.limits
+    candidates = subjects(outline, int(limits["subject_max_chars"]))
+    subject, subject_id = candidates[0] if candidates else (labels["letter_subject"].format(title=outline.title), "")
+    count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
+    takeaways: list[Slot] = []
+    for idea in pick(outline, count * 3, lambda i: not i.quote and i.score >= 1.2):
+        slot = _takeaway(idea, outline, budget)
+        if slot is not None and len(takeaways) < count:
+            takeaways.append(slot)
+    takeaways = sorted(takeaways, key=lambda s: next(i.lines[0] for i in outline.ideas if i.id == s.insights[0]))
+    used = {i for s in takeaways for i in s.insights}
+    quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)
+    quote_slot = next(
+        (Slot("quote", "", fit(i.sentences, int(limits["quote_max_chars"])), (), (i.id,)) for i in quotes if fit(i.sentences, int(limits["quote_max_chars"]))),
+        None,
+    )
+    if quote_slot is None and outline.hook:
+        quote_slot = Slot("quote", "", (outline.hook,), (), (outline.hooks[0].id,))
+    url = post_url(settings.site.base_url, outline.title, "")
+    slots = [
+        Slot("subject", "", (subject,), (), (subject_id,) if subject_id else ()),
+        Slot("greeting", "", (options["greeting"] or labels["greeting"],)),
+        *takeaways,
+        *([quote_slot] if quote_slot else []),
+        Slot("button", labels["read_more"], (url,)),
+        Slot("signoff", "", (options["signoff"] or labels["signoff"],)),
+    ]
+    return [Plan("newsletter", "letter", tuple(slots), (("subject", tuple(c for c, _ in candidates[1:4])),))]
+
+
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
-    """Add `subject`, `preheader`, `items` and footer fields."""
+    """Add `subject`, `preheader`, the letter's slots (`greeting`, `takeaways`, `quote`, `button`,
+    `signoff`) and the footer fields."""
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
-    insights: list[Insight] = ctx["insights"]
-    subject = re.sub(r"\s+", " ", ctx["note"]["title"]).strip()  # a header: one line
+    letter: Plan = ctx["plans"][0]
+    subject = letter.role("subject")[0].text[0]
     if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
-    items = insights[: int(spec.limits["max_items"])]
+    takeaways = letter.role("takeaway")
     low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
+    names = " · ".join(s.title for s in takeaways if s.title)
+    lead = ctx["labels"]["letter_preheader"].format(names=names) if names else ""
+    used = set(letter.insights)
     return {
         **ctx,
-        "insights": items,
-        "items": items,
+        "plan": letter,
+        "insights": [i for i in ctx["insights"] if i.id in used],
+        "items": takeaways,
         "subject": subject,
-        "preheader": preheader(items, low, high, ctx["note"]["title"]),
+        "preheader": fit_preheader([lead], low, high, ctx["outline"].title),
+        "greeting": letter.role("greeting")[0].text[0],
+        "takeaways": takeaways,
+        "quote": (letter.role("quote") or (None,))[0],
+        "button": letter.role("button")[0],
+        "signoff": letter.role("signoff")[0].text[0],
         **footer(ctx["options"]),
     }
 

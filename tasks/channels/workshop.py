@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
+from tasks.compose.ideas import Idea, bare, plain
+from tasks.compose.outline import Outline
+from tasks.compose.plan import Plan, Slot, idea_slot, title_of
 from tasks.model import Insight
+from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import clip
 
-SHARES = (0.10, 0.30, 0.30, 0.20, 0.10)
-"""Share of the total time of each run-of-show block (opening, key ideas, activity, discussion, wrap-up);
-their names and texts are the `blocks` labels (channel_templates/_base/labels.yaml)."""
 LINE_CHARS = 80
 """Longest slide line, in characters."""
 CASE_BLOCKS = (
@@ -45,18 +47,6 @@ CASE_BLOCKS = (
 )
 
 
-def run_of_show(total: int, labels: dict[str, Any], title: str = "", topics: str = "") -> list[dict[str, Any]]:
-    """Blocks whose minutes add up exactly to `total`."""
-    minutes = [int(total * share) for share in SHARES]
-    minutes[1] += total - sum(minutes)
-    blocks, start = [], 0
-    for (name, say, do, materials), m in zip(labels["blocks"], minutes, strict=True):
-        text = say.format(title=title, topics=topics).replace("|", "/")
-        blocks.append({"name": name, "minutes": m, "start": start, "say": text, "do": do, "materials": materials})
-        start += m
-    return blocks
-
-
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -66,65 +56,177 @@ def note_comment(text: str) -> str:
     return re.sub(r"-{2,}", "—", text).strip()
 
 
-def _slide(insight: Insight, max_lines: int) -> dict[str, Any]:
-    body = list(insight.points) or insight.text.split("\n")[1:] or [insight.text]
-    lines = [clip(_one_line(p), 80) for p in body if p.strip()][: max_lines - 1]
-    notes = note_comment(insight.text) or note_comment(insight.title) or "—"
-    return {"title": clip(_one_line(insight.title), 60), "lines": [f"- {ln}" for ln in lines], "bullets": lines,
-            "notes": notes, "insight": insight}  # fmt: skip
-
-
 NUMBERING = re.compile(r"^\d+[.)]\s*")
-FRAMEWORK_WORDS = re.compile(
-    r"\d+\s*가지|법칙|원리|원칙|단계|구조|프레임|모델|steps?|principles?|rules?", re.IGNORECASE
-)
+QUESTIONS = {
+    "framework": "question_framework",
+    "contrast": "question_contrast",
+    "case": "question_case",
+    "checklist": "question_framework",
+}
 
 
-def _framework_score(insight: Insight) -> tuple[float, int]:
-    """Lower is better: named frameworks whose points are numbered steps come first."""
-    numbered = sum(bool(NUMBERING.match(p)) for p in insight.points) / len(insight.points)
-    named = 1.0 if FRAMEWORK_WORDS.search(insight.title) else 0.0
-    return (-(numbered + named), insight.lines[0])
+def ask(idea: Idea, title: str, labels: dict[str, Any]) -> str:
+    """The question a facilitator asks about an idea (by its type: a framework, a contrast, a case, a claim)."""
+    own = [s for s in (*idea.sentences, *(p.text for p in idea.points)) if korean.ending(s) == "question"]
+    if own and not idea.quote:
+        return plain(own[0])
+    return str(labels[QUESTIONS.get(idea.type, "question_claim")]).format(title=title)
 
 
-def exercise(insights: list[Insight], title: str, labels: dict[str, Any]) -> tuple[str, list[str]]:
-    """The participant exercise: the note's checklist as a self-assessment, else its frameworks as questions."""
-    checklist = [_one_line(p) for i in insights if i.type == "checklist" for p in i.points]
+def _talk(idea: Idea, slot: Slot, title: str, first: str, labels: dict[str, Any]) -> tuple[str, ...]:
+    """The talk track: the transition, what to add beyond the slide, the question to ask."""
+    shown = {bare(t) for t in (*slot.text, *slot.points, title)}
+    hidden = [s for s in (*idea.sentences, *idea.coda) if bare(s) not in shown]
+    hidden += [c for p in idea.points for c in p.children]
+    lines = [labels["talk_transition"].format(chapter=first)] if first else []
+    if hidden:
+        lines.append(labels["talk_more"].format(more=" ".join(plain(h) for h in hidden[:4])))
+    else:
+        lines.append(labels["talk_read"])
+    lines.append(labels["talk_ask"].format(question=ask(idea, title, labels)))
+    return tuple(note_comment(line) for line in lines)
+
+
+def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+    """A deck that covers every chapter of the note: agenda, the key ideas of each chapter (short titles,
+    whole lines, a talk track in the notes), the exercise, the discussion, the debrief."""
+    limits = spec.limits
+    lines_max = int(limits["max_lines_per_slide"]) - 1
+    per_chapter, budget = int(limits["ideas_per_chapter"]), int(limits["slide_chars"])
+    slots: list[Slot] = []
+    titles: set[str] = set()
+    agenda = [c.title for c in outline.chapters if c.title]
+    for n in range(0, len(agenda), lines_max):
+        name = labels["agenda"] if n == 0 else labels["agenda_more"]
+        slots.append(Slot("agenda", name, (), tuple(agenda[n : n + lines_max])))
+    for chapter in outline.chapters:
+        best = sorted(chapter.ideas, key=lambda i: -i.score)[:per_chapter]
+        first = chapter.title
+        for idea in sorted(best, key=lambda i: i.lines[0]):
+            title = title_of(idea, outline) or chapter.title
+            if title in titles:
+                title = chapter.title if chapter.title not in titles else ""
+            if not title:
+                continue
+            slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2)
+            if slot is None:
+                continue
+            while len(slot.text) + len(slot.points) + bool(slot.text and slot.points) > lines_max:
+                slot = replace(slot, points=slot.points[:-1]) if slot.points else replace(slot, text=slot.text[:-1])
+            if not slot.text and not slot.points:
+                continue
+            titles.add(title)
+            slots.append(replace(slot, notes=_talk(idea, slot, title, first, labels)))
+            first = ""
+    return [Plan("workshop", "deck", tuple(slots))]
+
+
+def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str]]:
+    """The participant exercise: the note's checklist as a self-assessment, else its best framework's
+    steps applied to one's own work, else its chapters as questions."""
+    checklist = [plain(p.text) for i in outline.ideas if i.type == "checklist" for p in i.points]
     if checklist:
         return labels["checklist_intro"], checklist
-    frameworks = sorted((i for i in insights if i.type == "framework" and len(i.points) >= 2), key=_framework_score)
+    frameworks = sorted(
+        (i for i in outline.ideas if i.named and len(i.points) >= 2 and i.type in ("framework", "case", "contrast")),
+        key=lambda i: (-sum(bool(p.number) for p in i.points), -i.score, i.lines[0]),
+    )
     if frameworks:
         best = frameworks[0]
-        steps = [NUMBERING.sub("", _one_line(p)) for p in best.points][:6]
-        intro = labels["framework_intro"].format(title=clip(_one_line(best.title), 50))
-        return intro, [labels["framework_item"].format(step=step) for step in steps]
-    topics = [clip(_one_line(i.title), 50) for i in insights[:3]] or [title]
+        steps = [plain(p.text) for p in best.points][:6]
+        return labels["framework_intro"].format(title=best.name), [
+            labels["framework_item"].format(step=step) for step in steps
+        ]
+    topics = [c.title for c in outline.chapters[:3]] or [outline.title]
     return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics]
 
 
+def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 3) -> list[str]:
+    """Discussion questions: the note's own questions, then questions about its strongest ideas."""
+    ideas = {i.id: i for i in outline.ideas}
+    slides = sorted((s for s in deck.slots if s.role == "idea"), key=lambda s: -ideas[s.insights[0]].score)
+    asked = [ask(ideas[s.insights[0]], s.title, labels) for s in slides]
+    return list(dict.fromkeys([outline.question, *asked]))[:most]
+
+
+def run_of_show(total: int, deck: Plan, outline: Outline, labels: dict[str, Any]) -> list[dict[str, Any]]:
+    """Blocks sized by the content and the total: opening, one block per chapter (by the length of its
+    slides), a break in a session of 90 minutes or more, the exercise, the discussion, the wrap-up.
+    Their minutes add up exactly to `total`."""
+    fixed = {"opening": 0.08, "exercise": 0.2, "discussion": 0.15, "wrap_up": 0.08}
+    minutes = {k: max(2, round(total * v)) for k, v in fixed.items()}
+    pause = 10 if total >= 90 else 0
+    content = max(len(outline.chapters), total - sum(minutes.values()) - pause)
+    chapters: list[tuple[str, list[int]]] = []
+    for n, slot in enumerate(deck.slots, 1):
+        if slot.role == "idea":
+            chapter = next(c.title for c in outline.chapters if any(i.id == slot.insights[0] for i in c.ideas))
+            chapter = chapter or outline.title
+            if not chapters or chapters[-1][0] != chapter:
+                chapters.append((chapter, []))
+            chapters[-1][1].append(n)
+    sizes = [sum(len(" ".join((*deck.slots[n - 1].text, *deck.slots[n - 1].points))) + 80 for n in ns) for _, ns in chapters]
+    shares = [content * s / max(1, sum(sizes)) for s in sizes]
+    whole = [max(1, int(x)) for x in shares]
+    for i in sorted(range(len(whole)), key=lambda i: shares[i] - int(shares[i]), reverse=True):
+        if sum(whole) >= content:
+            break
+        whole[i] += 1
+    rows: list[tuple[str, int, str, str, str]] = [
+        (labels["block_opening"], minutes["opening"], labels["say_opening"].format(title=outline.title), labels["do_opening"], labels["materials_opening"]),
+    ]
+    half = sum(whole) / 2
+    done = 0
+    for (chapter, numbers), m in zip(chapters, whole, strict=True):
+        slides = f"{numbers[0] + 1}–{numbers[-1] + 1}" if len(numbers) > 1 else f"{numbers[0] + 1}"
+        rows.append((chapter, m, labels["say_chapter"].format(slides=slides), labels["do_chapter"], labels["materials_chapter"].format(slides=slides)))
+        done += m
+        if pause and done >= half:
+            rows.append((labels["block_break"], pause, labels["say_break"], "—", "—"))
+            pause = 0
+    rows += [
+        (labels["block_exercise"], minutes["exercise"], labels["say_exercise"], labels["do_exercise"], labels["materials_exercise"]),
+        (labels["block_discussion"], minutes["discussion"], labels["say_discussion"], labels["do_discussion"], labels["materials_discussion"]),
+        (labels["block_wrap_up"], minutes["wrap_up"], labels["say_wrap_up"], labels["do_wrap_up"], labels["materials_wrap_up"]),
+    ]  # fmt: skip
+    drift = total - sum(r[1] for r in rows)
+    biggest = max(range(len(rows)), key=lambda i: rows[i][1])
+    rows[biggest] = (rows[biggest][0], rows[biggest][1] + drift, *rows[biggest][2:])
+    blocks, start = [], 0
+    for name, m, say, do, materials in rows:
+        blocks.append({"name": name, "minutes": m, "start": start, "say": say.replace("|", "/"), "do": do, "materials": materials})
+        start += m
+    return blocks
+
+
 def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
-    """Add `slides`, `blocks`, `exercise`, `questions` and `total_minutes`."""
+    """Add `slides`, `blocks`, `exercise`, `questions` and `total_minutes` from the deck's plan."""
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
-    insights: list[Insight] = ctx["insights"][: int(spec.limits["max_slides"])]
-    total = int(ctx["options"]["total_minutes"])
-    slides = [_slide(i, int(spec.limits["max_lines_per_slide"])) for i in insights]
-    topics = ", ".join(s["title"] for s in slides[:3])
+    outline: Outline = ctx["outline"]
+    deck: Plan = ctx["plans"][0]
     labels = ctx["labels"]
-    title = ctx["note"]["title"]
-    intro, items = exercise(list(ctx["insights"]), title, labels)  # the whole note, not only the slides
-    questions = [labels["question"].format(title=clip(_one_line(i.title), 50)) for i in insights if i.type != "quote"]
-    questions = questions[:5] or [labels["question_fallback"].format(title=title)]
+    total = int(ctx["options"]["total_minutes"])
+    slides = []
+    for slot in deck.slots:
+        lines = [*slot.text, *((f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1))]
+        notes = "\n".join(slot.notes) or note_comment(labels["agenda_note"])
+        marked = [ln if re.match(r"\d+\. ", ln) else f"- {ln}" for ln in lines]
+        slides.append({"title": slot.title, "lines": marked, "bullets": lines, "notes": notes})
+    intro, items = exercise(outline, labels)
+    used = set(deck.insights)
     return {
         **ctx,
-        "insights": insights,
+        "plan": deck,
+        "insights": [i for i in ctx["insights"] if i.id in used],
+        "deck_title": outline.title,
         "slides": slides,
-        "blocks": run_of_show(total, labels, title, topics),
+        "blocks": run_of_show(total, deck, outline, labels),
         "exercise_intro": intro,
         "exercise": items,
-        "questions": questions,
+        "questions": questions(outline, deck, labels),
         "total_minutes": total,
-        "opening_note": note_comment(labels["opening_note"].format(title=title, count=len(insights))),
+        "opening_note": note_comment(labels["opening_note"].format(title=outline.title, count=len(outline.chapters))),
     }
 
 

@@ -168,4 +168,6 @@ def lint_note(drafts: Drafts) -> RenderResult:
         for d in drafts.drafts
         for o in d.outputs
     )
-    return RenderResult(drafts.source, drafts.slug, outputs, drafts.diagnostics, drafts.llm, drafts.channels)
+    return RenderResult(
+        drafts.source, drafts.slug, outputs, drafts.diagnostics, drafts.llm, drafts.channels, drafts.composition
+    )

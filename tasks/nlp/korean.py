@@ -93,7 +93,7 @@ def sentences(text: str) -> tuple[str, ...]:
     if not text.strip():
         return ()
     if not has_hangul(text):
-        parts = re.split(r"(?<=[.!?])\s+|\n+", text)
+        parts = re.split(r"(?<=[.!?])\s+(?=[^a-z])|\n+", text)  # `Show Your Work! and how…` is one sentence
         return tuple(p.strip() for p in parts if p.strip())
     out: list[str] = []
     for para in text.split("\n"):

@@ -51,7 +51,24 @@ def _sanitize(html: str) -> str:
     return sanitize_body(html)
 
 
+FENCE = re.compile(r"^(```|~~~)")
+
+
+def tidy_blank_lines(text: str) -> str:
+    """Runs of blank lines outside fenced code become one blank line; the file ends with one newline."""
+    out: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        if FENCE.match(line.lstrip()):
+            fenced = not fenced
+        if not fenced and not line.strip() and out and not out[-1].strip():
+            continue
+        out.append(line.rstrip() if not fenced else line)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 POSTPROCESSORS: dict[str, Callable[[str], str]] = {
+    "tidy": tidy_blank_lines,
     "inline-css": _inline_css,
     "sanitize": _sanitize,
     "sanitize-email": sanitize_email,

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from tasks.compose.stage import Composition, compose_note
 from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, NoteRoots, ParsedNote, RootIndex
 from tasks.render.channel import ChannelSpec, load_channel, preparer
 from tasks.render.context import base_context, header
@@ -55,6 +56,8 @@ class Drafts:
     """Warnings raised so far (polish adds its fallbacks and suggestions)."""
     llm: Any = None
     """The LLM spend (`LlmUsage`) once polish asked a model; None otherwise."""
+    composition: Any = None
+    """The compose stage's `Composition` the channels rendered (None: rendered without plans)."""
 
     @property
     def outputs(self) -> tuple[ChannelOutput, ...]:
@@ -111,11 +114,12 @@ def render_outputs(spec: ChannelSpec, settings: Settings, channel_ctx: Mapping[s
     return tuple(outputs)
 
 
-def render_channel(name: str, ctx: Mapping[str, Any], settings: Settings) -> ChannelDraft:
-    """One channel: its preparer reshapes the shared context, its templates render it."""
+def render_channel(name: str, ctx: Mapping[str, Any], settings: Settings, plans: Sequence[Any] = ()) -> ChannelDraft:
+    """One channel: its preparer reshapes the shared context (and its plans), its templates render it."""
     spec = load_channel(name)
     options = spec.resolve_options(settings.options.get(name))
     channel_ctx: dict[str, Any] = {**ctx, "channel": spec.name, "limits": spec.limits, "options": options}
+    channel_ctx["plans"] = list(plans)
     module = preparer(name)
     if module is not None and hasattr(module, "prepare"):
         channel_ctx = module.prepare(channel_ctx, spec)
@@ -129,9 +133,15 @@ def render_note(
     index: RootIndex,
     settings: Settings,
     channels: Sequence[str] | None = None,
+    composition: Composition | None = None,
 ) -> Drafts:
-    """Render all requested channels for one note (templating only)."""
-    ctx = base_context(parsed, insights, note_roots, index, settings)
+    """Render all requested channels for one note from their plans (templating only)."""
     chosen = tuple(channels or settings.channels)
-    drafts = tuple(render_channel(name, ctx, settings) for name in chosen)
-    return Drafts(parsed.note.path, ctx["note"]["slug"], ctx, chosen, drafts)
+    if composition is None:
+        composition = compose_note(parsed, insights, settings, chosen)
+    ctx = {**base_context(parsed, insights, note_roots, index, settings), "outline": composition.outline}
+    if composition.outline is None and parsed.note.kind != "process-log":  # nothing to say: no posts
+        drafts = tuple(ChannelDraft(load_channel(name), ctx, ()) for name in chosen)
+    else:
+        drafts = tuple(render_channel(name, ctx, settings, composition.of(name)) for name in chosen)
+    return Drafts(parsed.note.path, ctx["note"]["slug"], ctx, chosen, drafts, composition=composition)

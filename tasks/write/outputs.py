@@ -138,6 +138,8 @@ def manifest_bytes(
         "outputs": list(outputs),
         "warnings": [w.to_json() for w in warnings],
     }
+    if result.composition is not None:  # which insight fills which slot of which output
+        data.update(result.composition.to_json())
     if preview is not None:  # the note's preview page: osmu's own file, like the outputs
         data["preview"] = preview
     # orjson writes the bytes `json.dumps(data, ensure_ascii=False, indent=2)` would (a test

@@ -1,0 +1,270 @@
+"""Insights → ideas: the author's words regrouped into complete, nameable ideas.
+
+An insight records lines; an idea says how a reader meets them: an optional short `name` (a
+label such as `Self Us Now`, a small section's heading, a lead-in such as `아웃풋 이코노미에서
+중요한건`), whole `sentences`, a list of `points` (each with its nested examples), and a `coda`
+(lines after the list). Nothing is cut: a text that does not fit a slot is split at sentence
+boundaries or left out by the channel, never clipped with `…`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from tasks.model import Block, Insight, ParsedNote
+from tasks.nlp import korean
+
+NAME_MAX = 32
+"""A name is a short line: at most this many characters."""
+NUMBER = re.compile(r"^\s*(\d{1,2})[.)]\s+")
+BACKREF = re.compile(r"^(이게|이것이|이것은|이건|이는|그들은|즉|요컨대|그렇기 때문에|this|that|these|it)(?=[\s,.]|$)", re.I)
+TAG_LINE = re.compile(r"^(#[^\s#]+\s*)+$")
+QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
+SKIPPED = frozenset({"hr", "html", "code", "table"})
+TYPE_WEIGHT = {
+    "framework": 3.0,
+    "contrast": 2.6,
+    "case": 2.2,
+    "checklist": 2.0,
+    "definition": 1.9,
+    "quote": 1.8,
+    "claim": 1.6,
+    "question": 1.4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One item of an idea's list."""
+
+    text: str
+    """The item as written, its list number removed."""
+    number: int = 0
+    """Its number (`1.`, `2)`) when the author numbered it; 0 otherwise."""
+    children: tuple[str, ...] = ()
+    """Nested items under it (examples, details), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Idea:
+    """One complete idea of the note, ready to be placed in a slot."""
+
+    id: str
+    """Id of the insight it comes from."""
+    type: str
+    """The insight's type (`claim`, `framework`, `quote`, …)."""
+    name: str
+    """A short name of the idea (label, heading, lead-in, or its first sentence when short); may be ""."""
+    named: bool
+    """True when `name` is a line of its own (label, heading, lead-in), not the first sentence."""
+    sentences: tuple[str, ...]
+    """Body sentences in order, whole (the first may equal `name` when `named` is False)."""
+    intro: str
+    """A lead-in line that introduces `points` (`이유는`), when it is not the name; "" otherwise."""
+    points: tuple[Point, ...]
+    """The idea's list, when it has one."""
+    coda: tuple[str, ...]
+    """Sentences after the list."""
+    quote: bool
+    """True for a quotation or highlighted passage (`####` line, `>` quote)."""
+    section: str
+    """Title of the note section it comes from."""
+    path: tuple[str, ...]
+    """Titles of the enclosing sections, outermost first."""
+    level: int
+    """Heading level of that section (0: the preamble)."""
+    lines: tuple[int, int]
+    """1-based inclusive line span in the source note."""
+    roots: tuple[str, ...]
+    """Root slugs of the insight."""
+    root_strength: float
+    """How strongly the idea itself speaks of its roots (text and link evidence; 0 when none)."""
+    score: float
+    """How much the idea deserves a slot (type, completeness, roots); higher is better."""
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """The sentences a slot shows under `name` (the first sentence left out when it is the name)."""
+        if self.name and not self.named and self.sentences and _bare(self.sentences[0]) == _bare(self.name):
+            return self.sentences[1:]
+        return self.sentences
+
+    @property
+    def text(self) -> str:
+        """Everything the idea says, one line per sentence or point (for length budgets and notes)."""
+        parts = [*(() if not self.named else (self.name,)), *self.sentences, self.intro]
+        parts += [p.text for p in self.points] + list(self.coda)
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def size(self) -> int:
+        """Characters of everything the idea says."""
+        return len(self.text)
+
+
+def bare(text: str) -> str:
+    """The text on one line without its closing punctuation (to compare a title with a sentence)."""
+    return re.sub(r"[\s.!?。]+$", "", plain(text))
+
+
+_bare = bare
+
+
+def plain(text: str) -> str:
+    """One line: whitespace runs as one space; inline `#tags` lose their `#`."""
+    text = re.sub(r"(?<![\w#&])#(?=[^\s#\d])", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Whole sentences of a line of the note (the analyser's boundaries)."""
+    return tuple(plain(s) for s in korean.sentences(plain(text)) if plain(s))
+
+
+def _number(block: Block) -> tuple[int, str]:
+    match = NUMBER.match(block.text)
+    if match and (block.ordered or block.kind == "item"):
+        return int(match.group(1)), block.text[match.end() :].strip()
+    return 0, block.text.strip()
+
+
+def is_lead_in(text: str) -> bool:
+    """A line that only announces what follows (`이유는`, `…에서 중요한건`, `Reasons:`)."""
+    return korean.ending(text) == "lead"
+
+
+def is_label(text: str) -> bool:
+    """A short title-like line: no sentence ending, at most `NAME_MAX` characters."""
+    line = plain(text)
+    if not line or len(line) > NAME_MAX or "\n" in text.strip():
+        return False
+    if re.search(r"[.!?。…]$", line):
+        return False
+    return korean.ending(line) in ("fragment", "lead")
+
+
+def _blocks(parsed: ParsedNote, insight: Insight) -> list[Block]:
+    start, end = insight.lines
+    out: list[Block] = []
+    for section in parsed.sections:
+        if section.lines[1] < start or section.lines[0] > end or section.navigation:
+            continue
+        out += [
+            b
+            for b in section.blocks
+            if start <= b.lines[0] and b.lines[1] <= end and b.kind not in SKIPPED and b.text.strip()
+        ]
+    return sorted(dict.fromkeys(out), key=lambda b: b.lines)
+
+
+def _groups(blocks: Sequence[Block]) -> list[tuple[Block, list[Block]]]:
+    """Top-level blocks, each with the nested items under it."""
+    groups: list[tuple[Block, list[Block]]] = []
+    for block in blocks:
+        if block.depth > 0 and block.kind in ("item", "task") and groups:
+            groups[-1][1].append(block)
+        else:
+            groups.append((block, []))
+    return groups
+
+
+def _strength(insight: Insight) -> float:
+    evidence = [t.score for t in insight.roots if t.reason in ("text", "link")]
+    return min(1.5, sum(evidence))
+
+
+def _score(idea: Idea, insight: Insight) -> float:
+    score = TYPE_WEIGHT.get(insight.type, 1.0)
+    complete = any(korean.ending(s) in ("sentence", "question") for s in idea.sentences) or idea.quote
+    if not complete and len(idea.points) < 2:
+        score -= 1.2  # a fragment: a label or phrase with nothing complete to say
+    if idea.named and len(idea.points) >= 2:
+        score += 0.5
+    if idea.sentences and BACKREF.match(idea.sentences[0]):
+        score -= 0.8
+    if idea.size < 14:
+        score -= 0.8
+    return round(score + 0.6 * idea.root_strength, 4)
+
+
+def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int]) -> Idea | None:
+    """The idea of one insight; None when it says nothing a reader could use (a line of tags)."""
+    groups = _groups(_blocks(parsed, insight))
+    if not groups:
+        return None
+    name, named = "", False
+    first = groups[0][0]
+    whole_section = first.lines[0] > insight.lines[0]  # the span starts at the section's heading
+    if whole_section:
+        name, named = NUMBER.sub("", insight.section).strip(), True
+    quote = not whole_section and first.kind in QUOTE_KINDS and (first.kind != "callout" or insight.type == "quote")
+    sentences: list[str] = []
+    intro = ""
+    points: list[Point] = []
+    coda: list[str] = []
+    for index, (block, children) in enumerate(groups):
+        number, text = _number(block)
+        if TAG_LINE.match(text.strip()):
+            continue
+        head = index == 0
+        if head and not named and not quote and (is_label(text) or is_lead_in(text)) and (len(groups) > 1 or children):
+            said = split_sentences(text)
+            if len(plain(text)) <= NAME_MAX or len(said) < 2:
+                name, named = plain(text).rstrip(":：").strip(), True
+            else:  # sentences ending in a lead-in (`… 느낍니다. 특히 AI 시대에는:`): say them, introduce the list
+                sentences += said[:-1]
+                intro = said[-1].rstrip(":：").strip()
+            points += [Point(plain(c.text)) for c in children]
+            continue
+        listed = number > 0 or named or bool(intro) or bool(points)
+        if not head and not listed and is_lead_in(text) and index + 1 < len(groups):
+            intro = plain(text).rstrip(":：").strip()
+            continue
+        if block.kind in ("item", "task") and (number > 0 or (not head and listed)):
+            points.append(Point(plain(text), number, tuple(plain(c.text) for c in children)))
+            continue
+        said = split_sentences(text)
+        if points:
+            coda += said
+        else:
+            sentences += said
+        points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
+    if not name and not quote and sentences and len(sentences[0]) <= NAME_MAX and (len(sentences) > 1 or points):
+        name = _bare(sentences[0])
+    idea = Idea(
+        id=insight.id,
+        type=insight.type,
+        name=name,
+        named=named,
+        sentences=tuple(sentences),
+        intro=intro,
+        points=tuple(points),
+        coda=tuple(coda),
+        quote=quote,
+        section=insight.section,
+        path=_path(parsed, insight),
+        level=section_level.get(insight.section, 0),
+        lines=insight.lines,
+        roots=insight.root_slugs,
+        root_strength=_strength(insight),
+        score=0.0,
+    )
+    if not idea.text.strip():
+        return None
+    return replace(idea, score=_score(idea, insight))
+
+
+def _path(parsed: ParsedNote, insight: Insight) -> tuple[str, ...]:
+    for section in parsed.sections:
+        if section.lines[0] <= insight.lines[0] <= section.lines[1] and section.title == insight.section:
+            return section.path
+    return (insight.section,)
+
+
+def ideas_of(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:
+    """Every idea of the note, in the note's order."""
+    levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
+    made = (make_idea(parsed, i, levels) for i in insights)
+    return tuple(i for i in made if i is not None)

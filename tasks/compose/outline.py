@@ -1,0 +1,387 @@
+"""A note read as an argument: chapters, the hook, the closing idea, a question, the attribution.
+
+Chapters follow the note's own headings. A long flat section (a book note's one big list) is
+split into topics where the author starts one: a named framework or case (`Self Us Now`,
+`라쿠텐 인기가게의 3가지 법칙`), a highlighted passage (`####`), a claim with its own list.
+Every channel's plan is chosen from this outline, so all channels tell the same argument.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, ideas_of, plain
+from tasks.model import Insight, ParsedNote
+from tasks.nlp import korean
+
+FLAT_MAX = 8
+"""A section with more ideas than this is split into topics."""
+GENERIC_TITLES = frozenset(
+    {"핵심 인사이트", "인사이트", "핵심", "메모", "내용", "노트", "정리", "요약", "key insights", "insights",
+     "notes", "summary", "highlights", "하이라이트", "본문"}
+)  # fmt: skip
+CLOSING_SECTIONS = re.compile(r"적용|다음|결론|마치며|정리|실천|takeaway|next|conclusion|apply", re.I)
+ROOT_LABEL = re.compile(r"^\s*Root\s*\d+\s*[-:–—]\s*", re.I)
+BOOK_TAGS = frozenset({"book", "books", "독서", "책", "book-notes", "reading"})
+URL = re.compile(r"https?://[^\s)>\]\"']+")
+CONNECTIVE = re.compile(r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|but|so|and)\b", re.I)
+QUOTED = re.compile(r"'([^'\s][^']{0,11})'|‘([^’\s][^’]{0,11})’|\"([^\"\s][^\"]{0,11})\"|“([^”\s][^”]{0,11})”")
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """One run of the note's argument: a section, or a topic of a long flat section."""
+
+    title: str
+    """Its name: the note's heading, or the topic's own label or short claim."""
+    level: int
+    """Heading level in a long-form output (2 for top chapters, 3 below, as the note nests them)."""
+    ideas: tuple[Idea, ...]
+    """Its ideas, in the note's order."""
+    heading: bool
+    """True when the title is one of the note's headings (not derived from a topic)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Where the note's ideas come from (a book, a paper, cited pages)."""
+
+    work: str
+    """Title of the book or work, "" when the note is the author's own."""
+    author: str
+    """Its author when the front matter names one."""
+    urls: tuple[str, ...]
+    """Web pages the note cites, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """Everything a channel's plan chooses from."""
+
+    title: str
+    """The note's title as a reader should see it (internal labels like `Root 04 -` removed)."""
+    display_title: str
+    """The long-form title: for a book note `『Book』: the hook`, else the title."""
+    lang: str
+    """`ko` or `en` (the note's language)."""
+    book: bool
+    """True for a note about a book."""
+    ideas: tuple[Idea, ...]
+    """Every idea, in the note's order."""
+    chapters: tuple[Chapter, ...]
+    """The argument's chapters, in order; every idea is in exactly one."""
+    hooks: tuple[Idea, ...]
+    """Ideas whose first sentence could stop a reader, best first (`hook_lines` are their lines)."""
+    hook_lines: tuple[str, ...]
+    """The hook candidates' sentences, best first."""
+    closing: Idea | None
+    """The note's closing claim or what to do next (its `적용`/`다음` section, a checklist, its last word)."""
+    question: str
+    """A question to the reader: the note's own, else one built from the hook."""
+    attribution: Attribution
+    """The note's sources."""
+
+    @property
+    def hook(self) -> str:
+        """The best hook line ("" for a note with nothing to say)."""
+        return self.hook_lines[0] if self.hook_lines else ""
+
+    @property
+    def hook_idea(self) -> Idea | None:
+        """The idea the hook line comes from."""
+        return self.hooks[0] if self.hooks else None
+
+
+def clean_title(title: str) -> str:
+    """The title without internal labels (`Root 04 - 프로세스 공유 (Process Sharing)` → `프로세스 공유 (Process Sharing)`)."""
+    return ROOT_LABEL.sub("", plain(title)).strip() or plain(title)
+
+
+def _clause(sentence: str) -> str:
+    """The sentence's first clause when it makes a short name (`의미가치를 선택한다면`)."""
+    text = _bare(sentence)
+    if len(text) <= NAME_MAX - 8:
+        return text
+    parts = re.split(r"(?<=[면며고서데지만,])\s", text, maxsplit=1)
+    head = parts[0].rstrip(",")
+    return head if 6 <= len(head) <= 24 else ""
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s.!?。]+$", "", plain(text))
+
+
+def idea_title(idea: Idea) -> str:
+    """A short name for an idea, or "" when it has none."""
+    if idea.type == "contrast" and idea.named and idea.points and all(len(p.text) <= 16 for p in idea.points):
+        return " vs ".join([idea.name, *(p.text for p in idea.points)])
+    if idea.name:
+        return idea.name
+    if idea.sentences and not idea.quote:
+        return _clause(idea.sentences[0])
+    return ""
+
+
+def _anchor(idea: Idea, previous: Sequence[Idea]) -> bool:
+    """Whether a new topic starts at this idea."""
+    if not previous:
+        return False
+    if idea.quote:
+        return True
+    return idea.named and idea.type in ("framework", "case", "contrast")
+
+
+def _topics(ideas: Sequence[Idea]) -> list[list[Idea]]:
+    topics: list[list[Idea]] = []
+    for idea in ideas:
+        if topics and not _anchor(idea, topics[-1]):
+            topics[-1].append(idea)
+        else:
+            topics.append([idea])
+    merged: list[list[Idea]] = []
+    for topic in topics:  # a lone quote opens the topic after it
+        if merged and len(merged[-1]) == 1 and merged[-1][0].quote:
+            merged[-1] += topic
+        else:
+            merged.append(topic)
+    if len(merged) > 1 and len(merged[-1]) == 1 and merged[-1][0].quote:  # a closing quote ends the last topic
+        last = merged.pop()
+        merged[-1] = merged[-1] + last
+    return merged
+
+
+def key_phrase(texts: Sequence[str], least: int = 3) -> str:
+    """The noun phrase the texts keep coming back to (`아웃풋 이코노미`), as the author spells it;
+    "" when none comes back `least` times."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for text in texts:
+        run: list[str] = []
+        for form, tag in [*korean.tokens(text), ("", "END")]:
+            if tag in ("NNG", "NNP") and len(form) > 1:
+                run.append(form)
+                continue
+            if len(run) >= 2:
+                counts[tuple(run)] += 1
+            run = []
+    for words, n in counts.most_common(3):
+        if n < least:
+            break
+        pattern = r"\s?".join(map(re.escape, words))
+        for text in texts:
+            found = re.search(pattern, text)
+            if found:
+                return found.group(0)
+    return ""
+
+
+def _topic_title(topic: Sequence[Idea], fallback: str) -> str:
+    first = next((i for i in topic if not i.quote), None)
+    if first is not None and first.named:
+        return idea_title(first)
+    phrase = key_phrase([i.text for i in topic]) if len(topic) >= 4 and not topic[0].quote else ""
+    if phrase:
+        return phrase
+    if first is not None and idea_title(first):
+        return idea_title(first)
+    best = max(topic, key=lambda i: i.score)
+    return idea_title(best) or fallback
+
+
+def _generic(title: str) -> bool:
+    return plain(title).lower() in GENERIC_TITLES or not plain(title)
+
+
+def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...], int]) -> tuple[Chapter, ...]:
+    """The note's chapters: its sections (with the headings above them, so the nesting reads as in
+    the note), long flat ones split into topics. `levels`: heading level of each section path."""
+    sections: list[list[Idea]] = []
+    for idea in ideas:
+        if sections and sections[-1][0].path == idea.path:
+            sections[-1].append(idea)
+        else:
+            sections.append([idea])
+
+    def usable(path: tuple[str, ...]) -> bool:
+        name = path[-1] if path else ""
+        return levels.get(path, 0) > 1 and not _generic(name) and clean_title(name) != title
+
+    paths = {g[0].path[:k] for g in sections for k in range(1, len(g[0].path) + 1)}
+    top = min((levels[p] for p in paths if usable(p)), default=2)
+
+    def depth(path: tuple[str, ...]) -> int:
+        return min(4, 2 + max(0, levels.get(path, top) - top))
+
+    out: list[Chapter] = []
+    used: set[str] = set()
+    shown: set[tuple[str, ...]] = set()
+    for group in sections:
+        path = group[0].path
+        for k in range(1, len(path)):  # headings above this section that have no ideas of their own
+            above = path[:k]
+            if above not in shown and usable(above):
+                shown.add(above)
+                used.add(plain(above[-1]))
+                out.append(Chapter(plain(above[-1]), depth(above), (), True))
+        own = usable(path)
+        outer = next((path[:k] for k in range(len(path), 0, -1) if usable(path[:k])), ())
+        level = depth(path) if own else (depth(outer) + 1 if outer else 2)
+        topics = _topics(group) if len(group) > FLAT_MAX else [group]
+        for n, topic in enumerate(topics):
+            if n == 0 and own:
+                name, is_heading, at = plain(path[-1]), True, level
+                shown.add(path)
+            else:
+                name, is_heading, at = _topic_title(topic, title), False, level + (1 if own else 0)
+            if name == title and not out:  # the note's opening: no heading of its own (the title says it)
+                name = ""
+            elif name in used:  # never the same heading twice
+                name = next((t for t in (idea_title(i) for i in topic) if t and t not in used), name)
+            used.add(name)
+            out.append(Chapter(name, min(at, 4), tuple(topic), is_heading))
+    return tuple(out)
+
+
+def hook_score(sentence: str, idea: Idea) -> float:
+    """How well a sentence stops a reader: a contrast, a claim about people, short and whole."""
+    text = plain(sentence)
+    n = len(text)
+    if n < 10 or n > 90 or CONNECTIVE.match(text) or BACKREF.match(text):
+        return -9.0
+    end = korean.ending(text)
+    if end not in ("sentence", "question") and not idea.quote:
+        return -9.0
+    score = 1.0 if 14 <= n <= 48 else 0.3
+    if re.search(r"아니라|아닌 |보다|대신|instead of|not .+ but", text):
+        score += 1.6
+    if QUOTED.search(text):
+        score += 0.6
+    if re.search(r"왜|why", text, re.I):
+        score += 0.5
+    if re.match(r"(사람들은|우리는|누구나|모든|이제|people|we|everyone)\b", text, re.I):
+        score += 0.5
+    if end == "question":
+        score += 0.4
+    if ">>" in text or ":" in text:
+        score -= 0.8
+    return round(score + 0.3 * min(idea.root_strength, 1.0) + 0.1 * (idea.type in ("claim", "quote")), 4)
+
+
+def _hooks(ideas: Sequence[Idea]) -> list[tuple[float, str, Idea]]:
+    scored: list[tuple[float, str, Idea]] = []
+    for n, idea in enumerate(ideas):
+        for sentence in idea.sentences[:2]:
+            score = hook_score(sentence, idea) + (0.4 if n < 3 else 0.0)  # the note's opening sets its theme
+            if score > 0:
+                scored.append((score, plain(sentence), idea))
+    scored.sort(key=lambda t: (-t[0], t[2].lines[0]))
+    seen: set[str] = set()
+    out = []
+    for item in scored:
+        if item[1] not in seen:
+            seen.add(item[1])
+            out.append(item)
+    return out
+
+
+def _closing(ideas: Sequence[Idea], hook: Idea | None) -> Idea | None:
+    """What to do with it: a closing section or checklist, else the note's last whole claim."""
+    for idea in ideas:
+        if CLOSING_SECTIONS.search(idea.section) or idea.type == "checklist":
+            return idea
+    for idea in reversed(ideas[-3:]):
+        if idea is not hook and idea.sentences and korean.ending(idea.sentences[-1]) == "sentence":
+            return idea
+    return None
+
+
+def _object_particle(word: str) -> str:
+    last = word.rstrip("'’\"” ")[-1:] if word else ""
+    if not ("가" <= last <= "힣"):
+        return "은(는)"
+    return "은" if (ord(last) - 0xAC00) % 28 else "는"
+
+
+def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
+    """A question to the reader: the note's own when it addresses the reader, else one built
+    from the hook's quoted term (`당신의 '왜'는 무엇인가요?`), else the note's own, else a plain one."""
+    own = [
+        plain(s)
+        for idea in ideas
+        if not idea.quote
+        for s in (*idea.sentences, *(p.text for p in idea.points))
+        if korean.ending(plain(s)) == "question" and 8 <= len(plain(s)) <= 80
+    ]
+    direct = [q for q in own if re.search(r"당신|여러분|you\b|your\b", q, re.I)]
+    if direct:
+        return direct[0]
+    if lang == "en":
+        return own[0] if own else f"What does '{title}' look like in your own work?"
+    terms = [next(g for g in m if g) for m in QUOTED.findall(hook)]
+    terms = [t for t in terms if not t.endswith(" ")]
+    if terms:
+        term = terms[-1] if "아니라" in hook else terms[0]
+        return f"당신의 '{term}'{_object_particle(term)} 무엇인가요?"
+    if own:
+        return own[0]
+    return f"여러분의 일에서 '{title}'{_object_particle(title)} 어떤 모습인가요?"
+
+
+def attribution(parsed: ParsedNote) -> Attribution:
+    """The book and author of a book note, and the web pages the note cites."""
+    meta = parsed.note.meta
+    tags = {t.lower().rsplit("/", 1)[-1] for t in parsed.tags}
+    source = str(meta.get("source", "") or "")
+    book = bool(tags & BOOK_TAGS) or "/books/" in f"/{parsed.note.path}" or source in ("book", "book-notes")
+    work = str(meta.get("book") or meta.get("work") or "") or (clean_title(parsed.title) if book else "")
+    author = str(meta.get("author") or meta.get("저자") or meta.get("authors") or "")
+    urls: list[str] = []
+    for key in ("url", "source_url", "link"):
+        if isinstance(meta.get(key), str) and URL.match(str(meta[key])):
+            urls.append(str(meta[key]))
+    for section in parsed.sections:
+        if not section.navigation:
+            urls += [u.rstrip(".,") for b in section.blocks for u in URL.findall(b.source)]
+    if URL.match(source):
+        urls.insert(0, source)
+    return Attribution(work, author.strip("[]'\" "), tuple(dict.fromkeys(urls)))
+
+
+def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outline:
+    """The note's outline (the same for every channel)."""
+    ideas = ideas_of(parsed, insights)
+    title = clean_title(parsed.title)
+    credit = attribution(parsed)
+    scored = _hooks(ideas)
+    hook = scored[0][2] if scored else None
+    hook_line = scored[0][1] if scored else ""
+    display = title
+    if credit.work:
+        short = _bare(hook_line)
+        display = f"『{credit.work}』: {short}" if short and len(short) <= 32 else f"『{credit.work}』 읽기"
+    return Outline(
+        title=title,
+        display_title=display,
+        lang=lang,
+        book=bool(credit.work),
+        ideas=ideas,
+        chapters=chapters_of(ideas, title, {sec.path: sec.level for sec in parsed.sections}),
+        hooks=tuple(s[2] for s in scored),
+        hook_lines=tuple(s[1] for s in scored),
+        closing=_closing(ideas, hook),
+        question=question_of(ideas, hook_line, title, lang),
+        attribution=credit,
+    )
+
+
+def outline_json(o: Outline) -> dict[str, Any]:
+    """The manifest form: chapter titles with their insight ids, hook and closing ids."""
+    return {
+        "title": o.title,
+        "chapters": [{"title": c.title, "insights": [i.id for i in c.ideas]} for c in o.chapters],
+        "hook": o.hooks[0].id if o.hooks else "",
+        "closing": o.closing.id if o.closing else "",
+    }
