@@ -6,11 +6,19 @@ The font is, in order: the one set in config (`font:`), the system Noto Sans CJK
 drawing boxes. Characters the font cannot draw (emoji, rare symbols) are dropped, and
 lines break only at spaces, so a Hangul word is never split unless it alone is wider
 than the slide.
+
+Slides are designed, not filled (spec/editorial.md, Instagram): each role has its look (`THEMES`:
+a dark cover with the hook in large type, light idea slides with a small accent title over the idea,
+an accent-coloured closing slide, centred, under a save icon); the main text takes the largest size of
+its role's range at which the whole block fits, lines are balanced (no orphan word), list items start
+lines of their own with their number or a bullet, and the block sits at the optical centre of the
+area between the page number and the footer.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -127,6 +135,22 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return [ln for ln in lines if ln] or [""]
 
 
+def balanced(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """`wrap` into as few lines, as even as they go: the narrowest width giving no more lines (no orphan word)."""
+    lines = wrap(text, font, max_width)
+    widest_word = max((font.getlength(w) for w in text.split()), default=0.0)
+    if len(lines) < 2 or widest_word > max_width:
+        return lines
+    low, high = max(max_width // 2, math.ceil(widest_word)), max_width
+    while low < high:
+        mid = (low + high) // 2
+        if len(wrap(text, font, mid)) <= len(lines):
+            high = mid
+        else:
+            low = mid + 1
+    return wrap(text, font, low)
+
+
 def _fit(text: str, face: FontFace, sizes: tuple[int, ...], width: int, max_lines: int) -> tuple[int, list[str]]:
     """The largest size at which `text` fits in `max_lines` lines."""
     for size in sizes:
@@ -144,15 +168,47 @@ class Slide:
     """What one carousel image shows."""
 
     title: str
-    """Heading (bold)."""
+    """Heading: the hook of a cover, the small accent line above an idea, the call to action of a closing slide."""
     body: str
-    """Main text."""
+    """Main text (its line breaks are kept): a cover's subtitle, the idea itself, a closing slide's second line."""
     number: int
     """1-based position in the carousel."""
     total: int
     """Slides in the carousel."""
     footer: str = ""
     """Small text at the bottom (the note title)."""
+    role: str = "idea"
+    """`cover` (dark, the hook in large type), `idea` (light, one idea) or `cta` (accent colour, the call to
+    action, centred); any other value is drawn as an idea."""
+    points: tuple[str, ...] = ()
+    """List items under the body, each from a line of its own with its number ("1.", "2)") or a bullet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """How the slides of one role look."""
+
+    background: str
+    """Canvas colour."""
+    lead: str
+    """Colour of the main text."""
+    second: str
+    """Colour of the secondary text (a cover's subtitle, a closing slide's second line, an idea's title)."""
+    accent: str
+    """Colour of rules, list markers and icons."""
+    muted: str
+    """Colour of the page number and the footer."""
+    sizes: tuple[int, ...]
+    """Sizes (px) tried for the main text, largest first: the largest at which the block fits is used."""
+    centred: bool = False
+    """Lines centred instead of left-aligned."""
+
+
+THEMES = {
+    "cover": Theme("#1F2937", "#FAF7F2", "#F2C6A4", "#E08A4F", "#A3ACB9", tuple(range(88, 47, -2))),
+    "idea": Theme("#FAF7F2", "#1F2937", "#A4521F", "#B4602B", "#6B7280", tuple(range(72, 33, -2))),
+    "cta": Theme("#9C4A1E", "#FFFFFF", "#FCE7D8", "#FAF7F2", "#F3CDB3", tuple(range(80, 43, -2)), centred=True),
+}
 
 
 SLIDES_KEPT = 1024
@@ -177,31 +233,226 @@ def slide_image(slide: Slide, face: FontFace) -> bytes:
     return image
 
 
+TEXT_TOP, TEXT_BOTTOM = 170, HEIGHT - 170
+"""The text block's area: below the page number, above the footer."""
+LIFT = 24
+"""The block sits this much above the area's centre (the optical centre)."""
+INNER = WIDTH - 2 * MARGIN
+MARKER = re.compile(r"^\s*(?:(\d{1,2}[.)])|([\u2460-\u2473])|[-*\u2022\u00b7\u25aa\u25e6])\s*")
+"""A list item's own number ("1.", "2)", "①") or bullet, at its start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One thing drawn in a slide's text block."""
+
+    kind: str
+    """`text`, `dot` (a bullet), `rule` (an accent bar) or `bookmark` (the save icon)."""
+    x: int
+    """Left edge, from the text box's left."""
+    y: int
+    """Baseline of a text, top of a shape, from the block's top."""
+    text: str = ""
+    """What a `text` piece says."""
+    face: FontFace | None = None
+    """Font of a `text` piece."""
+    size: int = 0
+    """Font size (px) of a `text` piece; width and height of a shape."""
+    fill: str = ""
+    """Colour, by its part in the theme: `lead`, `second` or `accent`."""
+    height: int = 0
+    """Height of a shape."""
+
+    def top(self) -> int:
+        """Top of the ink."""
+        if self.kind != "text" or self.face is None:
+            return self.y
+        return self.y + int(load(self.face, self.size).getbbox(self.text, anchor="ls")[1])
+
+    def bottom(self) -> int:
+        """Bottom of the ink."""
+        if self.kind != "text" or self.face is None:
+            return self.y + self.height
+        return self.y + int(load(self.face, self.size).getbbox(self.text, anchor="ls")[3])
+
+
+class _Block:
+    """The pieces of a text block laid out from the top, one line under the other."""
+
+    def __init__(self, centred: bool, bold: FontFace, balance: bool) -> None:
+        self.centred = centred
+        self.balance = balance  # even lines (the same count, so the same height: only for the drawn layout)
+        self.bold = bold  # of list numbers
+        self.pieces: list[Piece] = []
+        self.cursor = 0  # top of the next line box
+        self.bottom = 0  # bottom of the lowest line box
+
+    def gap(self, pixels: float) -> None:
+        if self.pieces:
+            self.cursor += round(pixels)
+
+    def lines(self, text: str, face: FontFace, size: int, fill: str, leading: float, marker: str = "") -> None:
+        """`text` wrapped to the box; a `marker` hangs left of it: a number ("1."), "" (a bullet) or "-" (none)."""
+        font = load(face, size)
+        indent = 0
+        if marker != "-":
+            indent = round((load(self.bold, size).getlength(marker) if marker else size * 0.3) + size * 0.45)
+        for n, line in enumerate((balanced if self.balance else wrap)(text, font, INNER - indent)):
+            baseline = self.cursor + round(size * 0.86)
+            width = round(font.getlength(line)) + indent
+            left = (INNER - width) // 2 if self.centred else 0
+            if n == 0 and marker == "":
+                dot = max(8, round(size * 0.28))
+                centre = baseline - round(size * 0.36)
+                self.pieces.append(Piece("dot", left, centre - dot // 2, size=dot, fill="accent", height=dot))
+            elif n == 0 and marker != "-":
+                self.pieces.append(Piece("text", left, baseline, marker, self.bold, size, "accent"))
+            elif self.centred:
+                left = (INNER - width + indent) // 2 - indent  # a wrapped item line: its text centred
+            self.pieces.append(Piece("text", left + indent, baseline, line, face, size, fill))
+            self.bottom = self.cursor + round(size * 1.02)
+            self.cursor += round(size * leading)
+
+    def shape(self, kind: str, width: int, height: int, gap_after: float) -> None:
+        left = (INNER - width) // 2 if self.centred else 0
+        self.pieces.append(Piece(kind, left, self.cursor, size=width, fill="accent", height=height))
+        self.bottom = self.cursor + height
+        self.cursor += height + round(gap_after)
+
+
+def _paragraphs(text: str, face: FontFace) -> list[str]:
+    return [p for p in (drawable(part, face) for part in text.split("\n")) if p]
+
+
+def _items(points: tuple[str, ...], face: FontFace) -> list[tuple[str, str]]:
+    """(marker, text) of each list item: its own number, or "" for a bullet."""
+    items = []
+    for point in points:
+        found = MARKER.match(point)
+        number = (found.group(1) or found.group(2) or "") if found else ""
+        text = drawable(point[found.end() :] if found else point, face)
+        if text:
+            items.append((number, text))
+    return items
+
+
+def _layout(slide: Slide, face: FontFace, bold: FontFace, theme: Theme, size: int, balance: bool = True) -> _Block:
+    """The text block of `slide` with its main text at `size` px."""
+    block = _Block(theme.centred, bold, balance)
+    title = _paragraphs(slide.title, bold)
+    body = _paragraphs(slide.body, face)
+    items = _items(slide.points, face)
+    role = slide.role if slide.role in THEMES else "idea"
+    if role == "idea" and title and not (body or items):
+        body, title = title, []  # a title alone is the idea: set large
+        face = bold
+    if role == "cta":
+        block.shape("bookmark", round(size * 0.62), round(size * 0.82), size * 0.6)
+    if role == "idea":
+        heading = max(30, min(42, round(size * 0.62)))
+        for line in title:
+            block.lines(line, bold, heading, "second", 1.35, "-")
+        block.gap(heading * 0.9)
+        text_size, text_fill = size, "lead"
+    else:  # cover and cta: the title is the main text, the body is smaller
+        for line in title:
+            block.lines(line, bold, size, "lead", 1.28, "-")
+        if role == "cover" and title and (body or items):
+            block.gap(size * 0.45)
+            block.shape("rule", 112, 8, 0)
+        block.gap(size * 0.55)
+        text_size, text_fill = max(30, min(44, round(size * (0.45 if role == "cover" else 0.5)))), "second"
+    for n, paragraph in enumerate(body):
+        if n:
+            block.gap(text_size * 0.45)
+        block.lines(paragraph, face, text_size, text_fill, 1.5, "-")
+    if body and items:
+        block.gap(text_size * 0.5)
+    for n, (marker, text) in enumerate(items):
+        if n:
+            block.gap(text_size * 0.4)
+        block.lines(text, face, text_size, text_fill, 1.45, marker)
+    return block
+
+
+def _fitted(slide: Slide, face: FontFace, bold: FontFace, theme: Theme) -> list[Piece]:
+    """The block at the largest size at which it fits the text area; at the smallest, cut with "…"."""
+    room = TEXT_BOTTOM - TEXT_TOP
+    low, high = 0, len(theme.sizes) - 1  # a smaller size never takes more room: the first that fits, by halving
+    while low < high:
+        mid = (low + high) // 2
+        if _layout(slide, face, bold, theme, theme.sizes[mid], balance=False).bottom <= room:
+            high = mid
+        else:
+            low = mid + 1
+    block = _layout(slide, face, bold, theme, theme.sizes[low])
+    if block.bottom <= room:
+        return block.pieces
+    kept = [p for p in block.pieces if p.y + (p.height if p.kind != "text" else round(p.size * 0.16)) <= room]
+    texts = [i for i, p in enumerate(kept) if p.kind == "text" and p.fill != "accent"]
+    if texts:
+        last = kept[texts[-1]]
+        font, line = load(last.face or face, last.size), last.text
+        while line and font.getlength(line + "…") > INNER - last.x:
+            line = line[:-1]
+        kept[texts[-1]] = Piece("text", last.x, last.y, line.rstrip() + "…", last.face, last.size, last.fill)
+    return kept
+
+
+def _bookmark(draw: ImageDraw.ImageDraw, x: int, y: int, width: int, height: int, fill: str) -> None:
+    notch = round(height * 0.28)
+    draw.polygon(
+        [(x, y), (x + width, y), (x + width, y + height), (x + width // 2, y + height - notch), (x, y + height)],
+        fill=fill,
+    )
+
+
 def render_slide(slide: Slide, face: FontFace, bold: FontFace | None = None) -> bytes:
-    """One 1080×1350 PNG."""
+    """One 1080×1350 PNG: the text block at the largest size that fits, centred between header and footer."""
     bold = bold or _bold_of(face) or face
     faux_bold = 0 if bold != face else 1  # no bold face: thicken strokes instead
-    img = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    role = slide.role if slide.role in THEMES else "idea"
+    theme = THEMES[role]
+    colours = {"lead": theme.lead, "second": theme.second, "accent": theme.accent}
+    img = Image.new("RGB", (WIDTH, HEIGHT), theme.background)
     draw = ImageDraw.Draw(img)
-    inner = WIDTH - 2 * MARGIN
-    draw.rectangle((0, 0, WIDTH, 16), fill=ACCENT)
-    draw.text((MARGIN, 72), f"{slide.number} / {slide.total}", font=load(face, 30), fill=MUTED)
-    cover = slide.number == 1
-    size, title_lines = _fit(drawable(slide.title, face), bold, (84, 72, 64, 56) if cover else (64, 56, 48), inner, 4)
-    y = 170
-    for line in title_lines:
-        draw.text((MARGIN, y), line, font=load(bold, size), fill=INK, stroke_width=faux_bold, stroke_fill=INK)
-        y += int(size * 1.4)
-    y += 24
-    draw.rectangle((MARGIN, y, MARGIN + 120, y + 6), fill=ACCENT)
-    y += 56
-    body_lines_max = max(1, (HEIGHT - 200 - y) // int(40 * 1.6))
-    size, body_lines = _fit(drawable(slide.body, face), face, (48, 44, 40), inner, body_lines_max)
-    for line in body_lines:
-        draw.text((MARGIN, y), line, font=load(face, size), fill=INK)
-        y += int(size * 1.6)
-    footer = _fit(drawable(slide.footer, face), face, (28,), inner, 1)[1][0] if slide.footer else ""
-    draw.text((MARGIN, HEIGHT - 110), footer, font=load(face, 28), fill=MUTED)
+    if role == "idea":
+        draw.rectangle((0, 0, WIDTH, 16), fill=theme.accent)
+    draw.text((MARGIN, 72), f"{slide.number} / {slide.total}", font=load(face, 30), fill=theme.muted)
+    pieces = _fitted(slide, face, bold, theme)
+    if pieces:
+        top, bottom = min(p.top() for p in pieces), max(p.bottom() for p in pieces)
+        y0 = TEXT_TOP + (TEXT_BOTTOM - TEXT_TOP - (bottom - top)) // 2 - LIFT
+        shift = max(TEXT_TOP, min(y0, TEXT_BOTTOM - (bottom - top))) - top
+        for p in pieces:
+            x, y, fill = MARGIN + p.x, shift + p.y, colours.get(p.fill, theme.lead)
+            if p.kind == "text" and p.face is not None:
+                stroke = faux_bold if p.face == bold else 0
+                draw.text(
+                    (x, y),
+                    p.text,
+                    font=load(p.face, p.size),
+                    fill=fill,
+                    anchor="ls",
+                    stroke_width=stroke,
+                    stroke_fill=fill,
+                )
+            elif p.kind == "dot":
+                draw.ellipse((x, y, x + p.size, y + p.height), fill=fill)
+            elif p.kind == "rule":
+                draw.rectangle((x, y, x + p.size, y + p.height), fill=fill)
+            elif p.kind == "bookmark":
+                _bookmark(draw, x, y, p.size, p.height, fill)
+    footer = drawable(slide.footer, face)
+    shown = " ".join(drawable(t, face) for t in (slide.title, slide.body))
+    if footer and not (role == "cover" and footer in shown):
+        draw.text(
+            (MARGIN, HEIGHT - 110), _fit(footer, face, (28,), INNER, 1)[1][0], font=load(face, 28), fill=theme.muted
+        )
+    if role == "cover":  # swipe on
+        y, right = HEIGHT - 96, WIDTH - MARGIN
+        draw.rectangle((right - 84, y - 3, right - 16, y + 3), fill=theme.accent)
+        draw.polygon([(right, y), (right - 26, y - 20), (right - 26, y + 20)], fill=theme.accent)
     out = io.BytesIO()
     img.save(out, format="PNG", compress_level=6)
     return out.getvalue()

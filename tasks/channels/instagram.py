@@ -263,5 +263,13 @@ def slide_png(ctx: dict[str, Any]) -> bytes:
     settings = ctx["settings"]
     face = find_font(settings.font, settings.font_index)
     item = ctx["slide"]
-    slide = Slide(item["title"], item["body"], item["number"], item["total"], footer=ctx["note"]["title"])
+    slide = Slide(
+        item["title"],
+        item["body"],
+        item["number"],
+        item["total"],
+        footer=ctx["note"]["title"],
+        role=item.get("role", "idea"),
+        points=tuple(item.get("points", ())),
+    )
     return slide_image(slide, face)
