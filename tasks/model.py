@@ -298,7 +298,7 @@ class LlmUsage:
     cache_hits: int = 0
     """Answers served from the disk cache (no request)."""
     failures: int = 0
-    """Parts whose request failed after retries (their deterministic text was kept)."""
+    """Requests that failed after retries (every slot they asked for kept its deterministic text)."""
     tokens_in: int = 0
     """Prompt tokens reported by the provider."""
     tokens_out: int = 0

@@ -51,7 +51,10 @@ class LlmSettings(_Strict):
     max_backoff_seconds: float = Field(default=30.0, ge=0)
     """Upper bound of one retry delay (Retry-After included)."""
     concurrency: int = Field(default=2, ge=1, le=32)
-    """Requests in flight at once."""
+    """Requests in flight at once (one request per channel of a note)."""
+    max_tokens_per_request: int = Field(default=8192, ge=64)
+    """Upper bound on a request's generated tokens (a channel's request asks for the sum of its slots'
+    `max_tokens`); keep it within the model's output limit. A cut-off answer keeps its complete slots."""
     temperature: float = Field(default=0.3, ge=0, le=2)
     """Sampling temperature (part of the cache key)."""
     budget_tokens: int = Field(default=200_000, ge=0)

@@ -1,9 +1,11 @@
 """A real HTTP server on localhost speaking three LLM wire formats, for tests.
 
 Routes: `POST /v1/chat/completions` (OpenAI-compatible), `POST /v1/messages` (Anthropic),
-`POST /api/chat` (Ollama native). By default it answers every request with the text between
-`<current>` and `</current>` in the prompt, its first character replaced by `✦` (so the
-answer has the original's length and is visibly the model's). Tests steer it with:
+`POST /api/chat` (Ollama native). By default it answers a channel's polish request (its
+`<slot id="…">` blocks, prompts/batch.j2) with a JSON object giving every slot its text between
+`<current>` and `</current>`, first character replaced by `✦` (so the answer has the
+original's length and is visibly the model's); a prompt without slots gets that text alone.
+Tests steer it with:
 - `script`: a queue of `(status, headers)` answered first, e.g. `[(429, {"Retry-After": "1"})]`;
 - `delay`: seconds to wait before answering (slow model);
 - `reply`: a function `prompt -> text` replacing the default answer (too-long text, …).
@@ -24,14 +26,37 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 CURRENT = re.compile(r"<current>\n(.*?)\n</current>", re.DOTALL)
+SLOT = re.compile(r'<slot id="([^"]+)"[^>]*>\n(.*?)\n</slot>', re.DOTALL)
 MARK = "✦"
 
 
-def default_reply(prompt: str) -> str:
-    """The `<current>` text with its first character replaced by the mark."""
-    match = CURRENT.search(prompt)
-    current = match.group(1) if match else "polished"
+def slots(prompt: str) -> dict[str, str]:
+    """Slot id → its current text, for every slot of a channel's request (in order)."""
+    found = {}
+    for slot_id, body in SLOT.findall(prompt):
+        match = CURRENT.search(body)
+        found[slot_id] = match.group(1) if match else ""
+    return found
+
+
+def marked(current: str) -> str:
+    """`current` with its first character replaced by the mark."""
     return MARK + current[1:]
+
+
+def answer_slots(prompt: str, text: Callable[[str, str], str] = lambda _id, current: marked(current)) -> str:
+    """A JSON answer giving each slot `text(id, current)`."""
+    return json.dumps(
+        {slot_id: text(slot_id, current) for slot_id, current in slots(prompt).items()}, ensure_ascii=False
+    )
+
+
+def default_reply(prompt: str) -> str:
+    """Every slot marked (a JSON object), or the marked `<current>` text of a prompt without slots."""
+    if SLOT.search(prompt):
+        return answer_slots(prompt)
+    match = CURRENT.search(prompt)
+    return marked(match.group(1) if match else "polished")
 
 
 @dataclass

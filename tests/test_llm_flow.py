@@ -39,7 +39,7 @@ def test_osmu_run_polishes_reports_spend_and_reruns_without_requests(
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     made = len(server.requests)
-    assert made > 0
+    assert 0 < made <= 3  # one request per channel draft, whatever its number of texts
     report = re.search(
         r"llm: (\d+) calls, (\d+) cache hits, (\d+) failed, (\d+) tokens .*est\. \$(\d+\.\d+)", first.output
     )

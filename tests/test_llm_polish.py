@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tasks.llm.polish import Polished, carries_quote, guard, leaves, set_at
+from tasks.llm.polish import Polished, carries_quote, guard, leaves, parse_answers, set_at
 from tasks.model import ChannelOutput, RenderResult
 from tasks.write.outputs import write_outputs
 from tests.conftest import BOOK
 from tests.helpers import pipeline, rendered, settings_for
-from tests.llm_server import MARK, LlmServer, running
+from tests.llm_server import MARK, LlmServer, answer_slots, marked, running, slots
 
 KEY = "sk-osmu-TEST-SECRET-4242"
 ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL", "OSMU_LLM_API_KEY")
@@ -53,6 +55,13 @@ def contents(result: RenderResult) -> dict[str, bytes]:
 
 def subject(result: RenderResult) -> str:
     return contents(result)["newsletter/프로세스-이코노미.txt"].decode().split("\n")[0]
+
+
+def channel_of(prompt: str) -> str:
+    """The channel a polish request is for (prompts/batch.j2 names it)."""
+    match = re.search(r"texts of the (\S+) version of", prompt)
+    assert match is not None, prompt[:200]
+    return match[1]
 
 
 def quote_lines(vault: Path) -> list[str]:
@@ -108,7 +117,13 @@ def test_polished_parts_carry_provenance_keep_quotes_and_rerun_free(
     first = render(vault)
     made = len(server.requests)
     assert made > 0 and first.llm is not None and first.llm.calls == made and first.llm.cache_hits == 0
+    # one request per channel draft at most: every polishable text of a channel travels together
+    channels = {o.channel for o in first.outputs}
+    asked = [channel_of(p) for p in server.prompts()]
+    assert made <= len(channels) and len(set(asked)) == len(asked) and set(asked) <= channels
+    assert sum(len(slots(p)) for p in server.prompts()) > made  # several slots per request
     polished = contents(first)
+    assert list(polished) == list(plain)  # the plan never changes: same files, same order
     slug = "프로세스-이코노미"
     assert polished[f"newsletter/{slug}.txt"].decode().startswith(f"(광고) {MARK}")  # subject keeps its prefix
     assert polished["instagram/post-01/caption.txt"].decode().startswith(MARK)  # hook
@@ -163,12 +178,51 @@ def test_too_long_answers_are_rejected_for_the_deterministic_text(
 ) -> None:
     plain = contents(render(vault, ("instagram",)))
     use(monkeypatch, server)
-    server.reply = lambda prompt: "아주 긴 캡션 " * 400
+    server.reply = lambda prompt: answer_slots(prompt, lambda _id, _current: "아주 긴 캡션 " * 400)
     result = render(vault, ("instagram",))
     assert server.requests and contents(result) == plain
     assert all(o.llm == () for o in result.outputs)
     reasons = " ".join(d.message for d in result.diagnostics if d.code == "llm-fallback")
     assert "hook-max-chars" in reasons and "more than 1.2×" in reasons
+
+
+def test_a_malformed_slot_keeps_its_text_and_the_others_apply(
+    vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = render(vault, ("workshop",))
+    use(monkeypatch, server)
+    asked: dict[str, str] = {}
+
+    def reply(prompt: str) -> str:
+        asked.update(slots(prompt))
+        texts = {i: marked(current) for i, current in asked.items()}
+        texts["t2"] = {"text": "not a string"}  # type: ignore[assignment]
+        body = json.dumps(texts, ensure_ascii=False, indent=1)
+        return f"Sure! Here are the slide titles:\n```json\n{body}\n```\nLet me know if you need more."
+
+    server.reply = reply
+    result = render(vault, ("workshop",))
+    assert len(server.requests) == 1 and len(asked) > 2
+    fallbacks = [d.message for d in result.diagnostics if d.code == "llm-fallback"]
+    assert len(fallbacks) == 1
+    match = re.fullmatch(
+        r"llm: workshop\.slide_title (\S+): kept the deterministic text \(answer is a dict, not a text\)", fallbacks[0]
+    )
+    assert match is not None, fallbacks
+    fields = [p.field for o in result.outputs for p in o.llm]
+    assert match[1] not in fields and len(set(fields)) == len(asked) - 1  # every other slot applied
+    deck = contents(result)["workshop/프로세스-이코노미-slides.md"].decode()
+    assert asked["t2"] in deck and marked(asked["t2"]) not in deck
+    assert all(marked(text) in deck for i, text in asked.items() if i != "t2")
+    assert [o.path for o in result.outputs] == [o.path for o in plain.outputs]
+
+
+def test_answers_are_parsed_tolerantly() -> None:
+    assert parse_answers('{"t1": "a", "t2": "b"}') == {"t1": "a", "t2": "b"}
+    assert parse_answers('Here:\n```json\n{"t1": "a {x}"}\n```\nDone {really}.') == {"t1": "a {x}"}
+    assert parse_answers('{"t1": "line one\nline two"}') == {"t1": "line one\nline two"}  # raw line break
+    assert parse_answers('{"t1": "a \\"quoted\\" b", "t2": "cut sh') == {"t1": 'a "quoted" b'}  # cut short
+    assert parse_answers("I cannot help with that.") == {}
 
 
 def test_slow_model_times_out_and_the_run_goes_on(
@@ -179,32 +233,36 @@ def test_slow_model_times_out_and_the_run_goes_on(
     server.delay = 1.5
     result = render(vault, ("newsletter",), timeout_seconds=0.3, max_retries=0)
     assert contents(result) == plain
-    assert result.llm is not None and result.llm.failures == 2
-    assert sum("ReadTimeout" in d.message for d in result.diagnostics) == 2
+    assert result.llm is not None and result.llm.failures == 1  # one request: subject and preheader
+    assert [d.message for d in result.diagnostics if "ReadTimeout" in d.message] == [
+        "llm: newsletter: kept the deterministic text of 2 slot(s) (ReadTimeout calling "
+        f"{server.url('/v1/chat/completions')} (gave up after 1 attempts))"
+    ]
 
 
 def test_server_errors_fall_back_after_retries(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = contents(render(vault, ("blog",)))
     use(monkeypatch, server)
-    server.script = [(500, {})] * 4
+    server.script = [(500, {})] * 2
     result = render(vault, ("blog",), max_retries=1, concurrency=1)
-    assert len(server.requests) == 4 and contents(result) == plain
-    assert result.llm is not None and result.llm.failures == 2
+    assert len(server.requests) == 2 and contents(result) == plain  # one request, retried once
+    assert result.llm is not None and result.llm.failures == 1
     assert all("HTTP 500" in d.message for d in result.diagnostics if d.code == "llm-fallback")
 
 
 def test_concurrency_limit_holds(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
     use(monkeypatch, server)
-    server.delay = 0.2
-    render(vault, ("instagram",), concurrency=2, skip=["instagram.caption"])
-    assert len(server.requests) >= 6 and server.max_in_flight == 2
+    server.delay = 0.3
+    render(vault, concurrency=2)
+    assert len(server.requests) == 4 and server.max_in_flight == 2  # the channels' requests, two at a time
 
 
 def test_budget_stops_further_calls(vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch) -> None:
     use(monkeypatch, server)
     result = render(vault, ("newsletter", "blog"), budget_tokens=1, concurrency=1)
     assert len(server.requests) == 1
-    assert sum("budget spent" in d.message for d in result.diagnostics) == 3
+    spent = [d.message for d in result.diagnostics if "budget spent" in d.message]
+    assert len(spent) == 1 and "kept the deterministic text of 2 slot(s)" in spent[0]
 
 
 def test_key_never_reaches_logs_outputs_or_cache(
@@ -233,8 +291,10 @@ def test_user_prompt_override_and_broken_prompt(
     (prompts / "subject.j2").write_text("MY HOUSE STYLE\n<current>\n{{ current }}\n</current>\n", encoding="utf-8")
     (prompts / "preheader.j2").write_text("{% if %}", encoding="utf-8")
     result = render(vault, ("newsletter",))
-    assert [p.startswith("MY HOUSE STYLE") for p in server.prompts()] == [True]
+    (prompt,) = server.prompts()
+    assert list(slots(prompt)) == ["t1"] and '<slot id="t1" part="subject">\nMY HOUSE STYLE\n' in prompt
     assert any("prompts/preheader.j2" in d.message for d in result.diagnostics)
+    assert MARK in subject(result)
 
 
 def test_guard_keeps_deterministic_output_on_new_lint_failure_or_changed_quote() -> None:
@@ -336,4 +396,7 @@ def test_process_log_asks_only_for_fields_its_story_shows(
     fields = {p.field for o in result.outputs for p in o.llm}
     assert {"caption_hook", "subject", "preheader", "description"} <= fields
     assert "lead" not in fields and not any(f.startswith("posts[") for f in fields)
-    assert len(server.requests) == len(fields)  # every call paid for a field an output shows
+    # one request per channel, and every slot asked for is a field an output shows
+    shown = {(o.channel, p.field) for o in result.outputs for p in o.llm}
+    assert sorted(channel_of(p) for p in server.prompts()) == sorted({c for c, _ in shown})
+    assert sum(len(slots(p)) for p in server.prompts()) == len(shown)

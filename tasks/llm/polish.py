@@ -5,23 +5,27 @@ A channel opts in with an `llm:` section in its `channel.yaml`, naming parts:
     llm:
       hook:
         field: "posts[].hook"          # where in the prepared context (`[]`: every element)
-        prompt: prompts/hook.j2        # Jinja template in the channel folder
+        prompt: prompts/hook.j2        # Jinja template in the channel folder: the slot's instructions
         checks: [{rule: max-chars, max: 125}]   # constraint-linter rules for the answer
 
-`polish()` runs after the channel's preparer, only when an LLM is configured. Each answer
-is cleaned and re-checked (the part's rules, single line where the text was one line, no
-vault markup); on any violation, timeout, error or spent budget the deterministic text
-stays and a diagnostic says why. Quotes are never sent: a field whose text comes from a
-`quote` insight is skipped, and `guard()` re-checks every rendered output (channel lint
-and verbatim quotes) against the deterministic rendering, keeping the latter on doubt.
+`polish()` runs after the channel's preparer, only when an LLM is configured. Every text the
+parts point at (one *slot* per match of a `field:` path) gets a short id; ONE request per
+channel lists every slot with its part's rendered prompt (`prompts/batch.j2`) and asks for a
+JSON object `{id: new text}`. The plan never changes: slots are only re-texted, never added,
+removed or reordered. Each answer is cleaned and re-checked (the part's rules, single line
+where the text was one line, `max_growth`, no vault markup); a slot with no valid answer, or
+every slot on a timeout, error or spent budget, keeps its deterministic text and a diagnostic
+says why. Quotes are never sent: a field whose text comes from a `quote` insight is not a
+slot, and `guard()` re-checks every rendered output (channel lint and verbatim quotes)
+against the deterministic rendering, keeping the latter on doubt.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +38,9 @@ from tasks.render.channel import ChannelSpec, PartSpec
 from tasks.settings import Settings
 
 SYSTEM_TEMPLATE = "prompts/system.j2"
+BATCH_TEMPLATE = "prompts/batch.j2"
+SLOT_OVERHEAD_TOKENS = 12
+"""Tokens an answer spends per slot beyond its text (the id, quotes, separators)."""
 MARKUP_CHECK = {"rule": "forbidden", "name": "no-vault-markup", "patterns": [r"\[\[", "%%", r"<\s*script"]}
 WRAPPING_QUOTES = (('"', '"'), ("“", "”"), ("'", "'"), ("‘", "’"), ("「", "」"), ("『", "』"))
 Keys = tuple[str | int, ...]
@@ -68,13 +75,23 @@ class PolishLog:
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
+class Slot:
+    """One text of the channel's context a part lets the model rewrite."""
+
+    id: str
+    """Short id the request and the answer name it by (`t1`, `t2`, …)."""
     part: str
+    """Part name from channel.yaml (`hook`)."""
     spec: PartSpec
+    """The part's settings (prompt, checks, guards)."""
     keys: Keys
+    """Concrete location in the context (`("posts", 0, "hook")`)."""
     path: str
+    """The same location as text (`posts[0].hook`)."""
     current: str
+    """The deterministic text (without the part's `keep_prefix`)."""
     prompt: str
+    """The part's prompt rendered for this slot: its instructions and current text."""
 
 
 def _parse_path(path: str) -> list[str | None]:
@@ -176,10 +193,11 @@ def check_answer(answer: str, current: str, spec: PartSpec) -> str | None:
     return "; ".join(f"{r.rule}: {r.message}" for r in failed) or None
 
 
-def _jobs(
+def slots_of(
     ctx: dict[str, Any], channel: str, parts: Mapping[str, PartSpec], settings: Settings, env: Any
-) -> tuple[list[_Job], list[str]]:
-    jobs: list[_Job] = []
+) -> tuple[list[Slot], list[str]]:
+    """Every polishable text of the channel, in plan order, and the prompt problems met."""
+    slots: list[Slot] = []
     problems: list[str] = []
     quotes = quotes_of(ctx)
     voice = voice_guide(ctx)
@@ -195,12 +213,47 @@ def _jobs(
             local = {**ctx, "item": item, "current": current, "part": name, "voice": voice}
             local["insights"] = _non_quotes(item, ctx)
             try:
-                prompt = env.get_template(spec.prompt).render(local)
+                prompt = env.get_template(spec.prompt).render(local).strip()
             except TemplateError as exc:
                 problems.append(f"{channel}.{name}: prompt {spec.prompt}: {exc}")
                 break
-            jobs.append(_Job(name, spec, keys, show_path(keys), current, prompt))
-    return jobs, problems
+            slots.append(Slot(f"t{len(slots) + 1}", name, spec, keys, show_path(keys), current, prompt))
+    return slots, problems
+
+
+FENCE = re.compile(r"```[a-zA-Z]*\s*\n(.*?)```", re.DOTALL)
+PAIR = re.compile(r'"([^"\\\n]{1,40})"\s*:\s*("(?:[^"\\]|\\.)*")', re.DOTALL)
+_LENIENT = json.JSONDecoder(strict=False)
+
+
+def parse_answers(text: str) -> dict[str, Any]:
+    """Slot id → value from the model's JSON object.
+
+    Tolerates code fences, prose around the object, raw line breaks inside strings and an
+    answer cut short (every complete `"id": "text"` pair before the cut is kept).
+    """
+    for candidate in [*(m.group(1) for m in FENCE.finditer(text)), text]:
+        start, end = candidate.find("{"), candidate.rfind("}")
+        if start == -1 or end < start:
+            continue
+        try:
+            data = _LENIENT.decode(candidate[start : end + 1])
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return {str(k): v for k, v in data.items()}
+    found: dict[str, Any] = {}
+    for match in PAIR.finditer(text):
+        try:
+            found.setdefault(match[1], _LENIENT.decode(match[2]))
+        except ValueError:
+            continue
+    return found
+
+
+def request_tokens(slots: Sequence[Slot], cap: int) -> int:
+    """`max_tokens` of a channel's request: its slots' bounds plus JSON overhead, at most `cap`."""
+    return min(cap, sum(s.spec.max_tokens + SLOT_OVERHEAD_TOKENS for s in slots))
 
 
 def polish(
@@ -210,7 +263,7 @@ def polish(
     env: ImmutableSandboxedEnvironment,
     log: PolishLog | None = None,
 ) -> Polished | None:
-    """Replace the channel's switched-on parts with checked model text; None when nothing to do."""
+    """Replace the channel's switched-on slots with checked model text (one request); None when nothing to do."""
     parts = spec.llm
     if not parts:
         return None
@@ -219,39 +272,59 @@ def polish(
     cfg = llm.resolve(settings.llm)
     if cfg is None:
         return None
-    client = llm.client_for(cfg, settings.llm_cache_dir)
     log = log if log is not None else PolishLog()
     log.usage = log.usage or llm.Usage()
     source = ctx["note"]["path"]
-    jobs, problems = _jobs(ctx, spec.name, parts, settings, env)
+    slots, problems = slots_of(ctx, spec.name, parts, settings, env)
     diagnostics = [Diagnostic(source, 0, f"llm: {p}", "llm-fallback") for p in problems]
-    system = env.get_template(SYSTEM_TEMPLATE).render({**ctx, "voice": voice_guide(ctx)})
 
-    def ask(job: _Job) -> tuple[_Job, llm.Completion | None, str | None]:
-        try:
-            answer = client.complete(system, job.prompt, job.spec.max_tokens, log.usage)
-        except llm.LlmError as exc:
-            return job, None, str(exc)
-        return job, answer, check_answer(clean(answer.text), job.current, job.spec)
+    def done(made: Sequence[tuple[PolishedPart, str]] = (), polished: dict[str, Any] = ctx) -> Polished:
+        log.diagnostics.extend(diagnostics)
+        return Polished(polished, tuple(p for p, _ in made), tuple(made), tuple(diagnostics))
 
-    with ThreadPoolExecutor(max_workers=cfg.settings.concurrency, thread_name_prefix="osmu-llm") as pool:
-        results = list(pool.map(ask, jobs))
-    polished, made, texts = ctx, [], []
-    for job, answer, problem in results:
-        if answer is None or problem is not None:
-            message = f"llm: {spec.name}.{job.part} {job.path}: kept the deterministic text ({problem})"
+    def fallback(problem: str) -> Polished:
+        message = f"llm: {spec.name}: kept the deterministic text of {len(slots)} slot(s) ({problem})"
+        diagnostics.append(Diagnostic(source, 0, message, "llm-fallback"))
+        return done()
+
+    if not slots:
+        return done()
+    try:
+        system = env.get_template(SYSTEM_TEMPLATE).render({**ctx, "voice": voice_guide(ctx)})
+        prompt = env.get_template(BATCH_TEMPLATE).render({**ctx, "channel": spec.name, "slots": slots})
+    except TemplateError as exc:
+        return fallback(f"prompt {BATCH_TEMPLATE}: {exc}")
+    client = llm.client_for(cfg, settings.llm_cache_dir)
+    try:
+        answer = client.complete(system, prompt, request_tokens(slots, settings.llm.max_tokens_per_request), log.usage)
+    except llm.LlmError as exc:
+        return fallback(str(exc))
+    answers = parse_answers(answer.text)
+    if not answers:
+        return fallback("the answer holds no JSON object of slot texts")
+    polished, made = ctx, []
+    for slot in slots:
+        value = answers.get(slot.id)
+        text = clean(value) if isinstance(value, str) else ""
+        if text == slot.current:
+            continue  # the model kept it: nothing replaced
+        if slot.id not in answers:
+            problem: str | None = "no answer for it"
+        elif not isinstance(value, str):
+            problem = f"answer is a {type(value).__name__}, not a text"
+        else:
+            problem = check_answer(text, slot.current, slot.spec)
+        if problem is not None:
+            message = f"llm: {spec.name}.{slot.part} {slot.path}: kept the deterministic text ({problem})"
             diagnostics.append(Diagnostic(source, 0, message, "llm-fallback"))
             continue
-        text = job.spec.keep_prefix + clean(answer.text) if job.spec.keep_prefix else clean(answer.text)
-        polished = set_at(polished, job.keys, text)
-        for extra in job.spec.also:
+        text = slot.spec.keep_prefix + text if slot.spec.keep_prefix else text
+        polished = set_at(polished, slot.keys, text)
+        for extra in slot.spec.also:
             for keys, _, _ in leaves(polished, extra):
                 polished = set_at(polished, keys, text)
-        part = PolishedPart(job.part, job.path, answer.provider, answer.model)
-        made.append(part)
-        texts.append((part, text))
-    log.diagnostics.extend(diagnostics)
-    return Polished(polished, tuple(made), tuple(texts), tuple(diagnostics))
+        made.append((PolishedPart(slot.part, slot.path, answer.provider, answer.model), text))
+    return done(made, polished)
 
 
 def _mentions(content: bytes, text: str) -> bool:
