@@ -18,6 +18,7 @@ from prefect.context import FlowRunContext
 from prefect.utilities.annotations import quote
 
 from tasks import pipeline
+from tasks.compose.stage import compose_note
 from tasks.insight.extract import extract_insights
 from tasks.lint.checks import lint_note
 from tasks.llm import client as llm
@@ -25,7 +26,6 @@ from tasks.llm.stage import polish_note
 from tasks.markdown.parse import parse_note
 from tasks.model import Diagnostic, Note, NoteError
 from tasks.process.story import log_insights
-from tasks.compose.stage import compose_note
 from tasks.render.templating import render_note
 from tasks.roots.index import build_root_index, resolve_note_roots
 from tasks.vault.links import NoteIndex

@@ -25,9 +25,10 @@ def pipeline(vault: Path, note: str) -> tuple[ParsedNote, NoteRoots, RootIndex, 
     return cut.parsed, cut.roots, context.roots, cut.insights, settings
 
 
-def render(vault: Path, note: str, channels: tuple[str, ...] | None = None) -> RenderResult:
-    """The production pipeline up to lint (render → polish → lint), without writing."""
-    settings = settings_for(vault)
+def render(vault: Path, note: str, channels: tuple[str, ...] | None = None, **extra: object) -> RenderResult:
+    """The production pipeline up to lint (compose → render → polish → lint), without writing;
+    `extra`: settings (`options={...}`)."""
+    settings = settings_for(vault, **extra)
     context = open_vault(settings)
     cut = cut_insights(settings, context, Path(note))
     return render_insights(cut.parsed, cut.insights, cut.roots, settings, context, channels or ())

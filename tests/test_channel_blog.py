@@ -99,7 +99,7 @@ def test_chromium_renders_the_naver_html(tmp_path: Path) -> None:
     page = tmp_path / "post.html"
     page.write_text(_blog("hugo")["naver.html"], encoding="utf-8")
     dom = chromium(page, tmp_path, "--dump-dom")
-    assert "프로세스 이코노미" in dom and "이 글의 뿌리" in dom
+    assert "프로세스 이코노미" in dom and re.search(r"<h2[^>]*>마치며</h2>", dom) and "<blockquote" in dom
     from PIL import Image
 
     shot = Image.open(screenshot(page, tmp_path, 1000, 800)).convert("L")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tasks.builders.carousel import (
     wrap,
 )
 from tasks.model import RenderResult
+from tasks.project import ConfigError
 from tests.conftest import BOOK, EXAMPLE_VAULT
 from tests.helpers import render
 
@@ -40,12 +42,15 @@ def _posts(result: RenderResult) -> dict[str, dict[str, bytes]]:
     return posts
 
 
-def test_each_post_has_caption_carousel_and_2_to_10_png_slides(book: RenderResult) -> None:
+def test_one_carousel_per_note_with_cover_ideas_and_call_to_action(book: RenderResult) -> None:
     posts = _posts(book)
-    assert len(posts) >= 2
+    assert list(posts) == ["post-01"]  # one carousel per note by default (options.series)
     for post, files in posts.items():
         pngs = sorted(n for n in files if n.endswith(".png"))
-        assert 2 <= len(pngs) <= 10, post
+        assert 5 <= len(pngs) <= 10, post
+        roles = re.findall(r"^## Slide \d+ \((\w+)\)", files["carousel.md"].decode(), re.M)
+        assert roles[0] == "cover" and roles[-1] == "cta" and set(roles[1:-1]) == {"idea"}
+        assert 4 <= roles.count("idea") <= 8
         carousel = files["carousel.md"].decode()
         assert carousel.count("\n## Slide ") == len(pngs)
         assert carousel.count("\nalt: ") == len(pngs)
@@ -128,13 +133,16 @@ def test_emoji_heavy_note_gives_plain_hashtags_and_clean_slides() -> None:
         (o.path, r) for o in result.outputs for r in o.lint if not r.ok
     ]
     caption = next(o for o in result.outputs if o.path.endswith("caption.txt")).content.decode()
-    assert "#process/cafe-pairing" not in caption and "process/cafe-pairing" in caption
+    assert "#process/cafe-pairing" not in caption and "☕" not in caption.split("\n")[-2]
 
 
-def test_a_huge_note_gives_at_most_max_posts(tmp_path: Path) -> None:
-    sections = "\n".join(f"## 섹션 {i}\n\n섹션 {i}에서 배운 짧은 문장이다.\n" for i in range(30))
+def test_a_huge_note_gives_one_carousel_or_a_short_series(tmp_path: Path) -> None:
+    sections = "\n".join(f"## 섹션 {i}\n\n섹션 {i}에서 배운 것은 작게 시작하는 용기다.\n" for i in range(30))
     (tmp_path / "many.md").write_text(f"---\ntitle: 많은 섹션\ndate: 2025-01-01\n---\n\n{sections}", encoding="utf-8")
     result = render(tmp_path, "many.md", ("instagram",))
-    posts = {o.path.split("/")[1] for o in result.outputs}
-    assert len(posts) == 20 and "post-20" in posts  # options.max_posts in channel.yaml
+    assert {o.path.split("/")[1] for o in result.outputs} == {"post-01"}
     assert all(r.ok for o in result.outputs for r in o.lint)
+    series = render(tmp_path, "many.md", ("instagram",), options={"instagram": {"series": 3}})
+    assert {o.path.split("/")[1] for o in series.outputs} == {"post-01", "post-02", "post-03"}
+    with pytest.raises(ConfigError, match="series"):
+        render(tmp_path, "many.md", ("instagram",), options={"instagram": {"series": 4}})

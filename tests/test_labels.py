@@ -47,21 +47,25 @@ def test_english_note_gets_english_labels_in_guide_mail_and_post() -> None:
     for heading in ("# Facilitator guide: Show Your Work", "## Run of show", "## Participant activity",
                     "## Discussion questions", "## Debrief", "| 0 min |"):  # fmt: skip
         assert heading in guide, heading
-    roots = {r for r in re.findall(r"The roots of this issue: (.+)", mail)[0].split(" · ")}
-    # Hangul left: root titles (the author's names) and the legal 수신거부 beside "Unsubscribe".
-    leftover = set(HANGUL.findall(guide + mail)) - {w for r in roots for w in HANGUL.findall(r)} - {"수신거부"}
+    # Hangul left: the note's own words (its link to 프로세스 공유) and the legal 수신거부 beside "Unsubscribe".
+    leftover = set(HANGUL.findall(guide + mail)) - {"수신거부", "프로세스", "공유"}
     assert not leftover, leftover
+    assert "Hello," in mail and "Read the full post: https://" in mail
     assert "From: " in mail and "Unsubscribe (수신거부, free): " in mail
     assert '<html lang="en">' in html and ">Unsubscribe (수신거부)</a>" in html
     post = files["blog/show-your-work.md"]
-    assert "## Root concepts of this post" in post and "*Source: Show Your Work · about " in post
-    assert ">Root concepts of this post</h2>" in files["blog/show-your-work.naver.html"]
+    assert "## Closing thoughts" in post and "## 마치며" not in post
+    assert re.search(r">Closing thoughts</h2>", files["blog/show-your-work.naver.html"])
+    assert (
+        "About 1 min read" in files["blog/show-your-work.naver.html"]
+        or " min read<" in files["blog/show-your-work.naver.html"]
+    )
 
 
 def test_korean_note_keeps_korean_labels() -> None:
     files = _files(BOOK)
     guide = files["workshop/프로세스-이코노미-guide.md"]
     assert "# 진행 가이드: " in guide and "## 진행표 (Run of show)" in guide and "| 0분 |" in guide
-    assert labels("ko")["roots_heading"] in files["newsletter/프로세스-이코노미.txt"]
+    assert f"{labels('ko')['read_more']}: https://" in files["newsletter/프로세스-이코노미.txt"]
     assert '<html lang="ko">' in files["newsletter/프로세스-이코노미.html"]
-    assert "## 이 글의 뿌리 (Root Concepts)" in files["blog/프로세스-이코노미.md"]
+    assert f"## {labels('ko')['post_closing']}" in files["blog/프로세스-이코노미.md"]

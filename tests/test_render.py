@@ -9,10 +9,9 @@ from jinja2 import UndefinedError
 
 from tasks.model import NoteError
 from tasks.render.channel import load_channel
-from tasks.render.templating import render_channel
 from tasks.settings import ConfigError
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
-from tests.helpers import pipeline, render, settings_for
+from tests.helpers import pipeline, render
 
 
 def test_four_channels_render_their_main_outputs() -> None:
@@ -34,7 +33,7 @@ def test_every_output_names_insights_and_the_book_roots() -> None:
         assert set(output.root_concepts) == used, output.path
     assert {"프로세스-공유", "의미가치", "응원-경제"} <= {s for o in result.outputs for s in o.root_concepts}
     blog = next(o for o in result.outputs if o.channel == "blog").content.decode()
-    assert blog.startswith("---\ntitle: 프로세스 이코노미\n")
+    assert blog.startswith("---\ntitle: '『프로세스 이코노미』: ")  # the book, and what the post gives
     for key in ("source:", "source_hash:", "root_concepts:", "insights:", "generated_at:", "osmu_version:"):
         assert key in blog
 
@@ -79,15 +78,8 @@ def test_user_override_replaces_one_block(vault: Path) -> None:
     (override / "post.md.j2").write_text(
         '{% extends "builtin/post.md.j2" %}\n{% block lead %}OVERRIDDEN LEAD{% endblock %}\n', encoding="utf-8"
     )
-    settings = settings_for(vault)
-    from tests.helpers import pipeline
-
-    parsed, note_roots, index, insights, _ = pipeline(vault, BOOK)
-    from tasks.render.context import base_context
-
-    ctx = base_context(parsed, insights, note_roots, index, settings)
-    blog = render_channel("blog", ctx, settings).outputs[0].content.decode()
-    assert "OVERRIDDEN LEAD" in blog and "## 핵심 인사이트" in blog
+    blog = render(vault, BOOK, ("blog",)).outputs[0].content.decode()
+    assert "OVERRIDDEN LEAD" in blog and "## Self Us Now" in blog
 
 
 def test_strict_undefined_in_templates(vault: Path) -> None:

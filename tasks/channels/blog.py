@@ -74,7 +74,9 @@ def description(outline: Outline, limit: int) -> str:
     return (head + ", ".join(names)) if names else outline.title[:limit]
 
 
-def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+def plan(
+    outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
+) -> list[Plan]:
     """The long form: a lead said once, the note's chapters with every idea, a closing section, sources."""
     lead = outline.hook
     slots = [Slot("lead", "", (lead,) if lead else (), (), (outline.hooks[0].id,) if outline.hooks else ())]

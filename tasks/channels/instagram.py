@@ -9,11 +9,11 @@ import re
 from typing import Any
 
 from tasks.builders.carousel import Slide, find_font, slide_image
-from tasks.lint.rules import particle_start
-from tasks.model import Insight
 from tasks.compose.ideas import Idea, plain
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, idea_slot, pick, title_of
+from tasks.lint.rules import particle_start
+from tasks.model import Insight
 from tasks.nlp import korean
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
@@ -74,7 +74,9 @@ def _usable(idea: Idea, outline: Outline) -> bool:
     """An idea worth a slide: says something whole, is not the cover's line alone."""
     if idea.score < 1.0:
         return False
-    return not (outline.hook and len(idea.sentences) == 1 and not idea.points and plain(idea.sentences[0]) == outline.hook)
+    return not (
+        outline.hook and len(idea.sentences) == 1 and not idea.points and plain(idea.sentences[0]) == outline.hook
+    )
 
 
 def _paragraph(idea: Idea, hook: str) -> str:
@@ -128,7 +130,9 @@ def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]
     return [slides[i : i + size] for i in range(0, len(slides), size)]
 
 
-def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+def plan(
+    outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
+) -> list[Plan]:
     """One carousel per note (a series of at most `series` when set): cover, idea slides, call to action;
     and its caption: hook, short paragraphs, a question, hashtags."""
     limits = spec.limits

@@ -19,21 +19,26 @@ from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
-from tasks.render.filters import clip
 from tasks.slug import safe_slug
 
 AD_PREFIX = "(광고)"
-# Invitations appended when the insights alone are shorter than the preheader minimum;
-# together they always reach it, whatever the title.
+# Invitations added when the letter's own words are shorter than the preheader minimum; some
+# subset of them (in order) always lands in the 85–100 character window, whatever the title.
 FILLERS_KO = (
-    "이번 호에서는 '{title}'의 핵심 인사이트와 그 뿌리가 되는 개념을 정리했습니다.",
+    "이번 호에서는 '{title}'에서 길어 올린 생각을 정리했습니다.",
     "본문에서 자세히 읽어 보세요.",
     "읽고 떠오른 생각이 있다면 답장으로 들려주세요.",
+    "천천히 읽어 보세요.",
+    "오늘도 좋은 하루 보내세요.",
+    "편하게 읽어 주세요.",
 )
 FILLERS_EN = (
-    "This issue collects the key insights of '{title}' and the ideas behind them.",
+    "This letter gathers what I took from '{title}'.",
     "Read on for the details.",
-    "Reply and tell us what you think.",
+    "Reply and tell me what you think.",
+    "Take your time.",
+    "Have a good day.",
+    "Enjoy.",
 )
 
 
@@ -44,16 +49,19 @@ def preheader(insights: list[Insight], low: int, high: int, title: str = "") -> 
 
 
 def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str:
-    """`parts` joined until `low` characters, invitations appended if short, cut to `high`."""
+    """Whole pieces - `parts` first, then invitations - joined to `low`–`high` characters, never a cut
+    sentence: the first in-order choice of pieces that lands in the window (the longest below it
+    when none does)."""
     fillers = FILLERS_KO if has_hangul(title + "".join(parts)) or not title else FILLERS_EN
-    text = ""
-    for part in [*parts, *(f.format(title=title) for f in fillers)]:
-        if part:
-            text = f"{text} {part}".strip()
-        if len(text) >= low:
-            break
-    clipped = clip(text, high)
-    return clipped if len(clipped) >= low else text[: high - 1] + "…"
+    pieces = [p for p in [*parts, *(f.format(title=title) for f in fillers)] if p and len(p) <= high]
+    best = ""
+    for mask in range(1, 1 << len(pieces)):
+        text = " ".join(p for n, p in enumerate(pieces) if mask >> n & 1)
+        if low <= len(text) <= high:
+            return text
+        if len(best) < len(text) <= high:
+            best = text
+    return best
 
 
 def footer(options: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +82,11 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
         for h, i in zip(outline.hook_lines, outline.hooks, strict=True)
         if len(plain(h)) <= most and plain(h) != outline.title
     ]
-    out += [(c.title, c.ideas[0].id) for c in outline.chapters if not c.heading and len(c.title) <= most and c.title != outline.title]
+    out += [
+        (c.title, c.ideas[0].id)
+        for c in outline.chapters
+        if c.title and c.ideas and not c.heading and len(c.title) <= most and c.title != outline.title
+    ]
     return list(dict.fromkeys(out))
 
 
@@ -85,7 +97,9 @@ def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
     return slot
 
 
-def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+def plan(
+    outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
+) -> list[Plan]:
     """A letter: subject (a hook), greeting, three takeaways, one quote, the button to the post, sign-off."""
     limits = spec.limits
     candidates = subjects(outline, int(limits["subject_max_chars"]))
@@ -100,7 +114,11 @@ def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: d
     used = {i for s in takeaways for i in s.insights}
     quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)
     quote_slot = next(
-        (Slot("quote", "", fit(i.sentences, int(limits["quote_max_chars"])), (), (i.id,)) for i in quotes if fit(i.sentences, int(limits["quote_max_chars"]))),
+        (
+            Slot("quote", "", fit(i.sentences, int(limits["quote_max_chars"])), (), (i.id,))
+            for i in quotes
+            if fit(i.sentences, int(limits["quote_max_chars"]))
+        ),
         None,
     )
     if quote_slot is None and outline.hook:
@@ -128,8 +146,11 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         subject = f"{AD_PREFIX} {subject}"
     takeaways = letter.role("takeaway")
     low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
-    names = " · ".join(s.title for s in takeaways if s.title)
-    lead = ctx["labels"]["letter_preheader"].format(names=names) if names else ""
+    names = [s.title for s in takeaways if s.title]
+    lead = ""
+    while names and not lead:
+        lead = ctx["labels"]["letter_preheader"].format(names=" · ".join(names))
+        lead, names = (lead, names) if len(lead) <= high else ("", names[:-1])
     used = set(letter.insights)
     return {
         **ctx,

@@ -15,7 +15,6 @@ from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import Idea, bare, plain
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, idea_slot, title_of
-from tasks.model import Insight
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
@@ -87,7 +86,9 @@ def _talk(idea: Idea, slot: Slot, title: str, first: str, labels: dict[str, Any]
     return tuple(note_comment(line) for line in lines)
 
 
-def plan(outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any) -> list[Plan]:
+def plan(
+    outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
+) -> list[Plan]:
     """A deck that covers every chapter of the note: agenda, the key ideas of each chapter (short titles,
     whole lines, a talk track in the notes), the exercise, the discussion, the debrief."""
     limits = spec.limits
@@ -165,36 +166,40 @@ def run_of_show(total: int, deck: Plan, outline: Outline, labels: dict[str, Any]
             if not chapters or chapters[-1][0] != chapter:
                 chapters.append((chapter, []))
             chapters[-1][1].append(n)
-    sizes = [sum(len(" ".join((*deck.slots[n - 1].text, *deck.slots[n - 1].points))) + 80 for n in ns) for _, ns in chapters]
+    sizes = [
+        sum(len(" ".join((*deck.slots[n - 1].text, *deck.slots[n - 1].points))) + 80 for n in ns) for _, ns in chapters
+    ]
     shares = [content * s / max(1, sum(sizes)) for s in sizes]
     whole = [max(1, int(x)) for x in shares]
     for i in sorted(range(len(whole)), key=lambda i: shares[i] - int(shares[i]), reverse=True):
         if sum(whole) >= content:
             break
         whole[i] += 1
-    rows: list[tuple[str, int, str, str, str]] = [
-        (labels["block_opening"], minutes["opening"], labels["say_opening"].format(title=outline.title), labels["do_opening"], labels["materials_opening"]),
-    ]
+
+    def block(key: str, minutes_: int, **fields: str) -> tuple[str, int, str, str, str]:
+        say = labels[f"say_{key}"].format(**fields)
+        return (labels[f"block_{key}"], minutes_, say, labels[f"do_{key}"], labels[f"materials_{key}"])
+
+    rows = [block("opening", minutes["opening"], title=outline.title)]
     half = sum(whole) / 2
     done = 0
     for (chapter, numbers), m in zip(chapters, whole, strict=True):
         slides = f"{numbers[0] + 1}–{numbers[-1] + 1}" if len(numbers) > 1 else f"{numbers[0] + 1}"
-        rows.append((chapter, m, labels["say_chapter"].format(slides=slides), labels["do_chapter"], labels["materials_chapter"].format(slides=slides)))
+        say = labels["say_chapter"].format(slides=slides)
+        rows.append((chapter, m, say, labels["do_chapter"], labels["materials_chapter"].format(slides=slides)))
         done += m
         if pause and done >= half:
-            rows.append((labels["block_break"], pause, labels["say_break"], "—", "—"))
+            rows.append(block("break", pause))
             pause = 0
-    rows += [
-        (labels["block_exercise"], minutes["exercise"], labels["say_exercise"], labels["do_exercise"], labels["materials_exercise"]),
-        (labels["block_discussion"], minutes["discussion"], labels["say_discussion"], labels["do_discussion"], labels["materials_discussion"]),
-        (labels["block_wrap_up"], minutes["wrap_up"], labels["say_wrap_up"], labels["do_wrap_up"], labels["materials_wrap_up"]),
-    ]  # fmt: skip
+    rows += [block(key, minutes[key]) for key in ("exercise", "discussion", "wrap_up")]
     drift = total - sum(r[1] for r in rows)
     biggest = max(range(len(rows)), key=lambda i: rows[i][1])
     rows[biggest] = (rows[biggest][0], rows[biggest][1] + drift, *rows[biggest][2:])
     blocks, start = [], 0
     for name, m, say, do, materials in rows:
-        blocks.append({"name": name, "minutes": m, "start": start, "say": say.replace("|", "/"), "do": do, "materials": materials})
+        blocks.append(
+            {"name": name, "minutes": m, "start": start, "say": say.replace("|", "/"), "do": do, "materials": materials}
+        )
         start += m
     return blocks
 
@@ -226,7 +231,9 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "exercise": items,
         "questions": questions(outline, deck, labels),
         "total_minutes": total,
-        "opening_note": note_comment(labels["opening_note"].format(title=outline.title, count=len(outline.chapters))),
+        "opening_note": note_comment(
+            labels["opening_note"].format(title=outline.title, count=sum(1 for c in outline.chapters if c.ideas))
+        ),
     }
 
 
@@ -311,9 +318,11 @@ def _bullets(slide: dict[str, Any]) -> tuple[str, ...]:
 
 def deck_pptx(ctx: dict[str, Any]) -> bytes:
     """Builder: the same slides as the Marp deck, as an editable PPTX."""
-    roots = " · ".join(r.title for r in ctx["roots"])
-    opening = ctx.get("opening_note") or ctx["note"]["title"]
-    cover = DeckSlide(ctx["note"]["title"], (roots,) if roots else (), opening)
+    title = ctx.get("deck_title") or ctx["note"]["title"]
+    outline = ctx.get("outline")
+    byline = f"『{outline.attribution.work}』" if outline is not None and outline.book else ""
+    opening = ctx.get("opening_note") or title
+    cover = DeckSlide(title, (byline,) if byline else (), opening)
     body = tuple(DeckSlide(s["title"], _bullets(s), s["notes"] or s["title"]) for s in ctx["slides"])
     modified = datetime.fromisoformat(ctx["note"]["lastmod"])
-    return build_deck((cover, *body), ctx["options"]["pptx_font"], ctx["note"]["title"], modified)
+    return build_deck((cover, *body), ctx["options"]["pptx_font"], title, modified)

@@ -19,7 +19,9 @@ from tasks.nlp import korean
 NAME_MAX = 32
 """A name is a short line: at most this many characters."""
 NUMBER = re.compile(r"^\s*(\d{1,2})[.)]\s+")
-BACKREF = re.compile(r"^(이게|이것이|이것은|이건|이는|그들은|즉|요컨대|그렇기 때문에|this|that|these|it)(?=[\s,.]|$)", re.I)
+BACKREF = re.compile(
+    r"^(이게|이것이|이것은|이건|이는|그들은|즉|요컨대|그렇기 때문에|this|that|these|it)(?=[\s,.]|$)", re.I
+)
 TAG_LINE = re.compile(r"^(#[^\s#]+\s*)+$")
 QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
 SKIPPED = frozenset({"hr", "html", "code", "table"})

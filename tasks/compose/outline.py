@@ -9,6 +9,7 @@ Every channel's plan is chosen from this outline, so all channels tell the same 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ class Outline:
 
 
 def clean_title(title: str) -> str:
-    """The title without internal labels (`Root 04 - 프로세스 공유 (Process Sharing)` → `프로세스 공유 (Process Sharing)`)."""
+    """The title without internal labels (`Root 04 - 프로세스 공유 (…)` → `프로세스 공유 (…)`)."""
     return ROOT_LABEL.sub("", plain(title)).strip() or plain(title)
 
 
@@ -318,6 +319,7 @@ def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
     direct = [q for q in own if re.search(r"당신|여러분|you\b|your\b", q, re.I)]
     if direct:
         return direct[0]
+    title = re.sub(r"\s+", " ", "".join(c for c in title if unicodedata.category(c) not in ("So", "Sk", "Cf"))).strip()
     if lang == "en":
         return own[0] if own else f"What does '{title}' look like in your own work?"
     terms = [next(g for g in m if g) for m in QUOTED.findall(hook)]
