@@ -16,7 +16,7 @@ from tasks.compose.plan import Plan, Slot, point_line
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
-from tasks.render.filters import clip
+from tasks.render.filters import whole
 from tasks.slug import safe_slug
 
 HANGUL_SYLLABLE = re.compile(r"[가-힣]")
@@ -168,10 +168,10 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     out = story_context(ctx)
     note, story = out["note"], out["story"]
     hook_text = says(story.hook) if story.hook else note["title"]
-    description = clip(
-        f"{KIND_LABELS[story.hook.type]}: {hook_text}" if story.hook else hook_text,
-        int(spec.limits["description_max_chars"]),
-    )
+    limit = int(spec.limits["description_max_chars"])
+    description = whole(f"{KIND_LABELS[story.hook.type]}: {hook_text}" if story.hook else hook_text, limit)
+    if len(description) > limit:  # never a cut sentence: the title says what the post is
+        description = note["title"][:limit]
     body = "\n".join(i.text for i in out["insights"])
     tags = list(dict.fromkeys([*ctx["root_slugs"], "제작기", *note["tags"]]))[: int(ctx["options"]["max_tags"])]
     front = {

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from tasks.builders.carousel import Slide, find_font, slide_image
-from tasks.compose.ideas import Idea, plain
+from tasks.compose.ideas import Idea, bare, plain
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, idea_slot, pick, title_of
 from tasks.lint.rules import particle_start
@@ -19,7 +19,7 @@ from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
 from tasks.render.channel import ChannelSpec
-from tasks.render.filters import clip
+from tasks.render.filters import whole
 
 INLINE_TAG = re.compile(r"(?<![\w#])#(?=[^\s#])")
 # English words too common to be a hashtag (Korean keywords come from Kiwi nouns already).
@@ -34,7 +34,29 @@ STOP_EN = frozenset(
 )
 # Tags that file a note in the vault rather than say what it is about.
 FILING_TAGS = frozenset(
-    {"root", "roots", "moc", "index", "inbox", "daily", "todo", "draft", "books", "book", "project"}
+    {
+        "root",
+        "roots",
+        "moc",
+        "index",
+        "inbox",
+        "daily",
+        "todo",
+        "draft",
+        "books",
+        "book",
+        "project",
+        "insights",
+        "insight",
+        "notes",
+        "note",
+        "process",
+        "knowledge",
+        "reading",
+        "learning",
+        "archive",
+        "projects",
+    }
 )
 SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
@@ -116,7 +138,7 @@ def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]
     titles: set[str] = set()
     for idea in pick(outline, most * series, lambda i: _usable(i, outline)):
         title = title_of(idea, outline)
-        if title in titles:
+        if title in titles or bare(title) == bare(outline.hook):  # the cover says it already
             title = ""
         slot = idea_slot(idea, "idea", title, budget, max_points=5)
         if slot is None or (not slot.title and not slot.points and len(slot.text) == 1 and len(slot.text[0]) < 12):
@@ -191,12 +213,13 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     return {**out, "slide_images": slide_images(out["posts"])}
 
 
-def _story_slide(title: str, insight: Insight, part: str, limits: dict[str, Any]) -> dict[str, Any]:
+def _story_slide(title: str, insight: Insight, part: str, limits: dict[str, Any], role: str = "idea") -> dict[str, Any]:
     label = KIND_LABELS.get(insight.type, insight.type)
     return {
+        "role": role,
         "title": title,
-        "body": clip(says(insight), int(limits["slide_body_max_chars"])),
-        "alt": clip(f"{label} ({insight.date}): {insight.text}", int(limits["alt_max_chars"])),
+        "body": whole(says(insight), int(limits["slide_body_max_chars"])),
+        "alt": whole(f"{label} ({insight.date}): {insight.text}", int(limits["alt_max_chars"])),
         "part": part,
         "dates": [insight.date],
         "ids": [insight.id],
@@ -206,31 +229,40 @@ def _story_slide(title: str, insight: Insight, part: str, limits: dict[str, Any]
 def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     """One carousel whose first slide is the failure or pivot, then Self, Us, Now; one caption."""
     limits = spec.limits
-    room = int(limits["max_slides"]) - 1  # the hook slide comes first
+    room = int(limits["max_slides"]) - 1  # the closing slide comes last
     out = story_context(ctx, {"self": 2, "us": 2, "now": 2})
     story, title = out["story"], out["note"]["title"]
     slides = []
     if story.hook is not None:
-        slides.append(_story_slide(hook_line(story.hook, title), story.hook, "hook", limits))
+        slides.append(_story_slide(hook_line(story.hook, title), story.hook, "hook", limits, "cover"))
     for part in out["parts"]:
         for insight in part["insights"]:
             if insight is not story.hook and len(slides) < room:
                 label = KIND_LABELS.get(insight.type, insight.type)
-                slides.append(_story_slide(f"{part['label']} · {label}", insight, part["key"], limits))
+                name = f"{part['label']} · {label} ({insight.date[5:]})"
+                slides.append(_story_slide(name, insight, part["key"], limits))
+    closing = story.invitation
+    question = ctx["labels"]["story_cta"]
+    body = whole(says(closing), 120) if closing else ctx["labels"]["carousel_cta"]
+    dates, ids = ([closing.date], [closing.id]) if closing else ([], [])
+    slides.append({"role": "cta", "title": question, "body": body, "alt": question, "part": "now", "dates": dates,
+                   "ids": ids})  # fmt: skip
     sep = ctx["options"]["separator"]
     opening = hook_line(story.hook, title)
     if story.hook is not None and not hook_head(story.hook):
         opening = f"{opening} — {hook_body(story.hook)}"
-    hook = clip(opening, int(limits["hook_chars"]))
+    hook = whole(opening, int(limits["hook_chars"]))
+    if len(hook) > int(limits["hook_chars"]):
+        hook = whole(hook_line(story.hook, title), int(limits["hook_chars"]))
     paragraphs = []
     for p in out["parts"]:
-        told = [clip(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
+        told = [whole(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
         if p["prompt"] is not None:
-            told.insert(0, f"혹시 여러분도? {clip(says(p['prompt']), 110)}")
+            told.insert(0, f"혹시 여러분도? {whole(says(p['prompt']), 110)}")
         if told:
             paragraphs.append(f"{p['label']} — " + " / ".join(told))
         if p["closing"] is not None:
-            paragraphs.append(f"같이 해요: {clip(says(p['closing']), 160)}")
+            paragraphs.append(f"같이 해요: {whole(says(p['closing']), 160)}")
     tags = list(dict.fromkeys(["제작기", *(h for i in out["insights"] for h in i.hashtags)]))
     tags = tags[: int(limits["max_hashtags"])]
     hashtag_line = " ".join(f"#{t}" for t in tags)

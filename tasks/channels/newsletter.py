@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tasks.builders.email import build_eml
-from tasks.compose.ideas import Idea, plain
+from tasks.compose.ideas import Idea, bare, plain
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, fit, idea_slot, pick, title_of
 from tasks.model import Insight
@@ -121,8 +121,13 @@ def plan(
         ),
         None,
     )
-    if quote_slot is None and outline.hook:
-        quote_slot = Slot("quote", "", (outline.hook,), (), (outline.hooks[0].id,))
+    if quote_slot is None:  # no quotation in the note: its strongest line not already in a takeaway
+        said = {bare(t) for s in takeaways for t in s.text}
+        line = next(
+            ((h, i) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if bare(h) not in said), None
+        )
+        if line is not None:
+            quote_slot = Slot("quote", "", (line[0],), (), (line[1].id,))
     url = post_url(settings.site.base_url, outline.title, "")
     slots = [
         Slot("subject", "", (subject,), (), (subject_id,) if subject_id else ()),

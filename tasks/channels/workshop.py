@@ -19,7 +19,7 @@ from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
 from tasks.render.channel import ChannelSpec
-from tasks.render.filters import clip
+from tasks.render.filters import whole
 
 LINE_CHARS = 80
 """Longest slide line, in characters."""
@@ -249,7 +249,7 @@ def case_run_of_show(total: int) -> list[dict[str, Any]]:
 
 
 def _lines(texts: Sequence[str], max_lines: int) -> list[str]:
-    return [f"- {clip(t, LINE_CHARS)}" for t in texts[: max_lines - 1]]
+    return [f"- {whole(t, LINE_CHARS)}" for t in texts[: max_lines - 1]]
 
 
 def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], max_lines: int) -> list[dict[str, Any]]:
@@ -269,7 +269,7 @@ def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], m
             continue
         items = [f"{KIND_LABELS[i.type]} ({i.date[5:]}): {i.title}" for i in part["insights"]]
         told = "\n".join(f"{i.date} {KIND_LABELS[i.type]}: {says(i)}" for i in part["insights"])
-        title = f"{part['label']} — {clip(part['heading'], 40)}"
+        title = f"{part['label']} — {whole(part['heading'], 40)}"
         slides.append(
             {"title": title, "lines": _lines(items, max_lines), "notes": f"part={part['key']} {part['trace']}\n{told}"}
         )
@@ -290,8 +290,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         timeline = [*timeline[: max_lines - 2], f"… 외 {len(timeline) - (max_lines - 2)}개 기록"]
     learned = [i for p in out["parts"] for i in p["insights"] if i.type == "learned"]
     failures = [i for p in out["parts"] for i in p["insights"] if i.type in ("failure", "pivot")]
-    questions = [f"'{clip(i.title, 40)}' — 여러분이라면 여기서 무엇을 바꾸겠어요?" for i in failures[:3]]
-    questions += [f"'{clip(i.title, 40)}' — 내 일에도 해당되나요?" for i in learned[:2]]
+    questions = [f"'{i.title.removesuffix('…')}' — 여러분이라면 여기서 무엇을 바꾸겠어요?" for i in failures[:3]]
+    questions += [f"'{i.title.removesuffix('…')}' — 내 일에도 해당되나요?" for i in learned[:2]]
     exercise = [
         "Self: 최근 내 프로젝트에서 넘어진 순간 하나를 날짜와 함께 적는다",
         "Self: 그 일을 왜 시작했는지 한 문장으로 적는다",

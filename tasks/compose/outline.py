@@ -23,7 +23,8 @@ FLAT_MAX = 8
 """A section with more ideas than this is split into topics."""
 GENERIC_TITLES = frozenset(
     {"핵심 인사이트", "인사이트", "핵심", "메모", "내용", "노트", "정리", "요약", "key insights", "insights",
-     "notes", "summary", "highlights", "하이라이트", "본문"}
+     "notes", "summary", "highlights", "하이라이트", "본문", "key ideas", "ideas", "main ideas", "takeaways",
+     "핵심 아이디어", "핵심 내용", "주요 내용", "배운 점", "메모들"}
 )  # fmt: skip
 CLOSING_SECTIONS = re.compile(r"적용|다음|결론|마치며|정리|실천|takeaway|next|conclusion|apply", re.I)
 ROOT_LABEL = re.compile(r"^\s*Root\s*\d+\s*[-:–—]\s*", re.I)
@@ -107,6 +108,8 @@ def _clause(sentence: str) -> str:
     text = _bare(sentence)
     if len(text) <= NAME_MAX - 8:
         return text
+    if not korean.has_hangul(text):
+        return ""
     parts = re.split(r"(?<=[면며고서데지만,])\s", text, maxsplit=1)
     head = parts[0].rstrip(",")
     return head if 6 <= len(head) <= 24 else ""
@@ -246,7 +249,7 @@ def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...],
     return tuple(out)
 
 
-def hook_score(sentence: str, idea: Idea) -> float:
+def hook_score(sentence: str, idea: Idea, title: str = "") -> float:
     """How well a sentence stops a reader: a contrast, a claim about people, short and whole."""
     text = plain(sentence)
     n = len(text)
@@ -268,14 +271,16 @@ def hook_score(sentence: str, idea: Idea) -> float:
         score += 0.4
     if ">>" in text or ":" in text:
         score -= 0.8
+    if title and title.lower() in text.lower():  # a line about the note itself (`Notes on …`), not its idea
+        score -= 1.0
     return round(score + 0.3 * min(idea.root_strength, 1.0) + 0.1 * (idea.type in ("claim", "quote")), 4)
 
 
-def _hooks(ideas: Sequence[Idea]) -> list[tuple[float, str, Idea]]:
+def _hooks(ideas: Sequence[Idea], title: str = "") -> list[tuple[float, str, Idea]]:
     scored: list[tuple[float, str, Idea]] = []
     for n, idea in enumerate(ideas):
         for sentence in idea.sentences[:2]:
-            score = hook_score(sentence, idea) + (0.4 if n < 3 else 0.0)  # the note's opening sets its theme
+            score = hook_score(sentence, idea, title) + (0.4 if n < 3 else 0.0)  # the note's opening sets its theme
             if score > 0:
                 scored.append((score, plain(sentence), idea))
     scored.sort(key=lambda t: (-t[0], t[2].lines[0]))
@@ -357,7 +362,7 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
     ideas = ideas_of(parsed, insights)
     title = clean_title(parsed.title)
     credit = attribution(parsed)
-    scored = _hooks(ideas)
+    scored = _hooks(ideas, title)
     hook = scored[0][2] if scored else None
     hook_line = scored[0][1] if scored else ""
     display = title

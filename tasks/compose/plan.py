@@ -129,7 +129,7 @@ def title_of(idea: Idea, outline: Outline) -> str:
     if own:
         return own
     chapter = chapter_of(outline, idea)
-    return chapter.title if chapter and chapter.title else outline.title
+    return chapter.title if chapter else ""
 
 
 def idea_slot(

@@ -101,8 +101,11 @@ def sentences(text: str) -> tuple[str, ...]:
             # Kiwi's own sentence split (`split_into_sents`) is this grouping of the same analysis.
             for _, group in itertools.groupby(analysis(para), key=lambda m: m.sentence):
                 morphs = list(group)
-                sentence = para[morphs[0].start : morphs[-1].end].strip()
-                if sentence:
+                start = morphs[0].start
+                sentence = para[start : morphs[-1].end].strip()
+                if sentence and out and re.match(r"[a-z]", sentence) and para[:start].rstrip().endswith(out[-1]):
+                    out[-1] = para[para.rindex(out[-1], 0, start) : morphs[-1].end].strip()  # `Work! and how…`
+                elif sentence:
                     out.append(sentence)
     return tuple(out)
 

@@ -36,7 +36,29 @@ def clip(text: str, limit: int, ellipsis: str = "…") -> str:
     return cut + ellipsis
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"yaml": yaml_value, "front_matter": front_matter, "clip": clip}
+def whole(text: str, limit: int) -> str:
+    """The leading whole sentences of `text` within `limit` characters; the first sentence alone when
+    even it is longer (a text is never cut mid-sentence: the caller leaves it out or lets it run)."""
+    from tasks.nlp.korean import sentences  # the analyser loads on first use, not on import
+
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    parts = sentences(text) or (text,)
+    out = parts[0]
+    for part in parts[1:]:
+        if len(out) + 1 + len(part) > limit:
+            break
+        out = f"{out} {part}"
+    return out
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "yaml": yaml_value,
+    "front_matter": front_matter,
+    "clip": clip,
+    "whole": whole,
+}
 
 
 def _inline_css(html: str) -> str:
