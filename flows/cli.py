@@ -72,6 +72,8 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
         table.add_row(r.source, str(r.insights), ", ".join(r.roots), files, str(len(r.warnings)), lint, r.out_dir)
     out.print(table)
     for r in results:
+        if r.skipped:  # a note with nothing to say: one line, no posts
+            out.print(f"skipped: {r.source}: {r.skipped}", highlight=False, soft_wrap=True)
         for f in r.files:
             if f.status in ("kept-edited", "locked"):
                 why = "edited by hand" if f.status == "kept-edited" else "locked"

@@ -64,12 +64,15 @@ class SweepReport:
     """Private notes (`publish: false`, `private: true`, private folders): never rendered."""
     preview: str = ""
     """The preview page listing every note (`<out>/index.html`)."""
+    empty: tuple[str, ...] = ()
+    """Notes with nothing to say (no insights): read, no posts written."""
 
     def summary(self) -> str:
         """One line: counts and time."""
         private = f", {len(self.private)} private (skipped)" if self.private else ""
+        empty = f", {len(self.empty)} with nothing to say (skipped)" if self.empty else ""
         return (
-            f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped){private}, "
+            f"{len(self.rendered)} rendered, {len(self.skipped)} unchanged (skipped){private}{empty}, "
             f"{len(self.failed)} failed, {len(self.removed)} removed in {self.seconds:.1f} s → {self.out_dir}"
             + (f" (preview: {self.preview})" if self.preview else "")
         )
@@ -237,7 +240,7 @@ def vault_sweep(
         outcomes.sort(key=lambda pair: order[pair[0].stat.rel])
     for candidate, outcome in outcomes:
         result = outcome.result
-        manifest = f"{result.out_dir}/manifest.json" if result.ok else ""
+        manifest = f"{result.out_dir}/manifest.json" if result.ok and result.out_dir else ""
         error = "" if outcome.skipped else result.error
         changes.record(state, candidate, outcome.links, plan.index, plan.sha_of, manifest, error, outcome.skipped)
     for rel in plan.removed:
@@ -247,7 +250,8 @@ def vault_sweep(
     page = settings.out_dir / PAGE
     if outcomes or plan.removed or not page.exists():  # a no-change sweep only stats it
         page = Path(write_sweep_preview(settings.out_dir, state.notes, force))
-    rendered = tuple(o.result for _, o in outcomes if o.result.ok)
+    rendered = tuple(o.result for _, o in outcomes if o.result.ok and not o.result.skipped)
+    empty = tuple(sorted(o.result.source for _, o in outcomes if o.result.ok and o.result.skipped))
     failed = tuple(o.result for _, o in outcomes if not o.result.ok and not o.skipped) + tuple(
         NoteResult(source=c.stat.rel, ok=False, error=error) for c, error in plan.failed_before
     )
@@ -261,9 +265,11 @@ def vault_sweep(
         seconds=round(time.perf_counter() - started, 3),
         private=tuple(sorted(private)),
         preview=str(page),
+        empty=empty,
     )
     skipped_rows = [{"note": rel, "status": "unchanged"} for rel in report.skipped]
     skipped_rows += [{"note": rel, "status": "private (skipped)"} for rel in report.private]
+    skipped_rows += [{"note": rel, "status": "nothing to say (skipped)"} for rel in report.empty]
     title = "osmu vault sweep"
     publish_note_artifacts((*failed, *rendered), title, "sweep", summary=report.summary(), extra_rows=skipped_rows)
     print(report.summary())

@@ -1,0 +1,183 @@
+"""The compose stage: one plan per output, the channel shapes of shared/spec/editorial.md.
+
+The seed book note (`프로세스-이코노미`) must come out in the shape of the spec's example: one
+carousel of 5–10 slides with a cover and a call to action, a post whose lead is said once and
+whose sections are the note's frameworks, a letter that links to the post, and a deck that
+reaches the note's last section. A note with nothing to say writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from tasks.compose.ideas import ideas_of
+from tasks.compose.outline import outline
+from tasks.compose.stage import compose_note
+from tasks.model import RenderResult
+from tasks.pipeline import NOTHING_TO_SAY, open_vault, run_note
+from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
+from tests.helpers import pipeline, render, settings_for
+
+
+@pytest.fixture(scope="module")
+def book() -> RenderResult:
+    return render(EXAMPLE_VAULT, BOOK)
+
+
+def _text(result: RenderResult, suffix: str, channel: str = "") -> str:
+    return next(
+        o.content.decode() for o in result.outputs if o.path.endswith(suffix) and o.channel.startswith(channel)
+    )
+
+
+def _body(markdown: str) -> str:
+    return markdown.split("\n---\n", 1)[1] if markdown.startswith("---\n") else markdown
+
+
+def test_lead_ins_go_with_their_lists_and_labels_name_their_points() -> None:
+    parsed, _, _, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    ideas = {i.lines[0]: i for i in ideas_of(parsed, insights)}
+    output = ideas[48]  # `아웃풋 이코노미에서 중요한건` and the two items that complete it
+    assert output.named and output.name == "아웃풋 이코노미에서 중요한건" and len(output.points) == 2
+    gap = ideas[54]  # `점점 … 사라진다.` / `이유는` / `1. …` `2. …` with their examples nested
+    assert gap.intro == "이유는" and [p.number for p in gap.points] == [1, 2]
+    assert gap.points[0].children and not any("이유는" == p.text for p in gap.points)
+    rakuten = ideas[202]
+    assert rakuten.name == "라쿠텐 인기가게의 3가지 법칙" and [p.number for p in rakuten.points] == [1, 2, 3]
+
+
+def test_the_outline_follows_the_notes_argument() -> None:
+    parsed, _, _, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    read = outline(parsed, insights, "ko")
+    titles = [c.title for c in read.chapters]
+    for framework in ("Self Us Now", "불확실한 상황에 대처하며 성과를 내는 원리", "라쿠텐 인기가게의 3가지 법칙"):
+        assert framework in titles
+    assert titles.index("Self Us Now") < titles.index("라쿠텐 인기가게의 3가지 법칙")  # the note's order
+    assert sum(len(c.ideas) for c in read.chapters) == len(read.ideas)  # every idea in exactly one chapter
+    assert read.hook == "사람들은 '무엇'이 아니라 '왜'에 지갑을 연다."  # scored, not the first line
+    assert read.question == "당신의 '왜'는 무엇인가요?"
+    assert read.closing is not None and "떠돌이 개미" in " ".join(read.closing.sentences)
+    assert read.attribution.work == "프로세스 이코노미"
+
+
+def test_the_seed_becomes_one_carousel_with_a_cover_ideas_and_a_call_to_action(book: RenderResult) -> None:
+    carousels = [o for o in book.outputs if o.path.endswith("carousel.md")]
+    assert [o.path for o in carousels] == ["instagram/post-01/carousel.md"]
+    slides = re.findall(r"^## Slide \d+ \((\w+)\)(?:: (.*))?$", carousels[0].content.decode(), re.M)
+    assert 5 <= len(slides) <= 10
+    roles = [role for role, _ in slides]
+    assert roles[0] == "cover" and roles[-1] == "cta" and set(roles[1:-1]) == {"idea"}
+    titles = [t for _, t in slides if t]
+    assert len(titles) == len(set(titles)) and "핵심 인사이트" not in titles
+    assert slides[0][1] == "사람들은 '무엇'이 아니라 '왜'에 지갑을 연다."
+    pngs = [o for o in book.outputs if o.path.startswith("instagram/post-01/slide-")]
+    assert len(pngs) == len(slides)
+
+
+def test_no_output_cuts_a_sentence_or_leaks_internal_names(book: RenderResult) -> None:
+    for output in book.outputs:
+        if output.path.endswith((".png", ".pptx", ".eml")) or output.channel == "atoms":
+            continue
+        text = _body(output.content.decode())
+        text = re.sub(r"<!-- osmu .*?-->", "", text)
+        assert "…" not in text, output.path
+        assert not re.search(r"root-\d\d-|\.md\b|\[\[|Root \d+ -", text), output.path
+
+
+def test_the_post_says_its_lead_once_in_sections_named_by_the_note(book: RenderResult) -> None:
+    post = _text(book, ".md", "blog")
+    front = yaml.safe_load(post.split("---\n", 2)[1])
+    body = _body(post)
+    lead = body.strip().split("\n\n", 1)[0]
+    assert lead == "사람들은 '무엇'이 아니라 '왜'에 지갑을 연다."
+    assert body.count(lead) == 1 and front["description"] != lead
+    assert front["title"] == "『프로세스 이코노미』: 사람들은 '무엇'이 아니라 '왜'에 지갑을 연다"
+    headings = re.findall(r"^## (.+)$", body, re.M)
+    assert {"Self Us Now", "라쿠텐 인기가게의 3가지 법칙"} <= set(headings)
+    assert headings[-2:] == ["마치며", "출처"] and "- 『프로세스 이코노미』" in body
+    assert "> 100퍼센트 확실한 미래를 예측하는 지도는 어디에도 없다." in body.split("## 마치며")[1]
+    paragraphs = [p.strip() for p in body.split("\n\n") if len(p.strip()) >= 20]
+    assert len(paragraphs) == len(set(paragraphs))  # no paragraph twice
+
+
+def test_the_letter_links_to_the_post_with_a_hook_subject(book: RenderResult) -> None:
+    html, text = _text(book, ".html", "newsletter"), _text(book, ".txt", "newsletter")
+    post = yaml.safe_load(_text(book, ".md", "blog").split("---\n", 2)[1])
+    subject = text.split("\n", 1)[0]
+    assert subject != "프로세스 이코노미" and 0 < len(subject) <= 40
+    assert len(re.findall(r'class="takeaway"', html)) == 3 and html.count("<blockquote") == 1
+    url = f"https://example.com/blog/{quote(post['slug'])}/"
+    assert f"전문 읽기: {url}" in text
+    link = re.search(r'<a class="button" href="([^"]+)"[^>]*>전문 읽기</a>', html)
+    assert link is not None and link.group(1).startswith("https://example.com/blog/%")
+    assert 'class="greeting"' in html and "안녕하세요." in text and 'class="signoff"' in html
+
+
+def test_the_deck_covers_every_chapter_and_talks_beyond_the_slide(book: RenderResult) -> None:
+    parsed, _, _, insights, settings = pipeline(EXAMPLE_VAULT, BOOK)
+    composition = compose_note(parsed, insights, settings, ("workshop",))
+    assert composition.outline is not None
+    deck = composition.of("workshop")[0]
+    covered = {i for s in deck.slots for i in s.insights}
+    for chapter in composition.outline.chapters:
+        assert covered & {i.id for i in chapter.ideas}, chapter.title  # the last section included
+    slides = _text(book, "-slides.md", "workshop")
+    for slide in slides.split("\n---\n")[2:]:
+        shown = re.sub(r"<!--.*?-->", "", slide, flags=re.S)
+        notes = re.search(r"<!--\n(.*?)\n-->", slide, re.S)
+        assert notes is not None and notes.group(1).strip() not in shown
+        assert "…" not in shown
+
+
+@pytest.mark.parametrize(("total", "pause"), [(60, False), (90, True), (120, True)])
+def test_guide_blocks_are_sized_by_content_with_a_break_from_90_minutes(total: int, pause: bool) -> None:
+    result = render(EXAMPLE_VAULT, BOOK, ("workshop",), options={"workshop": {"total_minutes": total}})
+    guide = _text(result, "-guide.md")
+    rows = re.findall(r"^\| (\d+)분 \| (\d+)분 \| ([^|]+) \|", guide, re.M)
+    assert sum(int(m) for _, m, _ in rows) == total
+    assert any(name.strip() == "휴식" for *_, name in rows) is pause
+    assert len({m for _, m, _ in rows}) >= 4  # not one fixed split
+
+
+def test_the_manifest_records_which_insight_fills_which_slot(tmp_path: Path) -> None:
+    settings = settings_for(EXAMPLE_VAULT, out=tmp_path)
+    outcome = run_note(settings, open_vault(settings), Path(BOOK))
+    manifest = json.loads((Path(outcome.result.out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    plans = {p["output"]: p for p in manifest["plans"]}
+    assert {"post", "letter", "post-01", "deck"} <= set(plans)
+    ids = {i["id"] for i in manifest["insights"]}
+    carousel = plans["post-01"]
+    assert [s["role"] for s in carousel["slots"]][0] == "cover"
+    assert all(set(s["insights"]) <= ids for p in plans.values() for s in p["slots"])
+    assert len(plans["letter"]["alternatives"]["subject"]) >= 2  # the author can pick another subject
+    assert [c["title"] for c in manifest["outline"]["chapters"]][:1] and manifest["outline"]["hook"] in ids
+
+
+def test_a_root_note_shows_no_internal_label(tmp_path: Path) -> None:
+    result = render(EXAMPLE_VAULT, ROOT_NOTE)
+    for output in result.outputs:
+        if output.path.endswith((".png", ".pptx")) or output.channel == "atoms":
+            continue
+        text = re.sub(r"<!-- osmu .*?-->", "", _body(output.content.decode()))
+        assert "Root 04" not in text, output.path
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "---\ntitle: 빈 노트\n---\n", "---\ntitle: 링크만\n---\n\n## Related Notes\n\n- [[다른-노트]]\n"],
+    ids=["empty", "front-matter-only", "links-only"],
+)
+def test_a_note_with_nothing_to_say_writes_nothing(text: str, tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "note.md").write_text(text, encoding="utf-8")
+    settings = settings_for(vault, out=tmp_path / "out")
+    result = run_note(settings, open_vault(settings), Path("note.md")).result
+    assert result.ok and result.skipped == NOTHING_TO_SAY and result.files == ()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.md"))
