@@ -31,9 +31,7 @@ def book() -> RenderResult:
 
 
 def _text(result: RenderResult, suffix: str, channel: str = "") -> str:
-    return next(
-        o.content.decode() for o in result.outputs if o.path.endswith(suffix) and o.channel.startswith(channel)
-    )
+    return next(o.content.decode() for o in result.outputs if o.path.endswith(suffix) and o.channel.startswith(channel))
 
 
 def _body(markdown: str) -> str:
@@ -47,7 +45,7 @@ def test_lead_ins_go_with_their_lists_and_labels_name_their_points() -> None:
     assert output.named and output.name == "아웃풋 이코노미에서 중요한건" and len(output.points) == 2
     gap = ideas[54]  # `점점 … 사라진다.` / `이유는` / `1. …` `2. …` with their examples nested
     assert gap.intro == "이유는" and [p.number for p in gap.points] == [1, 2]
-    assert gap.points[0].children and not any("이유는" == p.text for p in gap.points)
+    assert gap.points[0].children and not any(p.text == "이유는" for p in gap.points)
     rakuten = ideas[202]
     assert rakuten.name == "라쿠텐 인기가게의 3가지 법칙" and [p.number for p in rakuten.points] == [1, 2, 3]
 
@@ -153,7 +151,7 @@ def test_the_manifest_records_which_insight_fills_which_slot(tmp_path: Path) -> 
     assert {"post", "letter", "post-01", "deck"} <= set(plans)
     ids = {i["id"] for i in manifest["insights"]}
     carousel = plans["post-01"]
-    assert [s["role"] for s in carousel["slots"]][0] == "cover"
+    assert next(s["role"] for s in carousel["slots"]) == "cover"
     assert all(set(s["insights"]) <= ids for p in plans.values() for s in p["slots"])
     assert len(plans["letter"]["alternatives"]["subject"]) >= 2  # the author can pick another subject
     assert [c["title"] for c in manifest["outline"]["chapters"]][:1] and manifest["outline"]["hook"] in ids
