@@ -26,7 +26,6 @@ from tasks.insight.cut import SKIPPED_KINDS
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
-
 SPLITS = ("tuning", "held-aside")
 """The halves of the labelled notes, by whole note (`split:` in each label file)."""
 
