@@ -33,7 +33,8 @@ PHRASE_OTHERS = 0
 수정주의` is in two root notes: it tells neither apart)."""
 PROSE_RUN = 3
 MEANING_MIN = 2
-"""Words of a phrase of several that must carry meaning (`korean.meaning_words`)."""
+"""Words of a two-word phrase that must carry meaning (`korean.meaning_words`); a longer
+phrase needs one fewer."""
 """Words in a row of a root note's prose that make a phrase (`왜 빠지 쉽`)."""
 LATIN_MIN = 5
 """Letters a one-word Latin phrase needs (`Us`, `Now` are everyday words)."""
@@ -150,8 +151,9 @@ def _phrases(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootC
                 continue
             if len(run) == 1 and not _one_word(run[0]):
                 continue
-            # Two words that carry meaning at least (`왜 하`, `공유 있`: a light verb is glue).
-            if len(run) > 1 and len(korean.meaning_words(" ".join(run))) < MEANING_MIN:
+            # Words that carry meaning (`korean.meaning_words`): both of two (`왜 하`, `공유 있`:
+            # a light verb is glue), one of three or more (`지금 가지 자원`).
+            if len(run) > 1 and len(korean.meaning_words(" ".join(run))) < min(len(run), MEANING_MIN) - (len(run) > 2):
                 continue
             if sum(_runs(bodies[j], run) for j in range(len(roots)) if j != i) <= PHRASE_OTHERS:
                 kept.append(" ".join(run))

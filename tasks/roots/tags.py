@@ -274,7 +274,7 @@ def tag_insight(
             name, score = names[root.slug]
             found.append(RootTag(root.slug, "text", name, line, _either(score, _score(weight))))
         bar = MAIN_MIN if root.slug == main and (not rival or root.slug in names) else OTHER_MIN
-        if root.slug in noted and (weight >= bar or phrase[root.slug] or root.slug in spoken):
+        if root.slug in noted and (weight >= bar or phrase[root.slug]):
             for note_tag in noted[root.slug]:
                 score = round(note_tag.score * _either(0.5, _score(weight)), 3)
                 found.append(
