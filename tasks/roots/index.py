@@ -130,46 +130,64 @@ def _phrases(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootC
     that holds a word or word pair of the root's own (its profile or its name: `핵심 원칙` is every
     root's) and that at most `PHRASE_OTHERS` other root notes use anywhere. A one-word phrase
     must be a noun of `LATIN_MIN` letters when Latin."""
-    named = [{korean.content_morphemes(p) for p in _named_phrases(n)} for n in notes]
-    prose = [{korean.content_morphemes(c) for c in _prose_clauses(n)} for n in notes]
-    bodies = [korean.content_morphemes(n.text.split("\n", n.body_line - 1)[-1]) for n in notes]
+    candidates = [_candidates(n) for n in notes]
+    longest = max((len(run) for found in candidates for run in found), default=1)
+    bodies = [_ngrams(korean.content_morphemes(n.text.split("\n", n.body_line - 1)[-1]), longest) for n in notes]
     out = []
     for i, root in enumerate(roots):
         name = korean.content_morphemes(f"{root.slug.replace('-', ' ')} {root.title}")
         own = {w for w, _ in root.profile} | set(name)
-        # Runs of two words or more of a named phrase; one word only when it is the whole phrase
-        # (`사용가치`, `현장감`): a noun picked out of one (`모습`, `로그`) is everyday language.
-        runs = {seq[a:z] for seq in named[i] for a in range(len(seq)) for z in range(a + 2, len(seq) + 1)}
-        runs |= {seq for seq in named[i] if len(seq) == 1}
-        # Runs of `PROSE_RUN` words of its own prose: a sentence of the root note said again.
-        # A clause of two words (`킥스타터의 비극`) is as short as a named phrase.
-        runs |= {seq[a : a + PROSE_RUN] for seq in prose[i] for a in range(len(seq) - PROSE_RUN + 1)}
-        runs |= {seq for seq in prose[i] if len(seq) == 2}
         kept: list[str] = []
-        for run in runs:
+        for run, meaning in candidates[i].items():
             if not own & {*run, *(f"{a} {b}" for a, b in itertools.pairwise(run))}:
                 continue
             if len(run) == 1 and not _one_word(run[0]):
                 continue
             # Words that carry meaning (`korean.meaning_words`): both of two (`왜 하`, `공유 있`:
             # a light verb is glue), one of three or more (`지금 가지 자원`).
-            if len(run) > 1 and len(korean.meaning_words(" ".join(run))) < min(len(run), MEANING_MIN) - (len(run) > 2):
+            if len(run) > 1 and meaning < min(len(run), MEANING_MIN) - (len(run) > 2):
                 continue
-            if sum(_runs(bodies[j], run) for j in range(len(roots)) if j != i) <= PHRASE_OTHERS:
+            if sum(run in bodies[j] for j in range(len(roots)) if j != i) <= PHRASE_OTHERS:
                 kept.append(" ".join(run))
         out.append(replace(root, phrases=tuple(sorted(kept, key=lambda p: (-p.count(" "), p)))))
     return tuple(out)
 
 
+def _candidates(note: Note) -> dict[tuple[str, ...], int]:
+    """Candidate phrases of a root note, each with how many of its words carry meaning."""
+    out: dict[tuple[str, ...], int] = {}
+
+    def add(run: tuple[str, ...], meaning: set[str]) -> None:
+        out[run] = max(out.get(run, 0), sum(w in meaning for w in run))
+
+    for clause in _named_phrases(note):
+        seq, meaning = korean.content_morphemes(clause), set(korean.meaning_words(clause))
+        # Runs of two words or more of a named phrase; one word only when it is the whole
+        # phrase (`사용가치`, `현장감`): a noun picked out of one (`모습`, `로그`) is everyday language.
+        for a in range(len(seq)):
+            for z in range(a + 2, len(seq) + 1):
+                add(seq[a:z], meaning)
+        if len(seq) == 1:
+            add(seq, meaning)
+    for clause in _prose_clauses(note):
+        seq, meaning = korean.content_morphemes(clause), set(korean.meaning_words(clause))
+        # Runs of `PROSE_RUN` words of its own prose: a sentence of the root note said again.
+        # A clause of two words (`킥스타터의 비극`) is as short as a named phrase.
+        for a in range(len(seq) - PROSE_RUN + 1):
+            add(seq[a : a + PROSE_RUN], meaning)
+        if len(seq) == 2:
+            add(seq, meaning)
+    return out
+
+
+def _ngrams(seq: tuple[str, ...], longest: int) -> frozenset[tuple[str, ...]]:
+    """Every run of up to `longest` words of `seq`."""
+    return frozenset(seq[a:z] for a in range(len(seq)) for z in range(a + 1, min(len(seq), a + longest) + 1))
+
+
 def _one_word(word: str) -> bool:
     """Whether one word can be a phrase: a noun, of `LATIN_MIN` letters when Latin."""
     return bool(korean.noun_list(word)) and len(word) >= (2 if korean.has_hangul(word) else LATIN_MIN)
-
-
-def _runs(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
-    """Whether `part` runs contiguously in `seq`."""
-    n = len(part)
-    return any(seq[k : k + n] == part for k in range(len(seq) - n + 1))
 
 
 def _profiles(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
