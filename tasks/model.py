@@ -170,7 +170,7 @@ class RootConcept:
     """The note's specific tags (generic ones such as `root` removed): weaker aliases."""
     profile: tuple[tuple[str, float], ...] = field(default=(), hash=False)
     """Distinctive words of the root note with weights (tf-idf across the vault's roots),
-    strongest first: the vocabulary that shows an insight supports this root. Compared but
+    strongest first: the vocabulary that shows an insight supports a root its note names. Compared but
     not hashed: roots key per-root caches (`tasks.roots.tags`), and hashing hundreds of
     weighted words on every lookup cost more than the cached work (bench/run profile)."""
     phrases: tuple[str, ...] = field(default=(), hash=False)
