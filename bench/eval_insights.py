@@ -2,7 +2,8 @@
 
     python bench/eval_insights.py [--json] [LABEL.yaml …]
 
-Prints one row per labelled note and an overall row (seeds = the two real seed notes).
+Prints one row per labelled note, one per half (`tuning`: the notes the bars were tuned on;
+`held-aside`: the check), the seeds (the two real seed notes) and an overall row.
 tests/test_insights_eval.py pins these figures as floors.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.insight_eval import Score, evaluate_label_file, total  # noqa: E402
+from bench.insight_eval import Score, evaluate_label_file, halves, split_of, total  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "labels"
 SEEDS = ("process-economy", "root-process-sharing")
@@ -38,8 +39,10 @@ def main(argv: list[str]) -> int:
     files = [Path(a) for a in argv if not a.startswith("--")] or sorted(LABELS.glob("*.yaml"))
     started = time.perf_counter()
     scores: list[Score] = [evaluate_label_file(f, ROOT)[0] for f in files]
+    splits = {f.stem: split_of(f) for f in files}
     seeds = [s for s in scores if s.name in SEEDS]
-    rows = [s.row() for s in scores]
+    rows = [{**s.row(), "split": splits[s.name]} for s in scores]
+    rows.extend(h.row() for h in halves({s.name: s for s in scores}, splits) if h.sentences)
     if seeds:
         rows.append(total(seeds, "seeds").row())
     rows.append(total(scores).row())

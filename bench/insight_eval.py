@@ -5,11 +5,17 @@ insight), **boundary** precision/recall/F1 (insight start and end lines against 
 labelled ones), **type accuracy** (over labelled insights whose span osmu reproduces
 exactly) and **root** precision/recall (per labelled insight, the roots of the osmu
 insight holding its first line against the labelled roots). Pure: the caller reads files.
+
+Every label file declares its half (`split: tuning` or `split: held-aside`): the bars of the
+root tagger and the cutter are tuned on the tuning half only; the held-aside half checks them.
+A root note never carries its own root (issue #16), so in a root note's labels that root
+is not expected (labels written before the rule list it on every insight); osmu giving it
+still counts against precision.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -19,6 +25,9 @@ import yaml
 from tasks.insight.cut import SKIPPED_KINDS
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
+
+SPLITS = ("tuning", "held-aside")
+"""The halves of the labelled notes, by whole note (`split:` in each label file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +147,10 @@ def _bounds(spans: Iterable[tuple[int, int]]) -> set[tuple[str, int]]:
     return {b for a, z in spans for b in (("start", a), ("end", z))}
 
 
-def score(name: str, parsed: ParsedNote, insights: Sequence[Insight], labels: Sequence[Label]) -> Score:
-    """Figures for one note."""
+def score(
+    name: str, parsed: ParsedNote, insights: Sequence[Insight], labels: Sequence[Label], own_root: str = ""
+) -> Score:
+    """Figures for one note; `own_root` is the slug of the root whose note this is (not expected)."""
     counts = [sum(_holds(i, a, z, s) for i in insights) for a, z, s in _sentences(parsed)]
     gold = _bounds(label.lines for label in labels)
     pred = _bounds(i.lines for i in insights)
@@ -149,9 +160,10 @@ def score(name: str, parsed: ParsedNote, insights: Sequence[Insight], labels: Se
     for label in labels:
         match = next((i for i in insights if i.lines[0] <= label.lines[0] <= i.lines[1]), None)
         got = set(match.root_slugs) if match else set()
-        root_tp += len(got & set(label.roots))
+        want = set(label.roots) - {own_root}
+        root_tp += len(got & want)
         root_pred += len(got)
-        root_gold += len(set(label.roots))
+        root_gold += len(want)
     return Score(
         name,
         len(counts),
@@ -175,6 +187,20 @@ def total(scores: Sequence[Score], name: str = "overall") -> Score:
     return Score(name, *(sum(getattr(s, n) for s in scores) for n in names))
 
 
+def split_of(path: Path) -> str:
+    """The half a label file declares (`split:`); an undeclared or unknown half is an error."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    half = str(data.get("split", ""))
+    if half not in SPLITS:
+        raise ValueError(f"{path.name}: split must be one of {SPLITS}, not {half!r}")
+    return half
+
+
+def halves(scores: Mapping[str, Score], splits: Mapping[str, str]) -> tuple[Score, ...]:
+    """One summed `Score` per half (named after it), in `SPLITS` order; `splits`: note → half."""
+    return tuple(total([s for n, s in scores.items() if splits[n] == half], half) for half in SPLITS)
+
+
 def evaluate_label_file(path: Path, repo: Path) -> tuple[Score, tuple[Insight, ...], tuple[Label, ...]]:
     """Score the labelled note's insights, cut by tasks/pipeline.py (read → parse → privacy → roots → insights)."""
     from tasks.pipeline import cut_insights, open_vault
@@ -183,7 +209,9 @@ def evaluate_label_file(path: Path, repo: Path) -> tuple[Score, tuple[Insight, .
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     vault = (repo / data["vault"]).resolve()
     settings = load_settings(None, {"vault": vault})
-    cut = cut_insights(settings, open_vault(settings), (repo / data["note"]).resolve())
+    vault_context = open_vault(settings)
+    cut = cut_insights(settings, vault_context, (repo / data["note"]).resolve())
     parsed, insights = cut.parsed, cut.insights
     labels = labels_from(data)
-    return score(path.stem, parsed, insights, labels), insights, labels
+    own = next((r.slug for r in vault_context.roots.roots if r.path == parsed.note.path), "")
+    return score(path.stem, parsed, insights, labels, own), insights, labels

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RootReason = Literal["frontmatter", "link", "text", "self"]
+RootReason = Literal["frontmatter", "link", "text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +170,14 @@ class RootConcept:
     """The note's specific tags (generic ones such as `root` removed): weaker aliases."""
     profile: tuple[tuple[str, float], ...] = field(default=(), hash=False)
     """Distinctive words of the root note with weights (tf-idf across the vault's roots),
-    strongest first: the vocabulary that shows an insight supports this root. Compared but
+    strongest first: the vocabulary that shows an insight supports a root its note names. Compared but
     not hashed: roots key per-root caches (`tasks.roots.tags`), and hashing hundreds of
     weighted words on every lookup cost more than the cached work (bench/run profile)."""
+    phrases: tuple[str, ...] = field(default=(), hash=False)
+    """Distinctive phrases of what the root note names as its own (its headings and bold
+    spans), as content morphemes joined by spaces, longest first (`필터 버블`, `비행기 조종사`,
+    `손 안 새`): runs no other root note uses, holding a word of the root's own. An insight
+    saying one of them is about this root. Not hashed, like `profile`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +187,8 @@ class RootTag:
     slug: str
     """Root slug."""
     reason: RootReason
-    """Where the evidence came from: front matter, a link, the text, or `self` (the insight
-    comes from the root's own note)."""
+    """Where the evidence came from: front matter, a link, or the text (a name or a
+    distinctive phrase of the root). A root note never carries its own root."""
     evidence: str = ""
     """The key, link or words that matched."""
     line: int = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from bench.insight_eval import score
 from tasks.nlp import korean
 from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT_NOTE
-from tests.helpers import pipeline
+from tests.helpers import pipeline, render
 
 
 def test_every_insight_lines_point_at_its_text() -> None:
@@ -109,9 +109,16 @@ def test_note_roots_are_not_stamped_on_every_insight() -> None:
     assert inherited and all(";" in t.evidence for t in inherited)  # the supporting words are named
 
 
-def test_root_note_is_tagged_with_itself() -> None:
-    _, _, _, insights, _ = pipeline(EXAMPLE_VAULT, ROOT_NOTE)
-    assert all(("프로세스-공유", "self") in {(t.slug, t.reason) for t in i.roots} for i in insights)
+def test_a_root_note_never_carries_itself() -> None:
+    _, note_roots, index, insights, _ = pipeline(EXAMPLE_VAULT, ROOT_NOTE)
+    assert index.get("프로세스-공유").path == ROOT_NOTE  # type: ignore[union-attr]
+    assert note_roots.tags and "프로세스-공유" not in {t.slug for t in note_roots.tags}  # note level
+    # insight level: `프로세스 공유` is named in many of its insights, still not its own tag
+    assert sum("프로세스 공유" in i.text for i in insights) >= 3
+    assert all("프로세스-공유" not in i.root_slugs for i in insights)
+    assert any(i.roots for i in insights)  # the roots it relates to are still tagged
+    result = render(EXAMPLE_VAULT, ROOT_NOTE, ("blog", "atoms"))
+    assert all("프로세스-공유" not in o.root_concepts for o in result.outputs)
 
 
 def test_hashtags_have_no_spaces_particles_or_unsupported_roots() -> None:

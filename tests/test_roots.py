@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.model import RootIndex
+from tasks.model import NoteRoots, RootIndex
 from tasks.roots.index import build_root_index, match_text, normalize_slug
-from tasks.roots.tags import link_context
+from tasks.roots.tags import link_context, tag_insight
 from tasks.settings import load_settings
 from tasks.vault.read import read_roots
 from tests.conftest import BOOK, EXAMPLE_VAULT
@@ -108,3 +108,33 @@ def test_root_index_is_built_once_and_again_when_a_root_note_changes(vault: Path
     index = cached_root_index(notes, problems, {}, build, cache)
     assert cached_root_index(notes, problems, {}, build, cache) == index and len(builds) == 4
     assert all("비밀".encode() not in p.read_bytes() for p in (cache / "roots").iterdir())
+
+
+def test_revision_over_answers_is_not_archive_thinking() -> None:
+    """Issue #16: `정답주의에서 수정주의로` shares only common words with root-07 (`다음, 정답,
+    골몰`); `정답주의가 아니라 수정주의` is in root-05 as well, so it tells neither root apart."""
+    _, _, index, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    revision = next(i for i in insights if i.text.startswith("우리는 정답주의에서 수정주의로"))
+    assert revision.lines[0] == 152
+    assert "아카이브-사고" not in revision.root_slugs
+    archive = index.get("아카이브-사고")
+    assert archive is not None and not any("정답" in p or "수정" in p for p in archive.phrases)
+
+
+def test_text_alone_needs_a_name_or_a_distinctive_phrase() -> None:
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    alone = NoteRoots(())
+
+    def slugs(text: str) -> list[str]:
+        return [t.slug for t in tag_insight(text, 1, "x.md", alone, index)]
+
+    # a root named in a sentence, by its title or an alias, with particles attached
+    assert slugs("요즘 나는 아카이브 사고로 하루를 정리한다.") == ["아카이브-사고"]
+    assert slugs("결국 팬 경제가 답이었다.") == ["응원-경제"]  # an alias (`aliases:` of root-01)
+    named = tag_insight("인사이드 아웃으로 시작하면 흔들리지 않는다.", 7, "x.md", alone, index)
+    assert [(t.slug, t.reason, t.evidence, t.line) for t in named] == [("인사이드-아웃", "text", "인사이드 아웃", 7)]
+    # a phrase only root-05 names (`### 4. 필터 버블 경계`)
+    bubble = tag_insight("필터 버블에 갇히면 내 취향만 보인다.", 3, "x.md", alone, index)
+    assert [(t.slug, t.reason) for t in bubble] == [("인사이드-아웃", "text")] and "필터 버블" in bubble[0].evidence
+    # root-07's quotation shares `정답`, `다음`, `골몰` with this sentence: no evidence
+    assert slugs("정답을 찾는 데 골몰한 다음 대중 앞에 선보인다.") == []

@@ -8,6 +8,7 @@ links in any path form, and the text itself (see `match_text`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -27,6 +28,20 @@ PROFILE_SIZE = 800
 """Words kept per root profile."""
 DISTINCT_SHARE = 3
 """A word is distinctive for a root when at most 1/3 of the roots use it."""
+PHRASE_OTHERS = 0
+"""Other root notes that may use a phrase of a root and leave it distinctive (`정답주의가 아니라
+수정주의` is in two root notes: it tells neither apart)."""
+PROSE_RUN = 3
+MEANING_MIN = 2
+"""Words of a two-word phrase that must carry meaning (`korean.meaning_words`); a longer
+phrase needs one fewer."""
+"""Words in a row of a root note's prose that make a phrase (`왜 빠지 쉽`)."""
+LATIN_MIN = 5
+"""Letters a one-word Latin phrase needs (`Us`, `Now` are everyday words)."""
+_PARTICLE_START = re.compile(r"^(?:의|가|이|는|은|를|을|에|에서|로|으로|와|과|도)(?:\s|$)")
+_CLAUSE_SPLIT = re.compile(r"[()\[\]{},:;/·|—–\"“”「」『』=.!?→←↔❌✅]+|\s+vs\.?\s+", re.IGNORECASE)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_PHRASE_SPLIT = re.compile(r"[()\[\]{},:;/·—–\"'“”‘’「」『』=]+|\s+vs\.?\s+|\s+[-→←↔]+\s+", re.IGNORECASE)
 
 
 def normalize_slug(value: str) -> str:
@@ -69,6 +84,110 @@ def _body_words(note: Note) -> list[str]:
     lines = note.text.split("\n")[note.body_line - 1 :]
     prose = "\n".join(line for line in lines if "[[" not in line)
     return korean.topic_terms(re.sub(r"[#>*`|=~\[\]_-]+", " ", prose))
+
+
+def _named_phrases(note: Note) -> list[str]:
+    """What the root note names as its own: its headings (numbering dropped) and bold spans,
+    cut at brackets, commas, colons and `vs` (`사용가치 vs 의미가치` → both). Link lines are
+    relations to other roots, and the H1 is the title: both left out."""
+    found: list[str] = []
+    for line in note.text.split("\n")[note.body_line - 1 :]:
+        if "[[" in line or line.startswith("# "):
+            continue
+        heading = re.match(r"^#{2,6}\s+(?:\d+[.)]\s*)?(.+)$", line)
+        spans = [heading.group(1)] if heading else []
+        spans += _BOLD.findall(line)
+        for span in spans:
+            parts = (p.strip() for p in _PHRASE_SPLIT.split(span.replace("*", "")))
+            # A part that starts with a particle (`의 관점` of `『…』의 관점`) is a fragment, not a name.
+            found.extend(p for p in parts if p and not _PARTICLE_START.match(p))
+    return found
+
+
+def _prose_clauses(note: Note) -> list[str]:
+    """The root note's own prose (list items, paragraphs, table cells, its opening quote) in
+    clauses. Left out: link lines (relations to other roots), headings (named phrases), and
+    quotations below the opening one (`> "…" - 프로세스 이코노미`: another author's words, often
+    the very passage of the note being tagged)."""
+    found: list[str] = []
+    quotes = 0
+    for line in note.text.split("\n")[note.body_line - 1 :]:
+        if "[[" in line or line.startswith("#"):
+            continue
+        if line.startswith(">"):
+            quotes += 1
+            if quotes > 1:
+                continue
+        text = re.sub(r"^[\s>*+-]*(?:\[[ xX]\]\s*)?(?:\d+[.)]\s*)?", "", line).replace("*", "")
+        found.extend(c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip())
+    return found
+
+
+def _phrases(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
+    """Each root with its distinctive phrases (see `RootConcept.phrases`): every run of two or
+    more words of what the root note names (`필터 버블` of `필터 버블 경계`), every named
+    phrase of one word, and every run of `PROSE_RUN` words of its own prose (or clause of two),
+    that holds a word or word pair of the root's own (its profile or its name: `핵심 원칙` is every
+    root's) and that at most `PHRASE_OTHERS` other root notes use anywhere. A one-word phrase
+    must be a noun of `LATIN_MIN` letters when Latin."""
+    candidates = [_candidates(n) for n in notes]
+    longest = max((len(run) for found in candidates for run in found), default=1)
+    bodies = [_ngrams(korean.content_morphemes(n.text.split("\n", n.body_line - 1)[-1]), longest) for n in notes]
+    out = []
+    for i, root in enumerate(roots):
+        name = korean.content_morphemes(f"{root.slug.replace('-', ' ')} {root.title}")
+        own = {w for w, _ in root.profile} | set(name)
+        kept: list[str] = []
+        for run, meaning in candidates[i].items():
+            if not own & {*run, *(f"{a} {b}" for a, b in itertools.pairwise(run))}:
+                continue
+            if len(run) == 1 and not _one_word(run[0]):
+                continue
+            # Words that carry meaning (`korean.meaning_words`): both of two (`왜 하`, `공유 있`:
+            # a light verb is glue), one of three or more (`지금 가지 자원`).
+            if len(run) > 1 and meaning < min(len(run), MEANING_MIN) - (len(run) > 2):
+                continue
+            if sum(run in bodies[j] for j in range(len(roots)) if j != i) <= PHRASE_OTHERS:
+                kept.append(" ".join(run))
+        out.append(replace(root, phrases=tuple(sorted(kept, key=lambda p: (-p.count(" "), p)))))
+    return tuple(out)
+
+
+def _candidates(note: Note) -> dict[tuple[str, ...], int]:
+    """Candidate phrases of a root note, each with how many of its words carry meaning."""
+    out: dict[tuple[str, ...], int] = {}
+
+    def add(run: tuple[str, ...], meaning: set[str]) -> None:
+        out[run] = max(out.get(run, 0), sum(w in meaning for w in run))
+
+    for clause in _named_phrases(note):
+        seq, meaning = korean.content_morphemes(clause), set(korean.meaning_words(clause))
+        # Runs of two words or more of a named phrase; one word only when it is the whole
+        # phrase (`사용가치`, `현장감`): a noun picked out of one (`모습`, `로그`) is everyday language.
+        for a in range(len(seq)):
+            for z in range(a + 2, len(seq) + 1):
+                add(seq[a:z], meaning)
+        if len(seq) == 1:
+            add(seq, meaning)
+    for clause in _prose_clauses(note):
+        seq, meaning = korean.content_morphemes(clause), set(korean.meaning_words(clause))
+        # Runs of `PROSE_RUN` words of its own prose: a sentence of the root note said again.
+        # A clause of two words (`킥스타터의 비극`) is as short as a named phrase.
+        for a in range(len(seq) - PROSE_RUN + 1):
+            add(seq[a : a + PROSE_RUN], meaning)
+        if len(seq) == 2:
+            add(seq, meaning)
+    return out
+
+
+def _ngrams(seq: tuple[str, ...], longest: int) -> frozenset[tuple[str, ...]]:
+    """Every run of up to `longest` words of `seq`."""
+    return frozenset(seq[a:z] for a in range(len(seq)) for z in range(a + 1, min(len(seq), a + longest) + 1))
+
+
+def _one_word(word: str) -> bool:
+    """Whether one word can be a phrase: a noun, of `LATIN_MIN` letters when Latin."""
+    return bool(korean.noun_list(word)) and len(word) >= (2 if korean.has_hangul(word) else LATIN_MIN)
 
 
 def _profiles(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
@@ -116,7 +235,7 @@ def build_root_index(
             problems.append(Diagnostic("config", 0, f"root_aliases: no root note for '{slug}'", "unknown-root"))
     ordered = sorted(roots)
     profiled = _profiles([roots[s] for s in ordered], [sources[s] for s in ordered])
-    return RootIndex(profiled, tuple(problems))
+    return RootIndex(_phrases(profiled, [sources[s] for s in ordered]), tuple(problems))
 
 
 def _front_matter_line(note: Note, needle: str) -> int:
@@ -150,8 +269,10 @@ def missing_links(parsed: ParsedNote, notes: NoteIndex) -> tuple[Diagnostic, ...
 
 
 def resolve_note_roots(parsed: ParsedNote, index: RootIndex, notes: NoteIndex | None = None) -> NoteRoots:
-    """Roots of the whole note from front matter and links, with number-drift warnings."""
+    """Roots of the whole note from front matter and links, with number-drift warnings. A
+    root note never lists its own root (its front matter or a link to itself)."""
     note = parsed.note
+    own = next((r.slug for r in index.roots if r.path == note.path), None)
     tags: dict[tuple[str, str], RootTag] = {}
     warnings: list[Diagnostic] = list(missing_links(parsed, notes)) if notes else []
     for raw in _as_list(note.meta.get("root-concepts")):
@@ -160,7 +281,8 @@ def resolve_note_roots(parsed: ParsedNote, index: RootIndex, notes: NoteIndex | 
         if index.get(slug) is None:
             warnings.append(Diagnostic(note.path, line, f"unknown root concept '{raw}'", "unknown-root"))
             continue
-        tags.setdefault((slug, "frontmatter"), RootTag(slug, "frontmatter", "root-concepts", line, 1.0))
+        if slug != own:
+            tags.setdefault((slug, "frontmatter"), RootTag(slug, "frontmatter", "root-concepts", line, 1.0))
     for link in parsed.links:
         number, name = split_root_name(stem(link.target))
         slug = normalize_slug(name)
@@ -180,7 +302,8 @@ def resolve_note_roots(parsed: ParsedNote, index: RootIndex, notes: NoteIndex | 
                     "root-number",
                 )
             )
-        tags.setdefault((slug, "link"), RootTag(slug, "link", link.target, link.line, 0.9))
+        if slug != own:
+            tags.setdefault((slug, "link"), RootTag(slug, "link", link.target, link.line, 0.9))
     return NoteRoots(tuple(tags.values()), tuple(warnings))
 
 

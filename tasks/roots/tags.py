@@ -6,18 +6,26 @@ Evidence, combined per root:
   `root_aliases`) appear in the text, matched on morphemes so particles and spacing do not
   matter (`프로세스를 공유해서` → 프로세스-공유, `의미가치에 눈을 돌려` → 의미가치). A tag of the
   root note counts too, more weakly (tags are broad: `정체성`, `커뮤니티`).
+- **distinctive phrases** — a phrase the root note names as its own and no other root note
+  uses (`RootConcept.phrases`: `필터 버블`, `비행기 조종사`, `킥스타터 비극`). Text alone
+  tags a root the note does not name only through a name or such a phrase: shared
+  everyday words (`다음, 정답, 골몰`) are never enough.
 - **vocabulary** — the insight shares distinctive words with the root note (its tf-idf
-  `profile`: `킥스타터`, `바비큐형`, `세컨드 크리에이터`), or one word of the root's name.
-  Word pairs show the root note says the same thing (a quote) only when they name
-  something and either no other root holds them or they chain into one run: pairs
-  scattered across roots (`디저트 페어`) are everyday phrasing.
-- **the note** — front matter and links name roots for the whole note; an insight inherits
-  such a root only when its own words support it, so a generic remark in a book note is
-  not stamped with every root of the book. The note's main root (first in `root-concepts`)
-  needs less support than the others, unless another root is named outright and the main
-  root is not. An insight of a root note always carries that root.
+  `profile`), or one word of the root's name. It decides whether an insight inherits a root
+  its note names (below), never a root on its own. Word pairs show the root note says the
+  same thing (a quote) only when they name something and either no other root holds them or
+  they chain into one run.
+- **the note** — front matter and links name roots for the whole note (the author's own
+  evidence); an insight inherits such a root only when its own words support it, so a
+  generic remark in a book note is not stamped with every root of the book. The note's main
+  root (first in `root-concepts`) needs less support than the others, unless another root is
+  named outright and the main root is not.
 
-The bars were set on the hand labels in tests/fixtures/labels (see bench/eval_insights.py).
+A root note never carries its own root (the note is that root: saying so adds nothing), and
+it has no main root: its links name related roots.
+
+The bars were set on the tuning half of the hand labels in tests/fixtures/labels (see
+bench/eval_insights.py); the held-aside half checks them.
 """
 
 from __future__ import annotations
@@ -36,19 +44,19 @@ NAME_SCORE = 0.9
 """A root's name or alias in the text."""
 TAG_SCORE = 0.6
 """A root note's multi-word tag in the text (`process-sharing`)."""
+PHRASE_SCORE = 0.8
+"""A distinctive phrase of the root note in the text (`필터 버블`, `비행기 조종사`)."""
+PHRASE_GAP = 2
+"""Words a phrase may have inserted in the text (`고객에게 어떤 역할이든 맡겨라`)."""
 NAME_PART = 3.0
 """Vocabulary weight of one word of a root's name (`프로세스` alone for 프로세스-공유)."""
 MAIN_MIN = 3.0
 """Vocabulary weight an insight needs to inherit its note's main root."""
 OTHER_MIN = 12.0
 """… to inherit one of the note's other roots."""
-ALONE_MIN = 20.0
-"""… to be tagged with a root its note does not name (vocabulary only)."""
-ALONE_WORDS = 3
-"""… and with at least this many shared words."""
 PHRASE_PAIRS = 2
 """Shared word pairs (`왜 지갑`, `따라잡히 쉽`) that show the root note says the same thing:
-enough for any root, named by the note or not."""
+enough to inherit a root the note names."""
 SCALE = 8.0
 """Vocabulary weight that gives a score of 1 − 1/e ≈ 0.63."""
 CONTEXT_WORDS = 2
@@ -126,6 +134,46 @@ def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return first in seq and any(seq[i : i + n] == part for i, word in enumerate(seq) if word == first)
 
 
+@lru_cache(maxsize=512)
+def _phrase_seqs(root: RootConcept) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(morphemes, phrase) of each distinctive phrase of the root, longest first."""
+    return tuple((tuple(p.split(" ")), p) for p in root.phrases if p)
+
+
+def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> bool:
+    """Whether the words of `part` occur in `seq` in order, with at most `PHRASE_GAP` other
+    words between its first and last."""
+    first, n = part[0], len(part)
+    for i, word in enumerate(seq):
+        if word != first:
+            continue
+        at, ok = i, True
+        for want in part[1:]:
+            nxt = next((k for k in range(at + 1, min(len(seq), i + n + PHRASE_GAP)) if seq[k] == want), None)
+            if nxt is None:
+                ok = False
+                break
+            at = nxt
+        if ok:
+            return True
+    return False
+
+
+def phrase_hits(text: str, index: RootIndex) -> dict[str, str]:
+    """Per root, the longest of its distinctive phrases (`RootConcept.phrases`) the text says."""
+    seq = korean.content_morphemes(text)
+    present = set(seq)
+    hits: dict[str, str] = {}
+    for root in index.roots:
+        found = next(
+            (p for part, p in _phrase_seqs(root) if part[0] in present and _in_order(seq, part)),
+            None,
+        )
+        if found is not None:
+            hits[root.slug] = found
+    return hits
+
+
 def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]:
     """(slug, matched name, score) for every root named in `text` (its best name only)."""
     seq = korean.content_morphemes(text)
@@ -157,11 +205,10 @@ def _either(a: float, b: float) -> float:
 
 
 def main_root(note_path: str, note_roots: NoteRoots, index: RootIndex) -> str:
-    """The note's main root: itself for a root note, else first in front matter, else the
-    first linked root."""
-    own = next((r.slug for r in index.roots if r.path == note_path), "")
-    if own:
-        return own
+    """The note's main root: first in front matter, else the first linked root; none for a
+    root note (it never carries itself, and its links name related roots, not its topic)."""
+    if any(r.path == note_path for r in index.roots):
+        return ""
     first = next((t for t in note_roots.tags if t.reason == "frontmatter"), None) or next(iter(note_roots.tags), None)
     return first.slug if first else ""
 
@@ -193,6 +240,7 @@ def tag_insight(
     `context` is `link_context` of the note (computed once per note)."""
     words = korean.topic_terms(text)
     names = {slug: (name, score) for slug, name, score in name_hits(text, index)}
+    spoken = phrase_hits(text, index)
     noted: dict[str, list[RootTag]] = {}
     for tag in note_roots.tags:
         noted.setdefault(tag.slug, []).append(tag)
@@ -221,7 +269,7 @@ def tag_insight(
         weight, shared = evidence[root.slug]
         quoted = ", ".join(shared[:EVIDENCE_WORDS])
         if root.path == note_path:
-            found.append(RootTag(root.slug, "self", "root note", line, 1.0))
+            continue  # a root note never carries itself
         if root.slug in names:
             name, score = names[root.slug]
             found.append(RootTag(root.slug, "text", name, line, _either(score, _score(weight))))
@@ -232,12 +280,8 @@ def tag_insight(
                 found.append(
                     RootTag(root.slug, note_tag.reason, f"{note_tag.evidence}; {quoted}", note_tag.line, score)
                 )
-        elif (
-            root.slug not in noted
-            and root.slug not in names
-            and (phrase[root.slug] or (weight >= ALONE_MIN and len(shared) >= ALONE_WORDS))
-        ):
-            found.append(RootTag(root.slug, "text", f"~ {quoted}", line, _score(weight)))
+        elif root.slug not in noted and root.slug not in names and root.slug in spoken:
+            found.append(RootTag(root.slug, "text", spoken[root.slug], line, _either(PHRASE_SCORE, _score(weight))))
     return ordered(found)
 
 
