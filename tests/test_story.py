@@ -127,10 +127,11 @@ def test_example_log_renders_story_on_all_four_channels() -> None:
         _check_traceable(result, path, insights)
     assert "이번 주 만드는 중" in text["newsletter/osmu-제작기.txt"]
     carousel = text["instagram/story/carousel.md"]
-    first = carousel.split("## Slide 1: ", 1)[1].split("\n", 1)[0]
+    first = carousel.split("## Slide 1 (cover): ", 1)[1].split("\n", 1)[0]
+    assert re.findall(r"^## Slide \d+ \((\w+)\)", carousel, re.M)[-1] == "cta"  # the invitation closes it
     assert first == "실패 · 2025-11-12 — 카드뉴스 자동화는 접기로"
     assert images == {f"instagram/story/slide-{n:02d}.png" for n in range(1, carousel.count("\n## Slide ") + 1)}
-    slides = re.findall(r"^from: part=(\w+) entries=([\d,-]+) insights=([\w,-]+)$", carousel, re.MULTILINE)
+    slides = re.findall(r"^from: part=(\w+) entries=([\d,-]*) insights=([\w,-]*)$", carousel, re.MULTILINE)
     assert [s[0] for s in slides][:1] == ["hook"] and {"self", "us", "now"} <= {s[0] for s in slides}
     assert 2 <= len(slides) <= 10
     caption = text["instagram/story/caption.txt"]
