@@ -60,6 +60,32 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
     )
 
 
+def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
+    """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list."""
+    slots: list[Slot] = []
+    run: list[Idea] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            lines = tuple(" ".join(t for t in i.sentences if plain(t) != lead) for i in run)
+            kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line]
+            slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(i for _, i in kept)))
+        else:
+            slots.extend(s for s in (_idea_slot(i, chapter, lead) for i in run) if s is not None)
+        run.clear()
+
+    for idea in ideas:
+        if idea.item and not idea.quote:
+            run.append(idea)
+            continue
+        flush()
+        made = _idea_slot(idea, chapter, lead)
+        if made is not None:
+            slots.append(made)
+    flush()
+    return [s for s in slots if s.text or s.points or s.coda]
+
+
 def _unnumbered(title: str) -> str:
     return re.sub(r"^\d+[.)]\s*", "", plain(title))
 
@@ -83,7 +109,7 @@ def plan(
     closing = outline.closing
     for chapter in outline.chapters:
         ideas = [i for i in chapter.ideas if i is not closing]
-        body = [s for s in (_idea_slot(i, chapter, lead) for i in ideas) if s is not None]
+        body = _body(ideas, chapter, lead)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
             slots += body

@@ -9,12 +9,11 @@ import re
 from typing import Any
 
 from tasks.builders.carousel import Slide, find_font, slide_image
-from tasks.compose.ideas import Idea, bare, plain
+from tasks.compose.ideas import Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, idea_slot, pick, title_of
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
-from tasks.nlp import korean
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
@@ -104,7 +103,7 @@ def _usable(idea: Idea, outline: Outline) -> bool:
 def _paragraph(idea: Idea, hook: str) -> str:
     """One short caption paragraph for an idea: its first whole sentence, or its name and short points."""
     for sentence in idea.sentences[:2]:
-        if plain(sentence) != hook and korean.ending(sentence) in ("sentence", "question") and len(sentence) <= 150:
+        if plain(sentence) != hook and says_something(sentence) and len(sentence) <= 150:
             return plain(sentence)
     if idea.name and idea.points and all(len(p.text) <= 24 for p in idea.points[:4]):
         return f"{idea.name}: " + ", ".join(p.text.rstrip(".") for p in idea.points[:4]) + "."

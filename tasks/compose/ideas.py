@@ -71,6 +71,9 @@ class Idea:
     """Sentences after the list."""
     quote: bool
     """True for a quotation or highlighted passage (`####` line, `>` quote)."""
+    item: bool
+    """True when the idea is one list item of the note (no name, no list of its own): a run of them
+    reads as the author's list."""
     section: str
     """Title of the note section it comes from."""
     path: tuple[str, ...]
@@ -120,9 +123,22 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+JOINS_NEXT = re.compile(r"(→|->|=>|[:=+&/-])$")
+"""A sentence ending in an arrow or a colon points at what follows it (`… 공개한다 → OSMU 제작기`)."""
+
+
 def split_sentences(text: str) -> tuple[str, ...]:
-    """Whole sentences of a line of the note (the analyser's boundaries)."""
-    return tuple(plain(s) for s in korean.sentences(plain(text)) if plain(s))
+    """Whole sentences of a line of the note (the analyser's boundaries; a part ending in an arrow
+    or a colon stays with what follows it)."""
+    out: list[str] = []
+    for sentence in (plain(s) for s in korean.sentences(plain(text))):
+        if not sentence:
+            continue
+        if out and JOINS_NEXT.search(out[-1]):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return tuple(out)
 
 
 def _number(block: Block) -> tuple[int, str]:
@@ -130,6 +146,13 @@ def _number(block: Block) -> tuple[int, str]:
     if match and (block.ordered or block.kind == "item"):
         return int(match.group(1)), block.text[match.end() :].strip()
     return 0, block.text.strip()
+
+
+def says_something(sentence: str) -> bool:
+    """A whole statement: a finished sentence or question, or a note-style line ending in a noun
+    that is long enough to say something (`… 실습 과제로 공유 예정`), never a lead-in or a label."""
+    end = korean.ending(sentence)
+    return end in ("sentence", "question") or (end == "fragment" and len(plain(sentence)) >= 20)
 
 
 def is_lead_in(text: str) -> bool:
@@ -179,7 +202,7 @@ def _strength(insight: Insight) -> float:
 
 def _score(idea: Idea, insight: Insight) -> float:
     score = TYPE_WEIGHT.get(insight.type, 1.0)
-    complete = any(korean.ending(s) in ("sentence", "question") for s in idea.sentences) or idea.quote
+    complete = any(says_something(s) for s in idea.sentences) or idea.quote
     if not complete and len(idea.points) < 2:
         score -= 1.2  # a fragment: a label or phrase with nothing complete to say
     if idea.named and len(idea.points) >= 2:
@@ -245,6 +268,7 @@ def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int
         points=tuple(points),
         coda=tuple(coda),
         quote=quote,
+        item=first.kind in ("item", "task") and not named and not points and len(groups) == 1,
         section=insight.section,
         path=_path(parsed, insight),
         level=section_level.get(insight.section, 0),

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, ideas_of, plain
+from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, ideas_of, plain, says_something
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -27,7 +27,8 @@ GENERIC_TITLES = frozenset(
      "핵심 아이디어", "핵심 내용", "주요 내용", "배운 점", "메모들"}
 )  # fmt: skip
 CLOSING_SECTIONS = re.compile(r"적용|다음|결론|마치며|정리|실천|takeaway|next|conclusion|apply", re.I)
-ROOT_LABEL = re.compile(r"^\s*Root\s*\d+\s*[-:–—]\s*", re.I)
+ROOT_LABEL = re.compile(r"^\s*(Root\s*\d+\s*[-:–—]|\d{2}\.\d{2}(?=\s))\s*", re.I)
+"""Filing labels at the start of a title: `Root 04 - `, a Johnny-Decimal id (`13.01 `)."""
 BOOK_TAGS = frozenset({"book", "books", "독서", "책", "book-notes", "reading"})
 URL = re.compile(r"https?://[^\s)>\]\"']+")
 CONNECTIVE = re.compile(r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|but|so|and)\b", re.I)
@@ -110,9 +111,12 @@ def _clause(sentence: str) -> str:
         return text
     if not korean.has_hangul(text):
         return ""
-    parts = re.split(r"(?<=[면며고서데지만,])\s", text, maxsplit=1)
-    head = parts[0].rstrip(",")
-    return head if 6 <= len(head) <= 24 else ""
+    parts = re.split(r"(?<=[면며고서데지만])\s", text, maxsplit=1)
+    head = parts[0]
+    if not 6 <= len(head) <= 24 or len(parts) < 2:
+        return ""
+    tags = [tag for _, tag in korean.tokens(head)]
+    return head if tags and tags[-1] == "EC" else ""  # a verb's clause (`선택한다면`), not `스터디에서`
 
 
 def _bare(text: str) -> str:
@@ -238,6 +242,8 @@ def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...],
             if n == 0 and own:
                 name, is_heading, at = plain(path[-1]), True, level
                 shown.add(path)
+            elif n == 0 and len(topics) == 1 and not out:  # the note's opening, under its title: no heading
+                name, is_heading, at = title, False, level
             else:
                 name, is_heading, at = _topic_title(topic, title), False, level + (1 if own else 0)
             if name == title and not out:  # the note's opening: no heading of its own (the title says it)
@@ -299,7 +305,7 @@ def _closing(ideas: Sequence[Idea], hook: Idea | None) -> Idea | None:
         if CLOSING_SECTIONS.search(idea.section) or idea.type == "checklist":
             return idea
     for idea in reversed(ideas[-3:]):
-        if idea is not hook and idea.sentences and korean.ending(idea.sentences[-1]) == "sentence":
+        if idea is not hook and idea.sentences and says_something(idea.sentences[-1]):
             return idea
     return None
 
