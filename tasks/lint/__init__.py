@@ -1,1 +1,1 @@
-"""Stage 8, lint: the constraint linter (checks) and its named rules (rules), configured per channel in channel.yaml."""
+"""Stage 9, lint: the constraint linter (checks) and its named rules (rules), configured per channel in channel.yaml."""

@@ -159,7 +159,7 @@ def violations(report: Mapping[str, Iterable[LintResult]]) -> list[str]:
 
 
 def lint_note(drafts: Drafts) -> RenderResult:
-    """Stage 8, lint: every file checked against its channel's rules; the note's final render result."""
+    """Stage 9, lint: every file checked against its channel's rules; the note's final render result."""
     outputs = tuple(
         replace(
             o,

@@ -1,4 +1,4 @@
-"""Stage 7, polish (optional).
+"""Stage 8, polish (optional).
 
 The LLM client with its cache and budget, the polish of a channel's parts, second opinions.
 """

@@ -1,4 +1,4 @@
-"""Stage 7, polish (optional): the LLM rewrites the parts each channel opens to it, never facts or quotes."""
+"""Stage 8, polish (optional): the LLM rewrites the parts each channel opens to it, never facts or quotes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tasks.settings import CHANNELS_DIR, Settings
 
 
 def polish_note(drafts: Drafts, index: RootIndex, settings: Settings) -> Drafts:
-    """Stage 7, polish: each channel's switched-on parts rewritten by the model, when one is configured.
+    """Stage 8, polish: each channel's switched-on parts rewritten by the model, when one is configured.
 
     With no provider (the default) nothing is asked and `drafts` comes back unchanged. Each
     channel is one request (all its slots at once); the channels' requests run concurrently

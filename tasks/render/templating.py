@@ -1,9 +1,9 @@
-"""Stage 6, render (templating): insights → each channel's prepared context and rendered files.
+"""Stage 7, render (templating): insights → each channel's prepared context and rendered files.
 
 For every chosen channel: its spec (`tasks/render/channel.py`), the shared context
 (`tasks/render/context.py`), the channel's preparer, then its templates and builders. The
-result is a `Drafts`: the files as the templates made them, not yet polished (stage 7,
-`tasks/llm/polish.py`) nor linted (stage 8, `tasks/lint/checks.py`). Adding a channel never
+result is a `Drafts`: the files as the templates made them, not yet polished (stage 8,
+`tasks/llm/polish.py`) nor linted (stage 9, `tasks/lint/checks.py`). Adding a channel never
 changes this module.
 """
 

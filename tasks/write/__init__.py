@@ -1,4 +1,4 @@
-"""Stage 9, write.
+"""Stage 10, write.
 
 Outputs and their manifest, never losing a hand edit (outputs, journal), and the preview pages
 (preview).

@@ -1,4 +1,4 @@
-"""Stage 9, write: rendered outputs → files + `manifest.json`, atomically, losing nothing.
+"""Stage 10, write: rendered outputs → files + `manifest.json`, atomically, losing nothing.
 
 - Every file is written to a temp file in the same folder, fsynced, then renamed over
   the target, so a crash leaves the old or the new version, never half of one.
