@@ -112,10 +112,13 @@ def test_without_llm_nothing_touches_the_network(vault: Path) -> None:
 def test_polished_parts_carry_provenance_keep_quotes_and_rerun_free(
     vault: Path, server: LlmServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plain = contents(render(vault))
+    before = render(vault)
+    plain = contents(before)
     use(monkeypatch, server)
     first = render(vault)
     made = len(server.requests)
+    # the model rewords slots; the plan (which insight fills which slot of which output) stays
+    assert first.composition.to_json() == before.composition.to_json()
     assert made > 0 and first.llm is not None and first.llm.calls == made and first.llm.cache_hits == 0
     # one request per channel draft at most: every polishable text of a channel travels together
     channels = {o.channel for o in first.outputs}
