@@ -179,3 +179,20 @@ def test_a_note_with_nothing_to_say_writes_nothing(text: str, tmp_path: Path) ->
     result = run_note(settings, open_vault(settings), Path("note.md")).result
     assert result.ok and result.skipped == NOTHING_TO_SAY and result.files == ()
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.md"))
+
+
+def test_an_embedded_image_never_becomes_a_slide_or_a_hashtag(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    (vault / "notes").mkdir(parents=True)
+    (vault / "notes" / "cafe.md").write_text(
+        "---\ntitle: 발효 커피 실험\ntags: [카페, 000000, exported]\n---\n\n## 실험 기록\n\n"
+        "발효 탱크의 온도를 18도로 낮췄더니 산미가 부드러워졌다.\n\n![[발효-탱크-기록.png]]\n\n"
+        "- 온도를 사용해서 맛을 조절하는 게 핵심이다.\n- 손님 세 명이 더 달다고 말했다.\n",
+        encoding="utf-8",
+    )
+    result = render(vault, "notes/cafe.md", ("instagram",))
+    carousel, caption = _text(result, "carousel.md"), _text(result, "caption.txt")
+    assert ".png" not in re.sub(r"^alt: .*$", "", carousel, flags=re.M) and ".png" not in caption
+    hashtags = caption.strip().split("\n")[-1].split()
+    assert "#카페" in hashtags and not {"#000000", "#exported"} & set(hashtags)
+    assert caption.strip().split("\n")[-3].endswith("?")  # the caption asks the reader

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.compose.ideas import Idea, Point, plain
+from tasks.compose.ideas import Idea, Point, bare
 from tasks.compose.outline import Chapter, Outline, idea_title
 
 
@@ -145,7 +145,10 @@ def idea_slot(
     Sentences that repeat the title are left out; a point longer than `point_chars` (when given)
     is left out rather than cut.
     """
-    sentences = [s for s in (idea.body if title == idea.name else idea.sentences) if plain(s) != plain(title)]
+    every = idea.body if title == idea.name else idea.sentences
+    sentences = [s for s in every if bare(s) != bare(title)]
+    if title and not sentences and not idea.points and every:  # the title would be the whole text: say it once
+        title, sentences = "", list(every)
     text = list(fit(sentences, budget))
     used = sum(len(s) for s in text)
     points: list[str] = []

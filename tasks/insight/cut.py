@@ -47,6 +47,11 @@ SUMS_UP = re.compile(r"^(이게|이것이|이것은|이건|이처럼|요컨대)\
 """A line pointing back that concludes (`이것이 프로세스 이코노미의 묘미다.`): nothing joins after it
 by shared words alone."""
 CONTRAST = re.compile(r"^\s*(❌|✅|⭕|✔️?|✖️?)")
+FILE_ONLY = re.compile(
+    r"^\s*[^\s/\\]+(\s[^\s/\\]+)*\.(png|jpe?g|gif|webp|svg|avif|heic|pdf|mp3|mp4|mov|webm|canvas|excalidraw)\s*$",
+    re.IGNORECASE,
+)
+"""A line that is only a file name: what an embedded image or file leaves as text, never an idea."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +196,9 @@ def _structured(section: Section, unit_list: Sequence[Sequence[Block]]) -> bool:
 
 def cut_section(section: Section) -> Iterator[Cut]:
     """The cuts of one section, in document order."""
-    content = [b for b in section.blocks if b.kind not in SKIPPED_KINDS and b.text.strip()]
+    content = [
+        b for b in section.blocks if b.kind not in SKIPPED_KINDS and b.text.strip() and not FILE_ONLY.match(b.text)
+    ]
     if not content:
         return
     unit_list = units(content)
