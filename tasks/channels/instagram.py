@@ -188,7 +188,8 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
         body = "\n".join(slot.text)
-        shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": list(slot.points),
+        points = [f"{n}. {p}" if slot.numbered else p for n, p in enumerate(slot.points, 1)]
+        shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": points,
                       "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
     return {

@@ -28,17 +28,17 @@ FILLERS_KO = (
     "이번 호에서는 '{title}'에서 길어 올린 생각을 정리했습니다.",
     "본문에서 자세히 읽어 보세요.",
     "읽고 떠오른 생각이 있다면 답장으로 들려주세요.",
-    "천천히 읽어 보세요.",
     "오늘도 좋은 하루 보내세요.",
-    "편하게 읽어 주세요.",
+    "다음 편지도 기대해 주세요.",
+    "고맙습니다.",
 )
 FILLERS_EN = (
     "This letter gathers what I took from '{title}'.",
     "Read on for the details.",
     "Reply and tell me what you think.",
-    "Take your time.",
     "Have a good day.",
-    "Enjoy.",
+    "More next time.",
+    "Thank you.",
 )
 
 
@@ -53,14 +53,17 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
     sentence: the first in-order choice of pieces that lands in the window (the longest below it
     when none does)."""
     fillers = FILLERS_KO if has_hangul(title + "".join(parts)) or not title else FILLERS_EN
-    pieces = [p for p in [*parts, *(f.format(title=title) for f in fillers)] if p and len(p) <= high]
+    own = [p for p in parts if p and len(p) <= high]
+    extra = [f.format(title=title) for f in fillers]
+    extra = [p for p in extra if len(p) <= high]
     best = ""
-    for mask in range(1, 1 << len(pieces)):
-        text = " ".join(p for n, p in enumerate(pieces) if mask >> n & 1)
-        if low <= len(text) <= high:
-            return text
-        if len(best) < len(text) <= high:
-            best = text
+    for head in (own, []):  # the letter's own words first; invitations alone only when they cannot fit
+        for mask in range(1 << len(extra)):
+            text = " ".join([*head, *(p for n, p in enumerate(extra) if mask >> n & 1)])
+            if low <= len(text) <= high:
+                return text
+            if len(best) < len(text) <= high:
+                best = text
     return best
 
 

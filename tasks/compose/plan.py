@@ -151,16 +151,18 @@ def idea_slot(
         title, sentences = "", list(every)
     text = list(fit(sentences, budget))
     used = sum(len(s) for s in text)
-    points: list[str] = []
+    chosen: list[Point] = []
     if len(text) == len(sentences):
         for point in idea.points[:max_points]:
             line = point_line(point)
             if (point_chars and len(line) > point_chars) or used + len(line) > budget:
                 continue
-            points.append(line)
+            chosen.append(point)
             used += len(line)
-        if idea.intro and points and not text:
+        if idea.intro and chosen and not text:
             text = [idea.intro if idea.intro.endswith((":", "：")) else f"{idea.intro}:"]
+    numbered = bool(chosen) and [p.number for p in chosen] == list(range(1, len(chosen) + 1))
+    points = [p.text if numbered else point_line(p) for p in chosen]
     if not text and not points:
         return None
-    return Slot(role, title, tuple(text), tuple(points), (idea.id,))
+    return Slot(role, title, tuple(text), tuple(points), (idea.id,), numbered=numbered)
