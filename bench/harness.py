@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, interactive
+from bench import anchors, full, interactive
 from bench.generate import generate
 from bench.pelican_site import make_site
 from bench.work import note_files
@@ -47,8 +47,9 @@ TARGETS = {
     "insights_prefect_modules": ("=", 0),
     "watch_save_to_outputs_s": ("≤", 1.5),
     "carousel_s_per_slide": ("≤", 0.2),
+    "full_vs_before": ("≤", 1.0),
 }
-SECTIONS = ("cold", "run", "interactive", "binary", "sweep")
+SECTIONS = ("cold", "run", "interactive", "binary", "full", "sweep")
 """What `--skip` and `--only` name, in the order they run."""
 REPEAT = {"interactive": 5}
 """Runs per figure when `--repeat` is not given (3 for the other sections)."""
@@ -163,6 +164,12 @@ def main() -> None:
         help="outputs the large vault's no-change sweeps start from: a full cold sweep (slow; also times it) "
         "or a real sweep state with stub outputs (a no-change sweep only checks that each manifest exists)",
     )
+    parser.add_argument(
+        "--full-notes", type=int, default=full.NOTES, help="small-vault notes in the full job (plus the example vault)"
+    )
+    parser.add_argument(
+        "--full-before", default=full.BEFORE, help="commit the full job is compared with (a temporary git worktree)"
+    )
     args = parser.parse_args()
     chosen = chosen_sections(args.only, args.skip)
     repeat = {name: args.repeat or REPEAT.get(name, 3) for name in SECTIONS}
@@ -179,6 +186,7 @@ def main() -> None:
         "run": lambda: anchors.run_note(small, repeat["run"], details, WORK),
         "interactive": lambda: interactive.interactive(small, repeat["interactive"], details, WORK),
         "binary": lambda: anchors.binaries(small, repeat["binary"], details),
+        "full": lambda: full.full(small, repeat["full"], details, WORK, args.full_notes, args.full_before),
         "sweep": lambda: anchors.sweeps(vaults, args, details, WORK),  # last: the 10k outputs take longest
     }
     for name in chosen:
@@ -269,6 +277,12 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
         top = "; ".join(f"{name} {100 * share:.0f}%" for share, _, _, name in profile["top"][:8])
         lines.append(f"cProfile of {profile['notes']} notes ({profile['profiled_s']:.1f} s profiled), own time: {top}.")
     lines += interactive.explain(figures, details, met)
+    if not met.get("full_vs_before", True):
+        lines.append(
+            f"full cold job: {figures['full_s_per_note']} s a note against {figures['full_s_per_note_before']} s "
+            f"at {details.get('full_job', {}).get('before')} ({figures['full_png_per_note']} PNG slides a note against "
+            f"{figures['full_png_per_note_before']}); each run's stages are in full_runs_before / full_runs_after."
+        )
     if not met.get("sweep_10k_rss_mb", True):
         lines.append(
             "peak RSS: the Korean analyser alone is ~330 MB once loaded (~520 MB with its multi-word dictionary)."
@@ -279,10 +293,49 @@ def explain(figures: dict[str, Any], details: dict[str, Any], met: dict[str, boo
     return lines
 
 
+def merged(figures: dict[str, Any], details: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """This run's figures and details over those already in latest.json (a run of some sections
+    keeps the others' figures), and when, at which commit and load each section was last measured."""
+    path = RESULTS / "latest.json"
+    previous: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    old_figures, old_details = previous.get("figures", {}), previous.get("details", {})
+    measured: dict[str, Any] = previous.get("measured") or {
+        name: {k: previous[k] for k in ("date", "commit", "load_avg") if k in previous}
+        for name in old_details.get("sections", [])
+    }
+    where = machine()
+    for name in details.get("sections", []):
+        measured[name] = {k: where[k] for k in ("date", "commit", "load_avg")}
+    all_figures = {**old_figures, **figures, "repeat": {**old_figures.get("repeat", {}), **figures.get("repeat", {})}}
+    all_details = {**old_details, **details, "sections": [s for s in SECTIONS if s in measured]}
+    return all_figures, all_details, {s: measured[s] for s in SECTIONS if s in measured}
+
+
+def verdicts(figures: dict[str, Any]) -> dict[str, bool]:
+    """Each figure that has a target: met or not."""
+    met = {}
+    for key, value in figures.items():
+        target = TARGETS.get(key)
+        if target is not None and isinstance(value, int | float):
+            met[key] = value <= target[1] if target[0] == "≤" else value == target[1]
+    return met
+
+
 def save(figures: dict[str, Any], details: dict[str, Any], partial: bool = False) -> None:
-    """Write what is measured so far (a long run that is stopped still leaves its figures)."""
+    """Write what is measured so far, merged into latest.json (a long run that is stopped still
+    leaves its figures; sections not run keep theirs)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {**machine(), "partial": partial, "figures": figures, "details": details}
+    all_figures, all_details, measured = merged(figures, details)
+    met = verdicts(all_figures)
+    payload = {
+        **machine(),
+        "partial": partial,
+        "measured": measured,
+        "figures": all_figures,
+        "targets_met": met,
+        "details": all_details,
+        "why": [] if partial else explain(all_figures, all_details, met),
+    }
     (RESULTS / "latest.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -293,27 +346,23 @@ def report(figures: dict[str, Any], details: dict[str, Any]) -> None:
     print(f"\nosmu bench — {where['date']} — {where['machine']} — Python {where['python']} — {where['commit']}")
     print(f"load average at the end: {where['load_avg']} (a shared machine: figures move with it)\n")
     width = max(len(k) for k, _, _ in rows)
-    verdicts = {}
+    met = verdicts(figures)
     for key, value, target in rows:
         verdict = ""
-        if target is not None and isinstance(value, int | float):
-            ok = value <= target[1] if target[0] == "≤" else value == target[1]
-            verdicts[key] = ok
-            verdict = f"target {target[0]} {target[1]:g}  {'MET' if ok else 'NOT MET'}"
+        if key in met and target:
+            verdict = f"target {target[0]} {target[1]:g}  {'MET' if met[key] else 'NOT MET'}"
         print(f"  {key:<{width}}  {value!s:>10}  {verdict}")
     for key, value in details.items():
         if isinstance(value, str) and "\n" in value:
             print(f"\n{key}:\n{value}")
         else:
             print(f"\n{key}: {json.dumps(value, ensure_ascii=False)}")
-    why = explain(figures, details, verdicts)
+    why = explain(figures, details, met)
     if why:
         print("\nwhy a target is missed, and what would meet it:")
         for line in why:
             print(f"  - {line}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {**where, "figures": figures, "targets_met": verdicts, "details": details, "why": why}
-    (RESULTS / "latest.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    save(figures, details)
     print(f"\nwritten: {(RESULTS / 'latest.json').relative_to(ROOT)}")
 
 

@@ -99,6 +99,56 @@ def test_sections_are_chosen_in_order_and_unknown_ones_refused() -> None:
         chosen_sections("warm", "")
 
 
+def test_full_job_child_renders_every_channel_cold(tmp_path: Path) -> None:
+    """bench/full_job.py (the `full` section's child, also run against an older checkout): every
+    configured channel, PNG and PPTX included, into an empty folder with an empty osmu cache."""
+    from bench.full_job import evenly
+
+    assert evenly(list(map(Path, "abcdefghij")), 3) == [Path("a"), Path("d"), Path("g")]
+    assert len(evenly(list(map(Path, "ab")), 0)) == len(evenly(list(map(Path, "ab")), 5)) == 2
+    vault, out = tmp_path / "v", tmp_path / "out"
+    generate(vault, 4)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OSMU_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-P", str(ROOT / "bench" / "full_job.py"), str(out), f"{vault}:1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["notes"] == 1 and result["failed"] == 0 and Path(result["tasks"]) == ROOT
+    assert result["png"] > 0 and result["pptx"] == 1
+    assert any((tmp_path / "cache").iterdir())  # the slide cache went where it was told
+
+
+def test_results_of_a_partial_run_keep_the_other_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import harness
+
+    monkeypatch.setattr(harness, "RESULTS", tmp_path)
+    (tmp_path / "latest.json").write_text(
+        json.dumps(
+            {
+                "date": "d0",
+                "commit": "c0",
+                "load_avg": [1.0],
+                "figures": {"insights_json_s": 1.4, "repeat": {"interactive": 5}},
+                "details": {"sections": ["interactive"], "watch": {"x": 1}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    harness.save({"full_vs_before": 0.8, "repeat": {"full": 3}}, {"sections": ["full"], "full_job": {}})
+    saved = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    assert saved["figures"]["insights_json_s"] == 1.4 and saved["figures"]["full_vs_before"] == 0.8
+    assert saved["figures"]["repeat"] == {"interactive": 5, "full": 3}
+    assert saved["details"]["sections"] == ["interactive", "full"] and "watch" in saved["details"]
+    assert saved["measured"]["interactive"]["commit"] == "c0"
+    assert saved["targets_met"] == {"insights_json_s": True, "full_vs_before": True}
+
+
 @pytest.mark.flow
 @pytest.mark.timeout(420)
 def test_interactive_section_measures_and_cleans_up(tmp_path: Path) -> None:
