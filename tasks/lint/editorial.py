@@ -393,9 +393,10 @@ def no_generic_titles(text: str, *, generic: list[str] | None = None, rule: str)
 
 
 def titles_whole(text: str, *, min_prefix: int = 15, rule: str) -> LintResult:
-    """A title never ends in `…` and is never the body cut off: a strict prefix of the first line
-    under it that is at least `min_prefix` chars long or stops mid-word (`Self` over `Self Us Now`
-    is a name; `프로세스에 가치가 생기려면` over the whole sentence is a cut)."""
+    """A title never ends in `…` and is never the body cut off: a strict prefix, of at least
+    `min_prefix` chars, of the first line under it, cut at a word boundary (what a truncating
+    template does). A short name (`Self Us Now` over `Self Us Now: …`) or a name the text goes on
+    with a particle glued to it (`…5가지 원리` over `…5가지 원리는 다음과 같다`) is not a cut."""
     problems = []
     items = blocks(visible_lines(text))
     for i, title in titles(text):
@@ -407,10 +408,8 @@ def titles_whole(text: str, *, min_prefix: int = 15, rule: str) -> LintResult:
             continue
         first = re.sub(r"^\s*(>\s*|[-*+]\s+|\d+[.)]\s+)+", "", below.lines[0]).strip()
         head = title.strip()
-        if first != head and first.startswith(head):
-            mid_word = first[len(head)].isalnum() and head[-1].isalnum()
-            if len(head) >= min_prefix or mid_word:
-                problems.append(f"title is the text under it cut off: {_short(title)}")
+        if len(head) >= min_prefix and first != head and first.startswith(head) and not first[len(head)].isalnum():
+            problems.append(f"title is the text under it cut off: {_short(title)}")
     return _result(rule, problems, "titles are whole")
 
 
@@ -442,10 +441,10 @@ def hashtag_no_number(text: str, *, rule: str) -> LintResult:
     problems = []
     for tag in HASHTAG.findall(text):
         body = tag.rstrip(".,!?")
-        if re.fullmatch(r"[\d.,:/-]+", body):
-            problems.append(f"#{tag}: a number")
-        elif re.fullmatch(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8}", body) and re.search(r"\d", body):
+        if re.fullmatch(r"[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8}", body) and re.search(r"\d", body):
             problems.append(f"#{tag}: a colour code")
+        elif re.fullmatch(r"[\d.,:/-]+", body):
+            problems.append(f"#{tag}: a number")
     return _result(rule, problems, "no number or colour hashtags")
 
 
