@@ -113,7 +113,7 @@ def test_html_is_read_as_the_reader_sees_it() -> None:
 
 
 def test_channel_level_check_runs_once_and_reports_on_the_first_matching_file() -> None:
-    checks = [
+    checks: list[dict[str, Any]] = [
         {"rule": "max-files", "name": "max-carousels", "files": "*/carousel.md", "max": "$max_carousels"},
         {"rule": "max-chars", "name": "short", "files": "*.txt", "max": 5},
     ]
