@@ -112,6 +112,13 @@ def test_html_is_read_as_the_reader_sees_it() -> None:
     assert no_lead_in_alone(html, rule="r").ok  # 이유는 is followed by its list
 
 
+def test_files_may_list_several_globs() -> None:
+    checks = [{"rule": "no-ellipsis-cut", "name": "cut", "files": ["*.md", "*.txt"]}]
+    assert [r.ok for r in run_checks("post-01/caption.txt", "끝까지…", checks)] == [False]
+    assert [r.ok for r in run_checks("post-01/carousel.md", "끝까지.", checks)] == [True]
+    assert run_checks("slide-01.png", "끝까지…", checks) == ()
+
+
 def test_channel_level_check_runs_once_and_reports_on_the_first_matching_file() -> None:
     checks: list[dict[str, Any]] = [
         {"rule": "max-files", "name": "max-carousels", "files": "*/carousel.md", "max": "$max_carousels"},

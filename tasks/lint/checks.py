@@ -1,8 +1,8 @@
 """The constraint linter: named rules, configured per channel in `channel.yaml`.
 
-A check in channel.yaml is `{rule, name, files, …params}`. A param written `$key` takes
-the value of `limits.key` of the same channel (else of its option `key`, as resolved for
-the run), so every platform figure lives in the YAML
+A check in channel.yaml is `{rule, name, files, …params}` (`files`: a glob or a list of
+globs). A param written `$key` takes the value of `limits.key` of the same channel (else
+of its option `key`, as resolved for the run), so every platform figure lives in the YAML
 (platform figures change), never here. Text rules get the decoded text; binary rules
 (`BINARY_RULES`: PNG, PPTX, EML) get the bytes. `lint_tree` re-checks a written output
 folder from its manifests (`osmu lint OUT_DIR`).
@@ -97,6 +97,12 @@ def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, An
     return params
 
 
+def matches(path: str, files: str | Sequence[str]) -> bool:
+    """`path` matches the check's `files`: one glob, or a list of globs (any of them)."""
+    globs = [files] if isinstance(files, str) else files
+    return any(fnmatch.fnmatch(path, g) for g in globs)
+
+
 def run_checks(
     path: str, content: bytes | str, checks: Iterable[Mapping[str, Any]], limits: Mapping[str, Any] | None = None
 ) -> tuple[LintResult, ...]:
@@ -104,7 +110,7 @@ def run_checks(
     results: list[LintResult] = []
     data = content.encode("utf-8") if isinstance(content, str) else content
     for check in checks:
-        if check["rule"] in CHANNEL_RULES or not fnmatch.fnmatch(path, check.get("files", "*")):
+        if check["rule"] in CHANNEL_RULES or not matches(path, check.get("files", "*")):
             continue
         name = str(check.get("name", check["rule"]))
         params = _params(check, limits or {})
