@@ -415,13 +415,16 @@ def titles_whole(text: str, *, min_prefix: int = 15, rule: str) -> LintResult:
 
 def no_empty_heading(text: str, *, rule: str) -> LintResult:
     """No heading followed directly by a heading of the same or a higher level, a separator
-    (`---`: the end of a slide) or the end of the output."""
+    (`---`: the end of a slide) or the end of the output. A `# ` title alone on its slide (a
+    deck's title slide: `# Title` then `---`) is not empty."""
     problems = []
     items = blocks(visible_lines(text))
     for i, block in enumerate(items):
         if block.kind != "heading":
             continue
         nxt = items[i + 1] if i + 1 < len(items) else None
+        if nxt is not None and nxt.kind == "end" and block.level == 1:
+            continue
         if nxt is None or nxt.kind == "end" or (nxt.kind == "heading" and nxt.level <= block.level):
             problems.append(f"empty heading {_short(block.lines[0])}")
     return _result(rule, problems, "no empty heading")
