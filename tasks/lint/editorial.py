@@ -5,8 +5,9 @@ The generic rules (`no-ellipsis-cut` … `no-empty-heading`) read what a reader 
 osmu's own bookkeeping (see `visible_lines`):
 
 - markdown: the YAML front matter, every HTML comment (the `<!-- osmu source=… -->` header and
-  Marp speaker notes), `alt:` lines of a carousel, fenced code blocks (kept as one `[code]`
-  line, so a heading over code is not empty) and inline code spans are left out;
+  Marp speaker notes), `alt:` and provenance (`from: part=…`) lines of a carousel, fenced
+  code blocks (kept as one `[code]` line, so a heading over code is not empty) and inline
+  code spans are left out;
 - HTML (a text starting with `<!DOCTYPE` or `<html`): only the rendered text, one line per
   block (`# ` headings, `- ` list items indented by depth, `> ` quotes, `| ` table rows);
   `<head>` (the `<title>`, styles), scripts, `<pre>`, comments and the hidden preheader
@@ -30,7 +31,8 @@ from tasks.model import LintResult
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 INLINE_CODE = re.compile(r"`[^`\n]+`")
-ALT_LINE = re.compile(r"^alt:.*$", re.MULTILINE)
+ALT_LINE = re.compile(r"^(alt:|from: \w+=).*$", re.MULTILINE)
+"""A carousel's `alt:` lines and its provenance lines (`from: part=… insights=…`): not slide text."""
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+(.*)$")
 SEPARATOR = re.compile(r"^[ \t]*(---+|\*\*\*+|___+|·|=+)[ \t]*$")
