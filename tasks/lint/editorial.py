@@ -34,7 +34,7 @@ INLINE_CODE = re.compile(r"`[^`\n]+`")
 ALT_LINE = re.compile(r"^(alt:|from: \w+=).*$", re.MULTILINE)
 """A carousel's `alt:` lines and its provenance lines (`from: part=… insights=…`): not slide text."""
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
-LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]+(.*)$")
+LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d+[.)])[ \t]+(.*)$")
 SEPARATOR = re.compile(r"^[ \t]*(---+|\*\*\*+|___+|·|=+)[ \t]*$")
 ELLIPSIS = ("…", "...")
 CODE_LINE = "[code]"
@@ -335,7 +335,8 @@ def no_lead_in_alone(text: str, *, rule: str) -> LintResult:
     It fails when a lead-in is the last thing of its paragraph run, slide, section or caption
     paragraph (next comes a heading, a `---`/`·` separator or the end), or when a lead-in list
     item has no deeper item under it (`- 이유는` followed by its siblings). A lead-in followed by
-    prose, a table or code is not alone. Headings and table rows are not read.
+    prose, a table or code is not alone, nor is a lead-in bullet followed by a numbered list (or
+    the other way round): a new list under it. Headings and table rows are not read.
     """
     lines = visible_lines(text)
     problems = []
@@ -344,14 +345,18 @@ def no_lead_in_alone(text: str, *, rule: str) -> LintResult:
             continue
         quote = re.sub(r"^(>\s*)+", "", line)
         item = LIST_ITEM.match(quote)
-        content = item.group(2) if item else quote
+        content = item.group(3) if item else quote
         if not _lead(content.strip()):
             continue
         after = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
         after = re.sub(r"^(>\s*)+", "", after)
         follower = LIST_ITEM.match(after)
-        if item:
-            alone = not follower or len(follower.group(1).expandtabs(4)) <= len(item.group(1).expandtabs(4))
+        if item and follower:
+            deeper = len(follower.group(1).expandtabs(4)) > len(item.group(1).expandtabs(4))
+            other_list = follower.group(2)[0].isdigit() != item.group(2)[0].isdigit()
+            alone = not deeper and not other_list
+        elif item:
+            alone = True
         else:
             alone = not after or bool(HEADING.match(after) or SEPARATOR.match(after))
         if alone:
@@ -411,7 +416,9 @@ def titles_whole(text: str, *, min_prefix: int = 15, rule: str) -> LintResult:
         first = re.sub(r"^\s*(>\s*|[-*+]\s+|\d+[.)]\s+)+", "", below.lines[0]).strip()
         head = title.strip()
         if len(head) >= min_prefix and first != head and first.startswith(head) and not first[len(head)].isalnum():
-            problems.append(f"title is the text under it cut off: {_short(title)}")
+            whole = first[len(head)] in ".!?。"
+            what = "the first sentence under it again" if whole else "the text under it cut off"
+            problems.append(f"title is {what}: {_short(title)}")
     return _result(rule, problems, "titles are whole")
 
 
