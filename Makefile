@@ -8,7 +8,7 @@ VAULT  := examples/vault
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test lint golden bench clean
+.PHONY: install demo test lint golden bench editorial clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ golden: install
 bench: install
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	bench/run $(BENCH_ARGS)
+
+## editorial: lint violations per channel and rule on the example vault + editorial fixture notes (reports, exit 0)
+editorial: install
+	$(BIN)/python -m bench.editorial_eval $(EDITORIAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu

@@ -1,8 +1,8 @@
 """The constraint linter: named rules, configured per channel in `channel.yaml`.
 
-A check in channel.yaml is `{rule, name, files, …params}`. A param written `$key` takes
-the value of `limits.key` of the same channel (else of its option `key`, as resolved for
-the run), so every platform figure lives in the YAML
+A check in channel.yaml is `{rule, name, files, …params}` (`files`: a glob or a list of
+globs). A param written `$key` takes the value of `limits.key` of the same channel (else
+of its option `key`, as resolved for the run), so every platform figure lives in the YAML
 (platform figures change), never here. Text rules get the decoded text; binary rules
 (`BINARY_RULES`: PNG, PPTX, EML) get the bytes. `lint_tree` re-checks a written output
 folder from its manifests (`osmu lint OUT_DIR`).
@@ -13,11 +13,12 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tasks.lint.editorial import EDITORIAL_RULES
 from tasks.lint.rules import BINARY_RULES, TEXT_RULES
 from tasks.model import LintResult, RenderResult
 
@@ -66,7 +67,18 @@ RULES: dict[str, Rule] = {
     "forbidden": forbidden,
     "required": required,
     **TEXT_RULES,
+    **EDITORIAL_RULES,
 }
+
+
+def max_files(paths: Sequence[str], *, files: str, max: int, rule: str = "max-files") -> LintResult:
+    """At most `max` of the channel's outputs of one note match the glob `files` (`*/carousel.md`)."""
+    n = sum(1 for p in paths if fnmatch.fnmatch(p, files))
+    return LintResult(rule, n <= max, f"{n} files {files} (max {max})")
+
+
+CHANNEL_RULES: dict[str, Callable[..., LintResult]] = {"max-files": max_files}
+"""Rules run once over all of a channel's outputs of one note (their paths), not per file."""
 
 
 def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,6 +97,12 @@ def _params(check: Mapping[str, Any], limits: Mapping[str, Any]) -> dict[str, An
     return params
 
 
+def matches(path: str, files: str | Sequence[str]) -> bool:
+    """`path` matches the check's `files`: one glob, or a list of globs (any of them)."""
+    globs = [files] if isinstance(files, str) else files
+    return any(fnmatch.fnmatch(path, g) for g in globs)
+
+
 def run_checks(
     path: str, content: bytes | str, checks: Iterable[Mapping[str, Any]], limits: Mapping[str, Any] | None = None
 ) -> tuple[LintResult, ...]:
@@ -92,7 +110,7 @@ def run_checks(
     results: list[LintResult] = []
     data = content.encode("utf-8") if isinstance(content, str) else content
     for check in checks:
-        if not fnmatch.fnmatch(path, check.get("files", "*")):
+        if check["rule"] in CHANNEL_RULES or not matches(path, check.get("files", "*")):
             continue
         name = str(check.get("name", check["rule"]))
         params = _params(check, limits or {})
@@ -108,6 +126,26 @@ def run_checks(
     return tuple(results)
 
 
+def run_channel_checks(
+    paths: Sequence[str], checks: Iterable[Mapping[str, Any]], limits: Mapping[str, Any] | None = None
+) -> dict[str, tuple[LintResult, ...]]:
+    """The channel-level checks (`CHANNEL_RULES`) over one note's outputs of a channel.
+
+    `paths` are relative to the channel folder. Each result is reported on the first path its
+    glob matches (else the first path), so it shows in the manifest and `osmu lint` like any other.
+    """
+    found: dict[str, list[LintResult]] = {}
+    for check in checks:
+        if check["rule"] not in CHANNEL_RULES or not paths:
+            continue
+        glob = str(check.get("files", "*"))
+        params = _params(check, limits or {})
+        result = CHANNEL_RULES[check["rule"]](paths, files=glob, rule=str(check.get("name", check["rule"])), **params)
+        home = next((p for p in paths if fnmatch.fnmatch(p, glob)), paths[0])
+        found.setdefault(home, []).append(result)
+    return {p: tuple(r) for p, r in found.items()}
+
+
 def check_output(
     path: str, content: bytes, spec: ChannelSpec, options: Mapping[str, Any] | None = None
 ) -> tuple[LintResult, ...]:
@@ -121,7 +159,7 @@ def check_output(
 
 def known_rules() -> frozenset[str]:
     """Every rule name a channel.yaml may use."""
-    return frozenset(RULES) | frozenset(BINARY_RULES)
+    return frozenset(RULES) | frozenset(BINARY_RULES) | frozenset(CHANNEL_RULES)
 
 
 def lint_tree(
@@ -141,15 +179,20 @@ def lint_tree(
         raise FileNotFoundError(f"{out_dir}: no manifest.json found (is this an osmu output folder?)")
     for manifest in manifests:
         folder = manifest.parent
-        for output in json.loads(manifest.read_text(encoding="utf-8")).get("outputs", []):
-            spec = load_channel(output["channel"])
-            file = folder / output["path"]
-            rel = file.relative_to(out_dir).as_posix()
-            if not file.is_file():
-                report[rel] = (LintResult("exists", False, "listed in manifest.json but missing"),)
-                continue
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("outputs", [])
+        for name in dict.fromkeys(o["channel"] for o in listed):
+            spec = load_channel(name)
             values = spec.resolve_options((options or {}).get(spec.name))
-            report[rel] = check_output(output["path"], file.read_bytes(), spec, values)
+            paths = [o["path"] for o in listed if o["channel"] == name]
+            extra = run_channel_checks([p.split("/", 1)[1] for p in paths], spec.checks, {**values, **spec.limits})
+            for path in paths:
+                file = folder / path
+                rel = file.relative_to(out_dir).as_posix()
+                if not file.is_file():
+                    report[rel] = (LintResult("exists", False, "listed in manifest.json but missing"),)
+                    continue
+                own = extra.get(path.split("/", 1)[1], ())
+                report[rel] = check_output(path, file.read_bytes(), spec, values) + own
     return report
 
 
@@ -160,14 +203,13 @@ def violations(report: Mapping[str, Iterable[LintResult]]) -> list[str]:
 
 def lint_note(drafts: Drafts) -> RenderResult:
     """Stage 9, lint: every file checked against its channel's rules; the note's final render result."""
-    outputs = tuple(
-        replace(
-            o,
-            lint=run_checks(o.path.split("/", 1)[1], o.content, d.spec.checks, {**d.ctx["options"], **d.spec.limits}),
-        )
-        for d in drafts.drafts
-        for o in d.outputs
-    )
+    outputs = []
+    for d in drafts.drafts:
+        limits = {**d.ctx["options"], **d.spec.limits}
+        paths = [o.path.split("/", 1)[1] for o in d.outputs]
+        extra = run_channel_checks(paths, d.spec.checks, limits)
+        for o, rel in zip(d.outputs, paths, strict=True):
+            outputs.append(replace(o, lint=run_checks(rel, o.content, d.spec.checks, limits) + extra.get(rel, ())))
     return RenderResult(
-        drafts.source, drafts.slug, outputs, drafts.diagnostics, drafts.llm, drafts.channels, drafts.composition
+        drafts.source, drafts.slug, tuple(outputs), drafts.diagnostics, drafts.llm, drafts.channels, drafts.composition
     )
