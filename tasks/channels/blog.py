@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tasks.compose.ideas import Idea, plain
+from tasks.compose.ideas import Idea, bare, plain, point_line
 from tasks.compose.outline import Chapter, Outline
-from tasks.compose.plan import Plan, Slot, point_line
+from tasks.compose.plan import Plan, Slot
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
@@ -118,7 +118,9 @@ def plan(
         made = _idea_slot(closing, Chapter("", 2, (), False), lead)
         if made is not None:
             slots.append(made)
-    slots.append(Slot("closing", "", (outline.question,)))
+    said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
+    if bare(outline.question) not in said:  # the note's own question may be in its body already
+        slots.append(Slot("closing", "", (outline.question,)))
     credit = outline.attribution
     sources = []
     if credit.work:

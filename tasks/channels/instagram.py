@@ -130,19 +130,19 @@ def _cover(outline: Outline, hook: str, labels: dict[str, Any]) -> Slot:
 
 
 def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:
-    """The idea slides of each carousel: `idea_slides_max` per carousel, at most `series` carousels."""
+    """The idea slides of each carousel: `max_ideas` per carousel, at most `series` carousels."""
     budget = int(limits["slide_body_max_chars"])
-    most, series = int(limits["idea_slides_max"]), int(options["series"])
+    most, series = int(limits["max_ideas"]), int(options["series"])
     slides: list[Slot] = []
-    titles: set[str] = set()
+    titles: set[str] = {bare(outline.question)}  # the closing slide asks it
     for idea in pick(outline, most * series, lambda i: _usable(i, outline)):
         title = title_of(idea, outline)
-        if title in titles or bare(title) == bare(outline.hook):  # the cover says it already
+        if bare(title) in titles or bare(title) == bare(outline.hook):  # the cover or the closing says it
             title = ""
         slot = idea_slot(idea, "idea", title, budget, max_points=5)
         if slot is None or (not slot.title and not slot.points and len(slot.text) == 1 and len(slot.text[0]) < 12):
             continue
-        titles.add(slot.title)
+        titles.add(bare(slot.title))
         slides.append(slot)
     if not slides:
         return []
@@ -164,7 +164,7 @@ def plan(
         lines = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i.id in ids or n == 1]
         hook, hook_id = next(((h, i) for h, i in lines if len(h) <= int(limits["hook_chars"])), (outline.title, ""))
         cta = Slot("cta", outline.question, (labels["carousel_cta"],))
-        paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_paragraphs_max"]) - 1)
+        paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_max_paragraphs"]) - 1)
         slots = [
             _cover(outline, hook, labels),
             *ideas,

@@ -6,15 +6,16 @@ A process log becomes a "this week in the making" issue instead: `prepare_story`
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from tasks.builders.email import build_eml
-from tasks.compose.ideas import Idea, bare, plain
+from tasks.compose.ideas import Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, fit, idea_slot, pick, title_of
 from tasks.model import Insight
-from tasks.nlp import korean
 from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
@@ -93,9 +94,13 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+def _strong(idea: Idea, least: float) -> bool:
+    return not idea.quote and idea.score >= least
+
+
 def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
     slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90)
-    if slot is None or not any(korean.ending(t) in ("sentence", "question") for t in (*slot.text, *slot.points)):
+    if slot is None or not any(says_something(t) for t in (*slot.text, *slot.points)):
         return None
     return slot
 
@@ -109,9 +114,19 @@ def plan(
     subject, subject_id = candidates[0] if candidates else (labels["letter_subject"].format(title=outline.title), "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
     takeaways: list[Slot] = []
-    for idea in pick(outline, count * 3, lambda i: not i.quote and i.score >= 1.2):
-        slot = _takeaway(idea, outline, budget)
-        if slot is not None and len(takeaways) < count:
+    titles: set[str] = {bare(subject)}
+    for least in (1.2, 0.0):  # the strong ideas first; a short note lends its other whole ideas
+        for idea in pick(outline, count * 3, partial(_strong, least=least)):
+            if len(takeaways) >= count or any(idea.id in s.insights for s in takeaways):
+                continue
+            if not idea.points and [bare(t) for t in idea.sentences] == [bare(subject)]:
+                continue  # the subject line alone: the letter already opened with it
+            slot = _takeaway(idea, outline, budget)
+            if slot is None:
+                continue
+            if bare(slot.title) in titles:  # two takeaways of one chapter: the second needs no heading
+                slot = replace(slot, title="")
+            titles.add(bare(slot.title))
             takeaways.append(slot)
     takeaways = sorted(takeaways, key=lambda s: next(i.lines[0] for i in outline.ideas if i.id == s.insights[0]))
     used = {i for s in takeaways for i in s.insights}
@@ -124,13 +139,15 @@ def plan(
         ),
         None,
     )
-    if quote_slot is None:  # no quotation in the note: its strongest line not already in a takeaway
-        said = {bare(t) for s in takeaways for t in s.text}
-        line = next(
-            ((h, i) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if bare(h) not in said), None
-        )
+    if quote_slot is None:  # no quotation in the note: its strongest line not already said
+        said = {bare(t) for s in takeaways for t in (*s.text, *s.points)} | {bare(subject)}
+        lines = [*zip(outline.hook_lines, outline.hooks, strict=True)]
+        strongest = sorted(outline.ideas, key=lambda i: -i.score)
+        lines += [(t, i) for i in strongest for t in i.sentences if says_something(t)]
+        most = int(limits["quote_max_chars"])
+        line = next(((h, i) for h, i in lines if bare(h) not in said and len(h) <= most), None)
         if line is not None:
-            quote_slot = Slot("quote", "", (line[0],), (), (line[1].id,))
+            quote_slot = Slot("quote", "", (plain(line[0]),), (), (line[1].id,))
     url = post_url(settings.site.base_url, outline.title, "")
     slots = [
         Slot("subject", "", (subject,), (), (subject_id,) if subject_id else ()),

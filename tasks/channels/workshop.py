@@ -97,9 +97,10 @@ def plan(
     slots: list[Slot] = []
     titles: set[str] = set()
     agenda = [c.title for c in outline.chapters if c.title]
-    for n in range(0, len(agenda), lines_max):
-        name = labels["agenda"] if n == 0 else labels["agenda_more"]
-        slots.append(Slot("agenda", name, (), tuple(agenda[n : n + lines_max])))
+    pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
+    for n, page in enumerate(pages, 1):
+        name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))
+        slots.append(Slot("agenda", name, (), tuple(page)))
     for chapter in outline.chapters:
         best = sorted(chapter.ideas, key=lambda i: -i.score)[:per_chapter]
         first = chapter.title
@@ -112,8 +113,13 @@ def plan(
             slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2)
             if slot is None:
                 continue
-            while len(slot.text) + len(slot.points) + bool(slot.text and slot.points) > lines_max:
-                slot = replace(slot, points=slot.points[:-1]) if slot.points else replace(slot, text=slot.text[:-1])
+            while len(slot.text) + len(slot.points) > lines_max:  # whole lines only: the last ones go
+                if len(slot.points) > 1 or (slot.points and not slot.text):
+                    slot = replace(slot, points=slot.points[:-1])
+                else:
+                    slot = replace(slot, text=slot.text[:-1])
+            if not slot.points and slot.text and slot.text[-1].endswith((":", "：")):  # a lead-in needs its list
+                slot = replace(slot, text=slot.text[:-1])
             if not slot.text and not slot.points:
                 continue
             titles.add(title)
@@ -150,13 +156,15 @@ def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 
     return list(dict.fromkeys([outline.question, *asked]))[:most]
 
 
-def run_of_show(total: int, deck: Plan, outline: Outline, labels: dict[str, Any]) -> list[dict[str, Any]]:
+def run_of_show(
+    total: int, deck: Plan, outline: Outline, labels: dict[str, Any], deck_limits: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Blocks sized by the content and the total: opening, one block per chapter (by the length of its
     slides), a break in a session of 90 minutes or more, the exercise, the discussion, the wrap-up.
     Their minutes add up exactly to `total`."""
     fixed = {"opening": 0.08, "exercise": 0.2, "discussion": 0.15, "wrap_up": 0.08}
     minutes = {k: max(2, round(total * v)) for k, v in fixed.items()}
-    pause = 10 if total >= 90 else 0
+    pause = 10 if total >= int(deck_limits["break_from_minutes"]) else 0
     content = max(len(outline.chapters), total - sum(minutes.values()) - pause)
     chapters: list[tuple[str, list[int]]] = []
     for n, slot in enumerate(deck.slots, 1):
@@ -191,6 +199,8 @@ def run_of_show(total: int, deck: Plan, outline: Outline, labels: dict[str, Any]
         if pause and done >= half:
             rows.append(block("break", pause))
             pause = 0
+    if pause:  # a deck of one chapter still breaks before the exercise
+        rows.append(block("break", pause))
     rows += [block(key, minutes[key]) for key in ("exercise", "discussion", "wrap_up")]
     drift = total - sum(r[1] for r in rows)
     biggest = max(range(len(rows)), key=lambda i: rows[i][1])
@@ -226,7 +236,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "insights": [i for i in ctx["insights"] if i.id in used],
         "deck_title": outline.title,
         "slides": slides,
-        "blocks": run_of_show(total, deck, outline, labels),
+        "blocks": run_of_show(total, deck, outline, labels, spec.limits),
         "exercise_intro": intro,
         "exercise": items,
         "questions": questions(outline, deck, labels),

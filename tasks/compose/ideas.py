@@ -229,25 +229,42 @@ def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int
     intro = ""
     points: list[Point] = []
     coda: list[str] = []
+    lead_name = grouped = False
     for index, (block, children) in enumerate(groups):
         number, text = _number(block)
         if TAG_LINE.match(text.strip()):
             continue
         head = index == 0
+        if not head and points and not quote and is_lead_in(text) and index + 1 < len(groups):
+            # a second lead-in (`❌ …:` then `✅ …:`): each lead-in heads its own list
+            if not grouped:
+                label = name if lead_name else intro
+                if label:
+                    points = [Point(label, 0, tuple(point_line(p) for p in points))]
+                    name, named, intro = ("", False, intro) if lead_name else (name, named, "")
+                grouped = True
+            points.append(Point(plain(text).rstrip(":：").strip()))
+            continue
+        if grouped and block.kind in ("item", "task"):
+            last = points[-1]
+            points[-1] = Point(last.text, last.number, (*last.children, point_line(Point(plain(text), number))))
+            continue
         if head and not named and not quote and (is_label(text) or is_lead_in(text)) and (len(groups) > 1 or children):
             said = split_sentences(text)
             if len(plain(text)) <= NAME_MAX or len(said) < 2:
                 name, named = plain(text).rstrip(":：").strip(), True
+                lead_name = is_lead_in(text)
             else:  # sentences ending in a lead-in (`… 느낍니다. 특히 AI 시대에는:`): say them, introduce the list
                 sentences += said[:-1]
                 intro = said[-1].rstrip(":：").strip()
             points += [Point(plain(c.text)) for c in children]
             continue
         listed = number > 0 or named or bool(intro) or bool(points)
-        if not head and not listed and is_lead_in(text) and index + 1 < len(groups):
+        if not head and not listed and is_lead_in(text) and (index + 1 < len(groups) or children):
             intro = plain(text).rstrip(":：").strip()
+            points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
             continue
-        if block.kind in ("item", "task") and (number > 0 or (not head and listed)):
+        if block.kind == "task" or (block.kind == "item" and (number > 0 or (not head and listed))):
             points.append(Point(plain(text), number, tuple(plain(c.text) for c in children)))
             continue
         said = split_sentences(text)
@@ -287,6 +304,11 @@ def _path(parsed: ParsedNote, insight: Insight) -> tuple[str, ...]:
         if section.lines[0] <= insight.lines[0] <= section.lines[1] and section.title == insight.section:
             return section.path
     return (insight.section,)
+
+
+def point_line(point: Point) -> str:
+    """A point as one line (its number kept when the author numbered it)."""
+    return f"{point.number}. {point.text}" if point.number else point.text
 
 
 def ideas_of(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.compose.ideas import Idea, Point, bare
+from tasks.compose.ideas import Idea, Point, bare, point_line
 from tasks.compose.outline import Chapter, Outline, idea_title
 
 
@@ -92,11 +92,6 @@ def fit(sentences: Sequence[str], budget: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def point_line(point: Point) -> str:
-    """A point as one line (its number kept when the author numbered it)."""
-    return f"{point.number}. {point.text}" if point.number else point.text
-
-
 def pick(
     outline: Outline,
     count: int,
@@ -165,4 +160,6 @@ def idea_slot(
     points = [p.text if numbered else point_line(p) for p in chosen]
     if not text and not points:
         return None
+    if title and text and bare(text[0]).startswith(bare(title)):  # the first line says the title whole
+        title = ""
     return Slot(role, title, tuple(text), tuple(points), (idea.id,), numbered=numbered)

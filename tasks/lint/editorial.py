@@ -478,9 +478,9 @@ ROLES = ("cover", "idea", "cta")
 
 
 def carousel_shape(text: str, *, min_ideas: int, max_ideas: int, rule: str) -> LintResult:
-    """Slides headed `## Slide N (role): Title` (role: cover|idea|cta; the cover may have no
-    title), numbered from 1: the first a cover, the last a cta, `min_ideas`–`max_ideas` idea
-    slides between. Front matter and comments are left out."""
+    """Slides headed `## Slide N (role): Title` (role: cover|idea|cta; only the cta must have a
+    title: a quote or a one-line idea speaks for itself), numbered from 1: the first a cover, the
+    last a cta, `min_ideas`–`max_ideas` idea slides between. Front matter and comments are left out."""
     body = COMMENT.sub("", FRONT_MATTER.sub("", text, count=1))
     heads = re.findall(r"^## (.*)$", body, re.MULTILINE)
     problems: list[str] = []
@@ -495,7 +495,7 @@ def carousel_shape(text: str, *, min_ideas: int, max_ideas: int, rule: str) -> L
         role = slide.group(2)
         if role not in ROLES:
             problems.append(f"slide {n}: unknown role {role!r}")
-        if role != "cover" and not slide.group(3):
+        if role == "cta" and not slide.group(3):  # an idea slide may speak for itself (a quote, one line)
             problems.append(f"slide {n} ({role}) has no title")
         roles.append(role)
     if not heads:
