@@ -175,7 +175,7 @@ def test_english_names_and_phrases_match_english_text() -> None:
     _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
     alone = NoteRoots(())
     structure = tag_insight("We tell it with the SELF-US-NOW structure.", 1, "x.md", alone, index)
-    assert [(t.slug, t.evidence) for t in structure] == [("프로세스-공유", "self us now")]
+    assert [(t.slug, t.evidence) for t in structure] == [("프로세스-공유", "SELF-US-NOW")]  # as written
     thinking = tag_insight("Our Archive-Thinking habit.", 1, "x.md", alone, index)
     assert [(t.slug, t.evidence) for t in thinking] == [("아카이브-사고", "Archive Thinking")]
 

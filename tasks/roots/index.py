@@ -146,13 +146,14 @@ def _body_lines(note: Note) -> list[str]:
 
 def _passages(root: RootConcept, note: Note) -> RootConcept:
     """The root with `RootConcept.passages` and `passage_text`: each body line as content
-    morphemes, and squashed."""
+    morphemes (a sentence or quotation apiece), and squashed."""
     lines = [line.replace("*", "") for line in _body_lines(note)]
-    found = (" ".join(korean.content_morphemes(line)) for line in lines)
+    # Sentences and quotations apart: a quote is matched up to its end, not on into its source.
+    found = (" ".join(korean.content_morphemes(part)) for line in lines for part in re.split(r'[.!?"“”]', line))
     return replace(
         root,
         passages=tuple(dict.fromkeys(p for p in found if p)),
-        passage_text=tuple(dict.fromkeys(t for t in map(squash, lines) if t)),
+        passage_text=tuple(dict.fromkeys(t for t in (squash_map(line, bounds=True)[0] for line in lines) if t)),
     )
 
 
@@ -162,9 +163,19 @@ def squash(text: str) -> str:
     return squash_map(text)[0]
 
 
-def squash_map(text: str) -> tuple[str, tuple[int, ...]]:
-    """`squash` of `text`, and per letter kept its offset in `text` (to show a match as written)."""
-    kept = [(ch, i) for i, ch in enumerate(nfc(text)) if ch.isalnum()]
+SENTENCE_BOUND = "|"
+"""What `squash_map(…, bounds=True)` leaves where a sentence ends or a quotation opens or
+closes: a quoted sentence is matched up to its end, not on into its source (`" - 프로세스 이코노미`)."""
+
+
+def squash_map(text: str, bounds: bool = False) -> tuple[str, tuple[int, ...]]:
+    """`squash` of `text`, and per letter kept its offset in `text` (to show a match as written);
+    with `bounds`, `SENTENCE_BOUND` where a sentence ends or a double quotation mark stands."""
+    kept = [
+        (ch if ch.isalnum() else SENTENCE_BOUND, i)
+        for i, ch in enumerate(nfc(text))
+        if ch.isalnum() or (bounds and ch in '.!?"“”')
+    ]
     return "".join(ch for ch, _ in kept), tuple(i for _, i in kept)
 
 

@@ -166,9 +166,9 @@ def _phrase_seqs(root: RootConcept) -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple((tuple(p.split(" ")), p) for p in root.phrases if p)
 
 
-def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> bool:
-    """Whether the words of `part` occur in `seq` in order, with at most `PHRASE_GAP` other
-    words between its first and last."""
+def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where the words of `part` occur in `seq` in order, with at most `PHRASE_GAP` other
+    words between its first and last: (index of the first, of the last), else None."""
     first, n = part[0], len(part)
     for i, word in enumerate(seq):
         if word != first:
@@ -181,22 +181,23 @@ def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> bool:
                 break
             at = nxt
         if ok:
-            return True
-    return False
+            return i, at
+    return None
 
 
 def phrase_hits(text: str, index: RootIndex) -> dict[str, str]:
-    """Per root, the longest of its distinctive phrases (`RootConcept.phrases`) the text says."""
-    seq = korean.content_morphemes(text)
+    """Per root, the longest of its distinctive phrases (`RootConcept.phrases`) the text says,
+    shown as the text writes it (`ABC마트에 전화해서`, not the stems `abc 마트 전화`)."""
+    spans = korean.content_spans(text)
+    seq = tuple(form for form, _, _ in spans)
     present = set(seq)
     hits: dict[str, str] = {}
     for root in index.roots:
-        found = next(
-            (p for part, p in _phrase_seqs(root) if part[0] in present and _in_order(seq, part)),
-            None,
-        )
-        if found is not None:
-            hits[root.slug] = found
+        for part, _ in _phrase_seqs(root):
+            where = _in_order(seq, part) if part[0] in present else None
+            if where is not None:
+                hits[root.slug] = " ".join(text[spans[where[0]][1] : spans[where[1]][2]].split())
+                break
     return hits
 
 
@@ -212,10 +213,11 @@ def _runs(root: RootConcept) -> frozenset[tuple[str, ...]]:
 
 @lru_cache(maxsize=512)
 def _letter_runs(root: RootConcept) -> frozenset[str]:
-    """Every run of `QUOTE_CHARS` letters of one line of the root note (`RootConcept.passage_text`)."""
-    return frozenset(
-        line[a : a + QUOTE_CHARS] for line in root.passage_text for a in range(len(line) - QUOTE_CHARS + 1)
-    )
+    """Every run of `QUOTE_CHARS` letters of one sentence of the root note (`RootConcept.passage_text`)."""
+    from tasks.roots.index import SENTENCE_BOUND
+
+    runs = (line[a : a + QUOTE_CHARS] for line in root.passage_text for a in range(len(line) - QUOTE_CHARS + 1))
+    return frozenset(r for r in runs if SENTENCE_BOUND not in r)
 
 
 def _stretches(size: int, width: int, found: Mapping[str, Sequence[int]]) -> dict[str, tuple[int, int]]:
@@ -252,7 +254,7 @@ def quote_hits(text: str, index: RootIndex) -> dict[str, str]:
     `QUOTE_CHARS` letters in a row (spaces and punctuation aside) holding two meaning words;
     shown as written in `text`. A window that more than `QUOTE_ROOTS` root notes share is
     skipped (the vault's common phrasing, not a quote)."""
-    from tasks.roots.index import squash_map
+    from tasks.roots.index import SENTENCE_BOUND, squash_map
 
     text = nfc(text)
     spans = korean.content_spans(text)
@@ -265,8 +267,10 @@ def quote_hits(text: str, index: RootIndex) -> dict[str, str]:
         written = text[spans[a][1] : spans[z - 1][2]]
         if len(korean.meaning_words(written)) >= QUOTE_MEANING:
             found.setdefault(slug, []).append(written)
-    flat, where = squash_map(text)
+    flat, where = squash_map(text, bounds=True)
+    # A window across a sentence's end is not one sentence quoted: it matches nothing.
     letters = [flat[a : a + QUOTE_CHARS] for a in range(len(flat) - QUOTE_CHARS + 1)]
+    letters = [w if SENTENCE_BOUND not in w else "" for w in letters]
     grams = {r.slug: _letter_runs(r) for r in index.roots}
     for slug, (a, z) in _stretches(len(flat), QUOTE_CHARS, _shared(letters, grams)).items():
         written = text[where[a] : where[z - 1] + 1]
@@ -420,15 +424,16 @@ def tag_insight(
                 found.append(
                     RootTag(root.slug, note_tag.reason, f"{note_tag.evidence}; {quoted}", note_tag.line, score)
                 )
-        elif root.slug not in noted and root.slug not in names and root.slug in spoken:
-            found.append(RootTag(root.slug, "text", spoken[root.slug], line, _either(PHRASE_SCORE, _score(weight))))
         if root.slug in names:
             continue
-        # A passage its root note quotes, or a case it names, is evidence whether or not the note names the root.
+        # A passage its root note quotes, or a case it names, is evidence whether or not the note
+        # names the root; a distinctive phrase only for a root the note does not name. One text tag, the strongest.
         if root.slug in quoted_by:
             found.append(RootTag(root.slug, "text", quoted_by[root.slug], line, _either(QUOTE_SCORE, _score(weight))))
         elif root.slug in cases:
             found.append(RootTag(root.slug, "text", cases[root.slug], line, _either(CASE_SCORE, _score(weight))))
+        elif root.slug not in noted and root.slug in spoken:
+            found.append(RootTag(root.slug, "text", spoken[root.slug], line, _either(PHRASE_SCORE, _score(weight))))
     return ordered(found)
 
 
