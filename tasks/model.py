@@ -178,6 +178,21 @@ class RootConcept:
     spans), as content morphemes joined by spaces, longest first (`필터 버블`, `비행기 조종사`,
     `손 안 새`): runs no other root note uses, holding a word of the root's own. An insight
     saying one of them is about this root. Not hashed, like `profile`."""
+    passages: tuple[str, ...] = field(default=(), hash=False)
+    """Every sentence of the root note's body, quotations and link descriptions included, as
+    content morphemes joined by spaces (`정답 도출 골몰 …`): an insight that repeats a long run
+    of one (`tasks.roots.tags.QUOTE_RUN` words in a row) is the passage the root note quotes or
+    restates. Not hashed, like `profile`."""
+    passage_text: tuple[str, ...] = field(default=(), hash=False)
+    """The same lines with spaces and punctuation removed (`사람들은무엇이아니라왜에지갑을연다`;
+    `|` where a sentence ends or a double quotation mark stands):
+    a short sentence quoted whole (`tasks.roots.tags.QUOTE_CHARS` letters in a row) has too few
+    content morphemes for a run. Not hashed, like `profile`."""
+    cases: tuple[str, ...] = field(default=(), hash=False)
+    """Named cases as the root note writes them (`파타고니아`, `Y Combinator`, `와이 콤비네이터`):
+    proper nouns it names as a case (a heading under a `사례` section, the head of a list item,
+    a quotation's source, a source note's description) that at most
+    `tasks.roots.index.CASE_ROOTS` root notes mention. Not hashed, like `profile`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,29 +44,30 @@ def test_every_note_is_in_one_half() -> None:
 
 def test_held_aside_figures(scores: dict[str, Score]) -> None:
     """Issue #16 targets on the held-aside half: coverage 100 %, boundary F1 ≥ 0.9 (met: 1.0
-    and 0.990), root precision ≥ 0.9 and recall ≥ 0.8 (not met: 20 of 24 tags right = 0.833,
-    20 of 35 labelled roots found = 0.571, since text alone needs a name or a distinctive
-    phrase). The root floors sit at the figures measured."""
+    and 0.990), root precision ≥ 0.9 and recall ≥ 0.8 (not met: 23 of 27 tags right = 0.852,
+    23 of 35 labelled roots found = 0.657; 20 / 24 / 35 before quotations and named cases
+    counted). The root floors sit at the figures measured."""
     held = halves(scores, {n: split_of(LABELS / f"{n}.yaml") for n in scores})[1]
     assert held.name == "held-aside"
     assert held.coverage == 1.0 and held.missing == 0 and held.duplicated == 0, held.row()
     assert held.boundary[2] >= 0.9, held.row()
     precision, recall, _ = held.roots
-    assert precision >= 0.83 and recall >= 0.57, held.row()
+    assert precision >= 0.85 and recall >= 0.65, held.row()
 
 
 def test_tuning_and_overall_figures_do_not_drop(scores: dict[str, Score]) -> None:
-    """Floors at the figures measured: tuning root P/R 0.883 / 0.679 (53 of 60, 53 of 78),
-    overall 0.869 / 0.646; before issue #16 (roots from shared common words, a root note
-    tagged with itself) tuning was 0.892 / 0.744."""
+    """Floors at the figures measured: tuning root P/R 0.897 / 0.782 (61 of 68, 61 of 78),
+    overall 0.884 / 0.743 (84 of 95, 84 of 113). Quotations of a root note and its named cases
+    added 8 tuning tags, all right (before: 0.883 / 0.679, 53 of 60); before issue #16 (roots
+    from shared common words, a root note tagged with itself) tuning was 0.892 / 0.744."""
     tuning = halves(scores, {n: split_of(LABELS / f"{n}.yaml") for n in scores})[0]
     assert tuning.coverage == 1.0 and tuning.boundary[2] >= 0.99, tuning.row()
-    assert tuning.roots[0] >= 0.88 and tuning.roots[1] >= 0.67, tuning.row()
+    assert tuning.roots[0] >= 0.89 and tuning.roots[1] >= 0.78, tuning.row()
     seeds = total([scores[s] for s in SEEDS], "seeds")
     assert seeds.type_accuracy >= 0.89, seeds.row()
     overall = total(list(scores.values()))
     assert overall.coverage == 1.0 and overall.boundary[2] >= 0.99, overall.row()
-    assert overall.roots[0] >= 0.86 and overall.roots[1] >= 0.64, overall.row()
+    assert overall.roots[0] >= 0.88 and overall.roots[1] >= 0.74, overall.row()
 
 
 def test_labels_name_real_lines(scores: dict[str, Score]) -> None:

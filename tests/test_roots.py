@@ -110,15 +110,89 @@ def test_root_index_is_built_once_and_again_when_a_root_note_changes(vault: Path
     assert all("비밀".encode() not in p.read_bytes() for p in (cache / "roots").iterdir())
 
 
-def test_revision_over_answers_is_not_archive_thinking() -> None:
-    """Issue #16: `정답주의에서 수정주의로` shares only common words with root-07 (`다음, 정답,
-    골몰`); `정답주의가 아니라 수정주의` is in root-05 as well, so it tells neither root apart."""
-    _, _, index, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+def test_a_passage_a_root_note_quotes_carries_that_root_by_the_quote_itself() -> None:
+    """Issue #16 follow-up: root-07 quotes line 158 of the book note (`정답을 도출해내는 데 골몰하기
+    보다는 …`), so the insight holding it carries 아카이브-사고, and its evidence is that passage
+    as the book writes it: a long run the root note holds, never a list of common words
+    (`다음, 정답, 골몰`). A sentence sharing only those words with root-07 is not tagged."""
+    from tasks.nlp import korean
+    from tasks.roots.index import squash
+    from tasks.roots.tags import QUOTE_RUN
+
+    parsed, _, index, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
     revision = next(i for i in insights if i.text.startswith("우리는 정답주의에서 수정주의로"))
     assert revision.lines[0] == 152
-    assert "아카이브-사고" not in revision.root_slugs
-    archive = index.get("아카이브-사고")
-    assert archive is not None and not any("정답" in p or "수정" in p for p in archive.phrases)
+    archive = next(t for t in revision.roots if t.slug == "아카이브-사고")
+    assert archive.reason == "text" and "," not in archive.evidence
+    assert len(korean.content_morphemes(archive.evidence)) >= QUOTE_RUN
+    assert archive.evidence.startswith("정답을 도출해내는 데 골몰하기 보다는 미완의 작품을")
+    assert archive.evidence in parsed.note.text  # as the book writes it
+    root_note = (EXAMPLE_VAULT / "00-roots" / "root-07-아카이브-사고.md").read_text(encoding="utf-8")
+    assert squash(archive.evidence) in squash(root_note)  # the root note's quotation
+    alone = NoteRoots(())
+    common = tag_insight("정답을 찾는 데 골몰한 다음 대중 앞에 선보인다.", 1, "x.md", alone, index)
+    assert common == ()
+
+
+def test_a_short_sentence_quoted_whole_is_matched_on_its_letters() -> None:
+    """`사람들은 '무엇'이 아니라 '왜'에 지갑을 연다` has four content morphemes (too few for a run)
+    but is root-04's and root-05's quotation letter for letter."""
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    tags = tag_insight("사람들은 '무엇'이 아니라 '왜'에 지갑을 연다.", 1, "x.md", NoteRoots(()), index)
+    assert {t.slug for t in tags} == {"프로세스-공유", "인사이드-아웃"}
+    assert all(t.reason == "text" and t.evidence == "사람들은 '무엇'이 아니라 '왜'에 지갑을 연다" for t in tags)
+    # half of it is everyday phrasing
+    assert tag_insight("사람들은 왜 지갑을 열까?", 1, "x.md", NoteRoots(()), index) == ()
+
+
+def test_named_cases_tag_the_roots_that_name_them() -> None:
+    """A proper noun a root note names as its case (a heading under `… 사례`, a list item's
+    head, a quotation's source), mentioned by at most two root notes, tags those roots."""
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    alone = NoteRoots(())
+
+    def tags(text: str) -> dict[str, str]:
+        return {t.slug: t.evidence for t in tag_insight(text, 1, "x.md", alone, index) if t.reason == "text"}
+
+    assert "파타고니아" in index.get("응원-경제").cases  # type: ignore[union-attr]
+    assert tags("파타고니아는 옷을 덜 사라고 광고했다.") == {"응원-경제": "파타고니아", "프로세스-공유": "파타고니아"}
+    # root-05 names Y Combinator, root-06 quotes it as `와이 콤비네이터`; spacing and particles do not matter
+    assert tags("와이콤비네이터에서는 면접이 짧다.") == {
+        "인사이드-아웃": "와이 콤비네이터",
+        "현장감": "와이 콤비네이터",
+    }
+    assert set(tags("Y Combinator interviews ask why.")) == {"인사이드-아웃", "프로세스-공유"}
+    assert set(tags("Zappos sells shoes.")) == {"과도함", "프로세스-공유"}
+    # three root notes name 라쿠텐: it tells none apart; a Latin name inside a word is no name
+    assert tags("라쿠텐에서 물건을 샀다.") == {}
+    assert tags("A colorful Zapposian sketch.") == {}
+    # the author's own brand and passing mentions are no cases
+    cases = {c for r in index.roots for c in r.cases}
+    assert not cases & {"IMI WORK", "IMI WORK 카페", "프로세스 이코노미", "Instagram", "데일리", "라쿠텐"}
+
+
+def test_english_names_and_phrases_match_english_text() -> None:
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    alone = NoteRoots(())
+    structure = tag_insight("We tell it with the SELF-US-NOW structure.", 1, "x.md", alone, index)
+    assert [(t.slug, t.evidence) for t in structure] == [("프로세스-공유", "SELF-US-NOW")]  # as written
+    thinking = tag_insight("Our Archive-Thinking habit.", 1, "x.md", alone, index)
+    assert [(t.slug, t.evidence) for t in thinking] == [("아카이브-사고", "Archive Thinking")]
+
+
+def test_a_word_of_a_linked_roots_english_name_carries_it() -> None:
+    """building-in-public links root-07 as `archive thinking`; its `the archive turns into
+    stories later` says a word of that name: it inherits the link (one English word of the
+    root's name, said by the note's own link line, is evidence; a Korean one such as `가치` is not)."""
+    from tests.conftest import ROOT
+
+    note = ROOT / "tests" / "fixtures" / "insights" / "building-in-public.md"
+    _, _, _, insights, _ = pipeline(EXAMPLE_VAULT, str(note))
+    archive = next(i for i in insights if "archive turns" in i.text)
+    tag = next(t for t in archive.roots if t.slug == "아카이브-사고")
+    assert tag.reason == "link" and "archiv" in tag.evidence
+    promoting = next(i for i in insights if i.text.startswith("Sharing is not"))
+    assert "아카이브-사고" not in promoting.root_slugs
 
 
 def test_text_alone_needs_a_name_or_a_distinctive_phrase() -> None:

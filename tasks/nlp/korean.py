@@ -146,6 +146,24 @@ def content_morphemes(text: str) -> tuple[str, ...]:
     return tuple(f for f, tag in _word_forms(text) if tag in CONTENT_TAGS and f not in EN_STOP)
 
 
+def content_spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """`content_morphemes` with where each one is written in `text` (start, end offsets), so a
+    match found on morphemes can be shown as the author wrote it. A multi-word form (`정글
+    크루즈`) gives each of its words the form's span."""
+    if not has_hangul(text):
+        found = ((stem_en(m.group()), m.start(), m.end()) for m in LATIN_WORD.finditer(text))
+        return tuple(f for f in found if f[0] not in EN_STOP)
+    out: list[tuple[str, int, int]] = []
+    for m in analysis(text):
+        if m.tag not in CONTENT_TAGS:
+            continue
+        for part in m.form.split():
+            form = stem_en(part) if m.tag == "SL" else part
+            if form not in EN_STOP:
+                out.append((form, m.start, m.end))
+    return tuple(out)
+
+
 def nouns(text: str, limit: int = 8) -> tuple[str, ...]:
     """Salient nouns (and Latin words), most frequent first, stop-nouns removed."""
     counts = Counter(noun_list(text))

@@ -38,6 +38,14 @@ phrase needs one fewer."""
 """Words in a row of a root note's prose that make a phrase (`왜 빠지 쉽`)."""
 LATIN_MIN = 5
 """Letters a one-word Latin phrase needs (`Us`, `Now` are everyday words)."""
+CASE_ROOTS = 2
+"""Root notes that may mention a named case and leave it evidence for them (`파타고니아` is
+root-01's and root-04's case; `라쿠텐`, in three, tells none apart)."""
+CASE_MENTIONS = 2
+"""Times the root notes must mention a case in all (a name said once in passing, `Instagram`
+as a channel, is no case)."""
+CASE_WORDS = 3
+"""Words a named case may have (longer spans are descriptions, not names)."""
 _PARTICLE_START = re.compile(r"^(?:의|가|이|는|은|를|을|에|에서|로|으로|와|과|도)(?:\s|$)")
 _CLAUSE_SPLIT = re.compile(r"[()\[\]{},:;/·|—–\"“”「」『』=.!?→←↔❌✅]+|\s+vs\.?\s+", re.IGNORECASE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -121,6 +129,138 @@ def _prose_clauses(note: Note) -> list[str]:
         text = re.sub(r"^[\s>*+-]*(?:\[[ xX]\]\s*)?(?:\d+[.)]\s*)?", "", line).replace("*", "")
         found.extend(c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip())
     return found
+
+
+_LINK = re.compile(r"!?\[\[([^\]|]*)(?:\|([^\]]*))?\]\]")
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*(?:[ -][A-Z][A-Za-z0-9]*)*")
+_ATTRIBUTION = re.compile(r"[\"”]\s*[-–—]\s*(.+)$")
+_LIST_HEAD = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?(?:\d+[.)]\s*)?")
+
+
+def _body_lines(note: Note) -> list[str]:
+    """The root note's body lines, its H1 (the title) left out, each link replaced by what it
+    shows (its alias, else nothing: a path is not prose)."""
+    lines = note.text.split("\n")[note.body_line - 1 :]
+    return [_LINK.sub(lambda m: m.group(2) or " ", line) for line in lines if not line.startswith("# ")]
+
+
+def _passages(root: RootConcept, note: Note) -> RootConcept:
+    """The root with `RootConcept.passages` and `passage_text`: each body line as content
+    morphemes (a sentence or quotation apiece), and squashed."""
+    lines = [line.replace("*", "") for line in _body_lines(note)]
+    # Sentences and quotations apart: a quote is matched up to its end, not on into its source.
+    found = (" ".join(korean.content_morphemes(part)) for line in lines for part in re.split(r'[.!?"“”]', line))
+    return replace(
+        root,
+        passages=tuple(dict.fromkeys(p for p in found if p)),
+        passage_text=tuple(dict.fromkeys(t for t in (squash_map(line, bounds=True)[0] for line in lines) if t)),
+    )
+
+
+def squash(text: str) -> str:
+    """Text with spaces and punctuation gone (`Y Combinator` → `YCombinator`, `와이 콤비네이터에서는`
+    → `와이콤비네이터에서는`): names and quoted sentences are found in it as substrings."""
+    return squash_map(text)[0]
+
+
+SENTENCE_BOUND = "|"
+"""What `squash_map(…, bounds=True)` leaves where a sentence ends or a quotation opens or
+closes: a quoted sentence is matched up to its end, not on into its source (`" - 프로세스 이코노미`)."""
+
+
+def squash_map(text: str, bounds: bool = False) -> tuple[str, tuple[int, ...]]:
+    """`squash` of `text`, and per letter kept its offset in `text` (to show a match as written);
+    with `bounds`, `SENTENCE_BOUND` where a sentence ends or a double quotation mark stands."""
+    kept = [
+        (ch if ch.isalnum() else SENTENCE_BOUND, i)
+        for i, ch in enumerate(nfc(text))
+        if ch.isalnum() or (bounds and ch in '.!?"“”')
+    ]
+    return "".join(ch for ch, _ in kept), tuple(i for _, i in kept)
+
+
+def _proper_head(text: str) -> str:
+    """The proper noun a span starts with: a run of Kiwi `NNP` words (`파타고니아`, `자포스`)
+    or capitalised Latin words (`Y Combinator`, `Zappos`); empty when it starts otherwise or
+    the run only modifies the noun after it."""
+    text = text.replace("*", "").strip()
+    latin = _LATIN_NAME.match(text)
+    if latin:
+        return latin.group(0)
+    end = 0
+    for form, tag in korean.tokens(text):
+        if tag != "NNP":
+            # A noun right after it makes it a modifier of a compound (`데일리 노트`), not a name.
+            return "" if tag.startswith("NN") else text[:end].strip()
+        found = text.find(form, end)
+        if found < 0:
+            break
+        end = found + len(form)
+    return text[:end].strip()
+
+
+def _case_candidates(note: Note) -> list[str]:
+    """What the root note names as a case: each heading under a section about cases (`## …
+    사례`), the proper noun heading a list item (`- 자포스: …`, `- 파타고니아 고객은`) or an item
+    of a source note's description (`- 자포스, 라쿠텐 인기가게의 법칙`), and the source of a
+    quotation (`> "…" - Zappos`, `(와이 콤비네이터)`)."""
+    found: list[str] = []
+    section = ""
+    for raw in note.text.split("\n")[note.body_line - 1 :]:
+        if raw.startswith("## "):
+            section = raw.lower()
+            continue
+        heading = re.match(r"^#{3,6}\s+(?:\d+[.)]\s*)?(.+)$", raw)
+        if heading:
+            if "사례" in section or "case" in section:
+                found.append(re.sub(r"\s*\(.*?\)\s*", " ", heading.group(1)).strip())
+            continue
+        if raw.startswith(">"):
+            source = _ATTRIBUTION.search(raw)
+            if source:
+                found.extend(p.strip() for p in re.split(r"[()]", source.group(1)) if p.strip())
+            continue
+        line = _LINK.sub(lambda m: m.group(2) or "", raw)
+        if "[[" in raw:
+            description = line.split(" - ", 1)[1] if " - " in line else ""
+            for item in description.split(","):
+                item = re.sub(r"\s*(?:실제\s*)?사례.*$", "", item.strip().strip('"'))
+                found.append(_proper_head(item) if not re.fullmatch(r"[가-힣]+", item) else item)
+            continue
+        head = _LIST_HEAD.match(line)
+        if head:
+            found.append(_proper_head(line[head.end() :]))
+    return [f for f in found if f]
+
+
+def _cases(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
+    """Each root with its named cases (`RootConcept.cases`) and passages (`_passages`): a candidate of any root note
+    (`_case_candidates`) belongs to every root note that mentions it, when at most `CASE_ROOTS`
+    do. A root's own name is no case, nor a name of `CASE_WORDS` words or more, of fewer than
+    two syllables (or `LATIN_MIN` letters), one the root notes mention fewer than
+    `CASE_MENTIONS` times, or one whose first word many root notes use (`IMI WORK 카페`: the
+    author's own brand)."""
+    texts = [squash("\n".join(_body_lines(n))) for n in notes]
+    names = {squash(n) for r in roots for n in (r.slug, r.title, *r.aliases, *r.tags)}
+    written: dict[str, str] = {}  # squashed → as first written (the evidence shown)
+    where: dict[str, list[int]] = {}
+    for note in notes:
+        for name in _case_candidates(note):
+            key = squash(name)
+            if key in written or key in names or len(name.split()) > CASE_WORDS:
+                continue
+            if len(key) < (2 if korean.has_hangul(key) else LATIN_MIN):
+                continue
+            first = squash(name.split()[0])
+            if len(first) > 1 and sum(first in t for t in texts) > CASE_ROOTS:
+                continue
+            found = [i for i, t in enumerate(texts) if key in t]
+            if 0 < len(found) <= CASE_ROOTS and sum(t.count(key) for t in texts) >= CASE_MENTIONS:
+                written[key], where[key] = name, found
+    return tuple(
+        _passages(replace(root, cases=tuple(written[k] for k in written if i in where[k])), notes[i])
+        for i, root in enumerate(roots)
+    )
 
 
 def _phrases(roots: Sequence[RootConcept], notes: Sequence[Note]) -> tuple[RootConcept, ...]:
@@ -235,7 +375,8 @@ def build_root_index(
             problems.append(Diagnostic("config", 0, f"root_aliases: no root note for '{slug}'", "unknown-root"))
     ordered = sorted(roots)
     profiled = _profiles([roots[s] for s in ordered], [sources[s] for s in ordered])
-    return RootIndex(_phrases(profiled, [sources[s] for s in ordered]), tuple(problems))
+    texts = [sources[s] for s in ordered]
+    return RootIndex(_cases(_phrases(profiled, texts), texts), tuple(problems))
 
 
 def _front_matter_line(note: Note, needle: str) -> int:

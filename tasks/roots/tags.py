@@ -8,8 +8,14 @@ Evidence, combined per root:
   root note counts too, more weakly (tags are broad: `정체성`, `커뮤니티`).
 - **distinctive phrases** — a phrase the root note names as its own and no other root note
   uses (`RootConcept.phrases`: `필터 버블`, `비행기 조종사`, `킥스타터 비극`). Text alone
-  tags a root the note does not name only through a name or such a phrase: shared
-  everyday words (`다음, 정답, 골몰`) are never enough.
+  tags a root the note does not name only through a name, such a phrase, a quote or a
+  case (below): shared everyday words (`다음, 정답, 골몰`) are never enough.
+- **quotes** — the insight repeats a passage of a root note, quotations included (root-07
+  quotes line 158 of the book note): `QUOTE_RUN` content morphemes in a row, or `QUOTE_CHARS`
+  letters of a short sentence, that at most `QUOTE_ROOTS` root notes hold. The evidence is
+  the stretch as the insight writes it. It tags the root whether or not the note names it.
+- **named cases** — a proper noun a root note names as its case (`RootConcept.cases`:
+  `파타고니아`, `자포스`, `Y Combinator`), named by at most two root notes. Like a quote.
 - **vocabulary** — the insight shares distinctive words with the root note (its tf-idf
   `profile`), or one word of the root's name. It decides whether an insight inherits a root
   its note names (below), never a root on its own. Word pairs show the root note says the
@@ -36,9 +42,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from tasks.model import NoteRoots, RootConcept, RootIndex, RootTag
 from tasks.nlp import korean
+from tasks.vault.read import nfc
 
 NAME_SCORE = 0.9
 """A root's name or alias in the text."""
@@ -62,10 +70,28 @@ SCALE = 8.0
 CONTEXT_WORDS = 2
 """Words of the note's own line linking a root (`충성도 높은 팬 확보`) an insight must share to
 carry that root."""
+NAME_WORD_LETTERS = 5
+"""Letters of a Latin word of a root's English name (`archiv`) that, said both by the note's line
+linking the root and by the insight, carries that root (`Us`, `Now` are everyday words)."""
 CONTEXT_STOP = frozenset(["과정", "스토리", "사례", "핵심", "개념", "본문", "철학", "방법론", "출처", "책", "관련"])
 """Words notes use to describe any link (`핵심 개념`, `사례`): no evidence for one root."""
 EVIDENCE_WORDS = 4
 """Shared words quoted as evidence."""
+QUOTE_SCORE = 0.85
+"""A passage the root note quotes or restates (`QUOTE_RUN` words in a row)."""
+QUOTE_RUN = 5
+"""Content morphemes in a row, in the insight and in one line of a root note, that make a quote
+(`정답 도출 골몰 보다 미완 …`); three everyday words in common (`다음, 정답, 골몰`) never do."""
+QUOTE_MEANING = 3
+"""Words of such a run that must carry meaning (`korean.meaning_words`)."""
+QUOTE_CHARS = 15
+"""Letters in a row (spaces and punctuation aside) that make a quote of a short sentence
+(`사람들은 '무엇'이 아니라 '왜'에 지갑을 연다`: four content morphemes, seventeen letters)."""
+QUOTE_ROOTS = 2
+"""Root notes that may share a run and leave it a quote of theirs (the Zappos motto is in
+two); a run more of them use is the vault's common phrasing."""
+CASE_SCORE = 0.75
+"""A named case of the root note in the text (`RootConcept.cases`: `파타고니아`, `Y Combinator`)."""
 
 
 @lru_cache(maxsize=512)
@@ -140,9 +166,9 @@ def _phrase_seqs(root: RootConcept) -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple((tuple(p.split(" ")), p) for p in root.phrases if p)
 
 
-def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> bool:
-    """Whether the words of `part` occur in `seq` in order, with at most `PHRASE_GAP` other
-    words between its first and last."""
+def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where the words of `part` occur in `seq` in order, with at most `PHRASE_GAP` other
+    words between its first and last: (index of the first, of the last), else None."""
     first, n = part[0], len(part)
     for i, word in enumerate(seq):
         if word != first:
@@ -155,23 +181,133 @@ def _in_order(seq: Sequence[str], part: tuple[str, ...]) -> bool:
                 break
             at = nxt
         if ok:
-            return True
-    return False
+            return i, at
+    return None
 
 
 def phrase_hits(text: str, index: RootIndex) -> dict[str, str]:
-    """Per root, the longest of its distinctive phrases (`RootConcept.phrases`) the text says."""
-    seq = korean.content_morphemes(text)
+    """Per root, the longest of its distinctive phrases (`RootConcept.phrases`) the text says,
+    shown as the text writes it (`ABC마트에 전화해서`, not the stems `abc 마트 전화`)."""
+    spans = korean.content_spans(text)
+    seq = tuple(form for form, _, _ in spans)
     present = set(seq)
     hits: dict[str, str] = {}
     for root in index.roots:
-        found = next(
-            (p for part, p in _phrase_seqs(root) if part[0] in present and _in_order(seq, part)),
-            None,
-        )
+        for part, _ in _phrase_seqs(root):
+            where = _in_order(seq, part) if part[0] in present else None
+            if where is not None:
+                hits[root.slug] = " ".join(text[spans[where[0]][1] : spans[where[1]][2]].split())
+                break
+    return hits
+
+
+@lru_cache(maxsize=512)
+def _runs(root: RootConcept) -> frozenset[tuple[str, ...]]:
+    """Every run of `QUOTE_RUN` morphemes of one line of the root note (`RootConcept.passages`)."""
+    found: set[tuple[str, ...]] = set()
+    for passage in root.passages:
+        seq = tuple(passage.split(" "))
+        found.update(seq[a : a + QUOTE_RUN] for a in range(len(seq) - QUOTE_RUN + 1))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=512)
+def _letter_runs(root: RootConcept) -> frozenset[str]:
+    """Every run of `QUOTE_CHARS` letters of one sentence of the root note (`RootConcept.passage_text`)."""
+    from tasks.roots.index import SENTENCE_BOUND
+
+    runs = (line[a : a + QUOTE_CHARS] for line in root.passage_text for a in range(len(line) - QUOTE_CHARS + 1))
+    return frozenset(r for r in runs if SENTENCE_BOUND not in r)
+
+
+def _stretches(size: int, width: int, found: Mapping[str, Sequence[int]]) -> dict[str, tuple[int, int]]:
+    """Per root, the longest chain of windows (`width` items from each start in `found[slug]`)
+    that follow one another: a stretch `(start, end)` of a sequence of `size` items."""
+    best: dict[str, tuple[int, int]] = {}
+    for slug, starts in found.items():
+        at = set(starts)
+        for a in sorted(at):
+            if a - 1 in at:
+                continue
+            z = a
+            while z + 1 in at:
+                z += 1
+            if z + width - a > (best[slug][1] - best[slug][0] if slug in best else 0):
+                best[slug] = (a, min(size, z + width))
+    return best
+
+
+def _shared(windows: Sequence[object], grams: Mapping[str, frozenset[Any]]) -> dict[str, list[int]]:
+    """Per root, the windows its root note holds, of those at most `QUOTE_ROOTS` root notes hold."""
+    holders = [[slug for slug, g in grams.items() if w in g] for w in windows]
+    found: dict[str, list[int]] = {}
+    for a, slugs in enumerate(holders):
+        if 0 < len(slugs) <= QUOTE_ROOTS:
+            for slug in slugs:
+                found.setdefault(slug, []).append(a)
+    return found
+
+
+def quote_hits(text: str, index: RootIndex) -> dict[str, str]:
+    """Per root, the longest stretch of `text` that repeats a line of its root note: at least
+    `QUOTE_RUN` content morphemes in a row (`QUOTE_MEANING` of them meaning words), or
+    `QUOTE_CHARS` letters in a row (spaces and punctuation aside) holding two meaning words;
+    shown as written in `text`. A window that more than `QUOTE_ROOTS` root notes share is
+    skipped (the vault's common phrasing, not a quote)."""
+    from tasks.roots.index import SENTENCE_BOUND, squash_map
+
+    text = nfc(text)
+    spans = korean.content_spans(text)
+    seq = tuple(form for form, _, _ in spans)
+    words = [seq[a : a + QUOTE_RUN] for a in range(len(seq) - QUOTE_RUN + 1)]
+    found: dict[str, list[str]] = {}
+    for slug, (a, z) in _stretches(
+        len(seq), QUOTE_RUN, _shared(words, {r.slug: _runs(r) for r in index.roots})
+    ).items():
+        written = text[spans[a][1] : spans[z - 1][2]]
+        if len(korean.meaning_words(written)) >= QUOTE_MEANING:
+            found.setdefault(slug, []).append(written)
+    flat, where = squash_map(text, bounds=True)
+    # A window across a sentence's end is not one sentence quoted: it matches nothing.
+    letters = [flat[a : a + QUOTE_CHARS] for a in range(len(flat) - QUOTE_CHARS + 1)]
+    letters = [w if SENTENCE_BOUND not in w else "" for w in letters]
+    grams = {r.slug: _letter_runs(r) for r in index.roots}
+    for slug, (a, z) in _stretches(len(flat), QUOTE_CHARS, _shared(letters, grams)).items():
+        written = text[where[a] : where[z - 1] + 1]
+        if len(korean.meaning_words(written)) >= 2:
+            found.setdefault(slug, []).append(written)
+    return {slug: " ".join(max(ws, key=len).split()) for slug, ws in found.items()}
+
+
+def case_hits(text: str, index: RootIndex) -> dict[str, str]:
+    """Per root, the first of its named cases (`RootConcept.cases`) the text names: a Hangul
+    name found in the text without spaces or punctuation (`와이 콤비네이터에서는`), a Latin one
+    as written, capitals included, not inside a longer word (`Color`, not `colorful`)."""
+    from tasks.roots.index import squash
+
+    flat = squash(text)
+    hits: dict[str, str] = {}
+    for root in index.roots:
+        found = next((c for c in root.cases if _case_pattern(c).search(text if _latin(c) else flat)), None)
         if found is not None:
             hits[root.slug] = found
     return hits
+
+
+def _latin(name: str) -> bool:
+    return not korean.has_hangul(name)
+
+
+@lru_cache(maxsize=256)
+def _case_pattern(name: str) -> re.Pattern[str]:
+    """How a named case is found: Latin words in order (`Y Combinator`, `Y-Combinator`) between
+    word boundaries; a Hangul name as a substring of squashed text."""
+    from tasks.roots.index import squash
+
+    if not _latin(name):
+        return re.compile(re.escape(squash(name)))
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    return re.compile(r"(?<![A-Za-z0-9])" + r"[\W_]*".join(map(re.escape, words)) + r"(?![A-Za-z0-9])")
 
 
 def name_hits(text: str, index: RootIndex) -> tuple[tuple[str, str, float], ...]:
@@ -241,6 +377,8 @@ def tag_insight(
     words = korean.topic_terms(text)
     names = {slug: (name, score) for slug, name, score in name_hits(text, index)}
     spoken = phrase_hits(text, index)
+    quoted_by = quote_hits(text, index)
+    cases = case_hits(text, index)
     noted: dict[str, list[RootTag]] = {}
     for tag in note_roots.tags:
         noted.setdefault(tag.slug, []).append(tag)
@@ -249,9 +387,15 @@ def tag_insight(
     spread = _spread(index.roots)
     own = next((_profile(r) for r in index.roots if r.path == note_path), MappingProxyType({}))
     phrase = {slug: _quotes(shared, spread, own) for slug, (_, shared) in evidence.items()}
-    # Words the note itself uses when it links a (secondary) root: two of them are a quote of its reason.
+    # Words the note itself uses when it links a (secondary) root: two of them are a quote of its
+    # reason; one is enough when it is a Latin word of the root's own English name (`- archive
+    # thinking` and `the archive turns into stories`; Korean name words, `가치`, are everyday).
     for slug, said in (context or {}).items():
-        if slug != main and slug in evidence and len(said & set(words)) >= CONTEXT_WORDS:
+        root_ = index.get(slug)
+        named_word = root_ is not None and any(
+            len(w) >= NAME_WORD_LETTERS and not korean.has_hangul(w) for w in said & set(words) & _name_parts(root_)
+        )
+        if slug != main and slug in evidence and (len(said & set(words)) >= CONTEXT_WORDS or named_word):
             phrase[slug] = True
             weight, shared = evidence[slug]
             evidence[slug] = (weight, tuple(dict.fromkeys((*sorted(said & set(words)), *shared))))
@@ -280,7 +424,15 @@ def tag_insight(
                 found.append(
                     RootTag(root.slug, note_tag.reason, f"{note_tag.evidence}; {quoted}", note_tag.line, score)
                 )
-        elif root.slug not in noted and root.slug not in names and root.slug in spoken:
+        if root.slug in names:
+            continue
+        # A passage its root note quotes, or a case it names, is evidence whether or not the note
+        # names the root; a distinctive phrase only for a root the note does not name. One text tag, the strongest.
+        if root.slug in quoted_by:
+            found.append(RootTag(root.slug, "text", quoted_by[root.slug], line, _either(QUOTE_SCORE, _score(weight))))
+        elif root.slug in cases:
+            found.append(RootTag(root.slug, "text", cases[root.slug], line, _either(CASE_SCORE, _score(weight))))
+        elif root.slug not in noted and root.slug in spoken:
             found.append(RootTag(root.slug, "text", spoken[root.slug], line, _either(PHRASE_SCORE, _score(weight))))
     return ordered(found)
 
