@@ -243,7 +243,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
                 slides.append(_story_slide(name, insight, part["key"], limits))
     closing = story.invitation
     question = ctx["labels"]["story_cta"]
-    body = whole(says(closing), 120) if closing else ctx["labels"]["carousel_cta"]
+    shown = {i for slide in slides for i in slide["ids"]}
+    body = whole(says(closing), 120) if closing and closing.id not in shown else ctx["labels"]["carousel_cta"]
     dates, ids = ([closing.date], [closing.id]) if closing else ([], [])
     slides.append({"role": "cta", "title": question, "body": body, "alt": question, "part": "now", "dates": dates,
                    "ids": ids})  # fmt: skip
@@ -259,10 +260,10 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         told = [whole(says(i), 110) for i in p["insights"] if i is not p["prompt"] and i is not p["closing"]]
         if p["prompt"] is not None:
             told.insert(0, f"혹시 여러분도? {whole(says(p['prompt']), 110)}")
+        if p["closing"] is not None:  # the invitation closes its part's paragraph
+            told.append(f"같이 해요: {whole(says(p['closing']), 160)}")
         if told:
             paragraphs.append(f"{p['label']} — " + " / ".join(told))
-        if p["closing"] is not None:
-            paragraphs.append(f"같이 해요: {whole(says(p['closing']), 160)}")
     tags = list(dict.fromkeys(["제작기", *(h for i in out["insights"] for h in i.hashtags)]))
     tags = tags[: int(limits["max_hashtags"])]
     hashtag_line = " ".join(f"#{t}" for t in tags)

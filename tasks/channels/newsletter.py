@@ -198,7 +198,10 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     room = int(spec.limits["max_items"])
     out = story_context(ctx, {"self": room * 3 // 8, "us": room * 3 // 8, "now": room - 2 * (room * 3 // 8)})
     story = out["story"]
-    subject = f"이번 주 만드는 중: {out['note']['title']}"
+    title = out["note"]["title"]
+    most = int(spec.limits["subject_max_chars"])
+    candidates = [f"이번 주 만드는 중: {title}", out["hook_line"], "이번 주 만드는 중"]
+    subject = next(c for c in candidates if c and len(c) <= most)
     if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
     low, high = spec.limits["preheader_min_chars"], spec.limits["preheader_max_chars"]
@@ -207,6 +210,9 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "subject": subject,
         "preheader": story_preheader(story, int(low), int(high)),
         "items": out["insights"],
+        "greeting": ctx["options"]["greeting"] or ctx["labels"]["greeting"],
+        "signoff": ctx["options"]["signoff"] or ctx["labels"]["signoff"],
+        "post_url": post_url(ctx["settings"].site.base_url, title, out["note"]["path"]),
         **footer(ctx["options"]),
     }
 

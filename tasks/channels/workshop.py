@@ -226,15 +226,19 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     for slot in deck.slots:
         lines = [*slot.text, *((f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1))]
         notes = "\n".join(slot.notes) or note_comment(labels["agenda_note"])
-        marked = [ln if re.match(r"\d+\. ", ln) else f"- {ln}" for ln in lines]
+        marked = [ln if re.match(r"\d+\. ", ln) or ln.endswith((":", "：")) else f"- {ln}" for ln in lines]
         slides.append({"title": slot.title, "lines": marked, "bullets": lines, "notes": notes})
     intro, items = exercise(outline, labels)
     used = set(deck.insights)
+    shown = {bare(line) for s in slides for line in s["bullets"]}
+    byline = f"『{outline.attribution.work}』" if outline.book else ""
+    subtitle = next((t for t in (byline, outline.question, outline.hook) if t and bare(t) not in shown), "")
     return {
         **ctx,
         "plan": deck,
         "insights": [i for i in ctx["insights"] if i.id in used],
         "deck_title": outline.title,
+        "deck_subtitle": subtitle,
         "slides": slides,
         "blocks": run_of_show(total, deck, outline, labels, spec.limits),
         "exercise_intro": intro,
@@ -247,12 +251,19 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     }
 
 
-def case_run_of_show(total: int) -> list[dict[str, Any]]:
-    """Case-study blocks whose minutes add up exactly to `total`."""
-    minutes = [int(total * share) for _, share, *_ in CASE_BLOCKS]
-    minutes[3] += total - sum(minutes)  # the exercise absorbs rounding
+def case_run_of_show(total: int, labels: dict[str, Any] | None = None, break_from: int = 90) -> list[dict[str, Any]]:
+    """Case-study blocks whose minutes add up exactly to `total`, with a 10-minute break after the
+    case in a session of `break_from` minutes or more."""
+    rows = list(CASE_BLOCKS)
+    pause = 10 if labels is not None and total >= break_from else 0
+    minutes = [int((total - pause) * share) for _, share, *_ in rows]
+    minutes[3] += total - pause - sum(minutes)  # the exercise absorbs rounding
+    timed = [(*row, m) for row, m in zip(rows, minutes, strict=True)]
+    if pause and labels is not None:
+        rest = (labels["block_break"], 0.0, labels["say_break"], labels["do_break"], labels["materials_break"], pause)
+        timed.insert(3, rest)
     blocks, start = [], 0
-    for (name, _, say, do, materials), m in zip(CASE_BLOCKS, minutes, strict=True):
+    for name, _, say, do, materials, m in timed:
         blocks.append({"name": name, "minutes": m, "start": start, "say": say, "do": do, "materials": materials})
         start += m
     return blocks
@@ -277,7 +288,7 @@ def case_slides(out: dict[str, Any], timeline: list[str], exercise: list[str], m
     for part in out["parts"]:
         if not part["insights"]:
             continue
-        items = [f"{KIND_LABELS[i.type]} ({i.date[5:]}): {i.title}" for i in part["insights"]]
+        items = [f"{KIND_LABELS[i.type]} ({i.date[5:]}): {whole(says(i), LINE_CHARS)}" for i in part["insights"]]
         told = "\n".join(f"{i.date} {KIND_LABELS[i.type]}: {says(i)}" for i in part["insights"])
         title = f"{part['label']} — {whole(part['heading'], 40)}"
         slides.append(
@@ -312,7 +323,9 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         **out,
         "slides": case_slides(out, timeline, exercise, max_lines),
         "opening_note": "만드는 과정을 실패와 피벗까지 그대로 보여주는 사례입니다. 결과보다 과정에 집중해 주세요.",
-        "blocks": case_run_of_show(int(ctx["options"]["total_minutes"])),
+        "blocks": case_run_of_show(
+            int(ctx["options"]["total_minutes"]), ctx["labels"], int(spec.limits["break_from_minutes"])
+        ),
         "total_minutes": int(ctx["options"]["total_minutes"]),
         "exercise": exercise,
         "questions": questions,

@@ -13,12 +13,31 @@ from markdown_it.rules_inline import StateInline
 WIKILINK = re.compile(r"!?\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 
 
+ROOT_STEM = re.compile(r"^root-\d+-", re.IGNORECASE)
+DATED_STEM = re.compile(r"-+\d{8}$")
+
+
+def readable(stem: str) -> str:
+    """A file-name slug as a reader would write it: `root-07-아카이브-사고` → `아카이브 사고`,
+    `인간적인-브랜드가-살아남는다---마크-W셰퍼-20220206` → `인간적인 브랜드가 살아남는다 — 마크 W셰퍼`.
+    A name with spaces, or without hyphens, is already written for people and stays as it is."""
+    if " " in stem or "-" not in stem:
+        return stem
+    text = DATED_STEM.sub("", ROOT_STEM.sub("", stem))
+    return re.sub(r"\s+", " ", text.replace("---", " — ").replace("-", " ")).strip() or stem
+
+
 def display_text(target: str, anchor: str, alias: str | None) -> str:
-    """What a reader sees for a link."""
+    """What a reader sees for a link: its alias, else the note's name made readable (never a
+    `root-NN-` slug or a file name)."""
     if alias and not alias.isdigit():
         return alias.strip()
-    shown = target.rstrip("/").rsplit("/", 1)[-1] if target else anchor.lstrip("^")
-    return shown.removesuffix(".md")
+    if not target:
+        return anchor.lstrip("^")
+    shown = target.rstrip("/").rsplit("/", 1)[-1]
+    if re.search(r"\.(png|jpe?g|gif|webp|svg|pdf|mp4|mov|mp3|canvas|excalidraw)$", shown, re.IGNORECASE):
+        return shown  # an embedded file keeps its name (the insight cutter leaves such lines out)
+    return readable(shown.removesuffix(".md"))
 
 
 def wikilink_rule(state: StateInline, silent: bool) -> bool:
