@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tasks.compose.ideas import Idea, bare, plain, point_line
+from tasks.compose.ideas import Idea, bare, is_lead_in, plain, point_line
 from tasks.compose.outline import Chapter, Outline
 from tasks.compose.plan import Plan, Slot
 from tasks.process.story import KIND_LABELS
@@ -104,8 +104,11 @@ def plan(
     outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
 ) -> list[Plan]:
     """The long form: a lead said once, the note's chapters with every idea, a closing section, sources."""
-    lead = outline.hook
-    slots = [Slot("lead", "", (lead,) if lead else (), (), (outline.hooks[0].id,) if outline.hooks else ())]
+    lead, lead_id = outline.hook, outline.hooks[0].id if outline.hooks else ""
+    if not lead:  # no line stops a reader: the first whole sentence opens the post
+        first = next(((s, i.id) for i in outline.ideas for s in i.sentences if not is_lead_in(s)), ("", ""))
+        lead, lead_id = first
+    slots = [Slot("lead", "", (lead,) if lead else (), (), (lead_id,) if lead_id else ())]
     closing = outline.closing
     for chapter in outline.chapters:
         ideas = [i for i in chapter.ideas if i is not closing]

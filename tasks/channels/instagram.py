@@ -6,12 +6,13 @@ A process log becomes one carousel opening on its failure or pivot instead: `pre
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from tasks.builders.carousel import Slide, find_font, slide_image
-from tasks.compose.ideas import Idea, bare, plain, says_something
+from tasks.compose.ideas import Idea, bare, is_lead_in, plain
 from tasks.compose.outline import Outline
-from tasks.compose.plan import Plan, Slot, idea_slot, pick, title_of
+from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot, pick, title_of
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
 from tasks.nlp.korean import hashtag, noun_phrases
@@ -91,9 +92,9 @@ def choose_hashtags(outline: Outline, note_tags: list[str], brand: str, limit: i
     return list(dict.fromkeys(t for t in picked if t))[:limit]
 
 
-def _usable(idea: Idea, outline: Outline) -> bool:
-    """An idea worth a slide: says something whole, is not the cover's line alone."""
-    if idea.score < 1.0:
+def _usable(idea: Idea, outline: Outline, least: float = 1.0) -> bool:
+    """An idea worth a slide: scores at least `least`, is not the cover's line alone."""
+    if idea.score < least:
         return False
     return not (
         outline.hook and len(idea.sentences) == 1 and not idea.points and plain(idea.sentences[0]) == outline.hook
@@ -103,7 +104,7 @@ def _usable(idea: Idea, outline: Outline) -> bool:
 def _paragraph(idea: Idea, hook: str) -> str:
     """One short caption paragraph for an idea: its first whole sentence, or its name and short points."""
     for sentence in idea.sentences[:2]:
-        if plain(sentence) != hook and says_something(sentence) and len(sentence) <= 150:
+        if plain(sentence) != hook and not is_lead_in(sentence) and 8 <= len(sentence) <= 150:
             return plain(sentence)
     if idea.name and idea.points and all(len(p.text) <= 24 for p in idea.points[:4]):
         return f"{idea.name}: " + ", ".join(p.text.rstrip(".") for p in idea.points[:4]) + "."
@@ -123,19 +124,21 @@ def _alt(number: int, total: int, slide: Slot) -> str:
     return f"{number}/{total}. " + " ".join(line for line in lines if line)
 
 
-def _cover(outline: Outline, hook: str, labels: dict[str, Any]) -> Slot:
+def _cover(outline: Outline, hook: str, ideas: list[Slot], labels: dict[str, Any]) -> Slot:
+    """The hook in large type over the book (or the note's title); a note without a hook line opens on its
+    title over its first idea's name."""
     sub = labels["carousel_book"].format(work=outline.attribution.work) if outline.book else outline.title
     ids = (outline.hooks[0].id,) if outline.hooks else ()
-    return Slot("cover", hook or outline.title, (sub,) if sub != hook else (), (), ids)
+    if not hook or bare(hook) == bare(outline.title):
+        first = next((s.title or s.text[0] for s in ideas if s.title or s.text), "")
+        return Slot("cover", outline.title, (first,) if first else (), (), ideas[0].insights if ideas else ())
+    return Slot("cover", hook, (sub,) if bare(sub) != bare(hook) else (), (), ids)
 
 
-def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:
-    """The idea slides of each carousel: `max_ideas` per carousel, at most `series` carousels."""
-    budget = int(limits["slide_body_max_chars"])
-    most, series = int(limits["max_ideas"]), int(options["series"])
+def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int) -> list[Slot]:
     slides: list[Slot] = []
     titles: set[str] = {bare(outline.question)}  # the closing slide asks it
-    for idea in pick(outline, most * series, lambda i: _usable(i, outline)):
+    for idea in ideas:
         title = title_of(idea, outline)
         if bare(title) in titles or bare(title) == bare(outline.hook):  # the cover or the closing says it
             title = ""
@@ -144,9 +147,22 @@ def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]
             continue
         titles.add(bare(slot.title))
         slides.append(slot)
-    if not slides:
-        return []
-    count = min(series, -(-len(slides) // most))
+    return slides
+
+
+def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:
+    """The idea slides of each carousel: `min_ideas`–`max_ideas` per carousel, at most `series`
+    carousels; the strong ideas first, the note's other whole ideas when a short note needs them."""
+    budget = int(limits["slide_body_max_chars"])
+    least, most, series = int(limits["min_ideas"]), int(limits["max_ideas"]), int(options["series"])
+    slides: list[Slot] = []
+    for floor in (1.0, 0.3):
+        slides = _slides(outline, pick(outline, most * series, partial(_usable, outline=outline, least=floor)), budget)
+        if len(slides) >= least:
+            break
+    if len(slides) < least:
+        raise TooLittle(f"{len(slides)} whole idea(s) for slides, a carousel needs {least}")
+    count = max(1, min(series, len(slides) // least, -(-len(slides) // most)))
     size = -(-len(slides) // count)
     return [slides[i : i + size] for i in range(0, len(slides), size)]
 
@@ -166,7 +182,7 @@ def plan(
         cta = Slot("cta", outline.question, (labels["carousel_cta"],))
         paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_max_paragraphs"]) - 1)
         slots = [
-            _cover(outline, hook, labels),
+            _cover(outline, hook, ideas, labels),
             *ideas,
             cta,
             Slot("hook", "", (hook,), (), (hook_id,) if hook_id else ()),

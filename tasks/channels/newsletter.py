@@ -14,7 +14,7 @@ from urllib.parse import quote
 from tasks.builders.email import build_eml
 from tasks.compose.ideas import Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
-from tasks.compose.plan import Plan, Slot, fit, idea_slot, pick, title_of
+from tasks.compose.plan import Plan, Slot, TooLittle, fit, idea_slot, pick, title_of
 from tasks.model import Insight
 from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
@@ -91,6 +91,8 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
         for c in outline.chapters
         if c.title and c.ideas and not c.heading and len(c.title) <= most and c.title != outline.title
     ]
+    strongest = sorted(outline.ideas, key=lambda i: -i.score)
+    out += [(bare(s), i.id) for i in strongest for s in i.sentences[:1] if says_something(s) and len(bare(s)) <= most]
     return list(dict.fromkeys(out))
 
 
@@ -111,7 +113,10 @@ def plan(
     """A letter: subject (a hook), greeting, three takeaways, one quote, the button to the post, sign-off."""
     limits = spec.limits
     candidates = subjects(outline, int(limits["subject_max_chars"]))
-    subject, subject_id = candidates[0] if candidates else (labels["letter_subject"].format(title=outline.title), "")
+    fallback = labels["letter_subject"].format(title=outline.title)
+    if len(fallback) > int(limits["subject_max_chars"]):
+        fallback = labels["letter_subject_short"]
+    subject, subject_id = candidates[0] if candidates else (fallback, "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
     takeaways: list[Slot] = []
     titles: set[str] = {bare(subject)}
@@ -128,6 +133,8 @@ def plan(
                 slot = replace(slot, title="")
             titles.add(bare(slot.title))
             takeaways.append(slot)
+    if len(takeaways) < count:
+        raise TooLittle(f"{len(takeaways)} whole idea(s) for takeaways, a letter needs {count}")
     takeaways = sorted(takeaways, key=lambda s: next(i.lines[0] for i in outline.ideas if i.id == s.insights[0]))
     used = {i for s in takeaways for i in s.insights}
     quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)

@@ -15,6 +15,11 @@ from tasks.compose.ideas import Idea, Point, bare, point_line
 from tasks.compose.outline import Chapter, Outline, idea_title
 
 
+class TooLittle(Exception):
+    """A channel's shape cannot be filled from this note (a carousel needs four ideas): the channel
+    writes nothing for the note, and the run says why in one line."""
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     """One place in an output and what fills it."""

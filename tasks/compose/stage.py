@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tasks.compose.outline import Outline, outline, outline_json
-from tasks.compose.plan import Plan
-from tasks.model import Insight, ParsedNote
+from tasks.compose.plan import Plan, TooLittle
+from tasks.model import Diagnostic, Insight, ParsedNote
 from tasks.render.channel import load_channel, preparer
 from tasks.render.labels import labels, note_language
 from tasks.settings import Settings
@@ -22,6 +22,10 @@ class Composition:
     """The note read as an argument; None for a process log (its story is told by the channels' story variants)."""
     plans: tuple[tuple[str, tuple[Plan, ...]], ...]
     """Per chosen channel, in order: its plans (one per output it will write; empty for a story)."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Channels left out because the note is too small for their shape, one line each."""
+    skipped: tuple[str, ...] = ()
+    """Those channels' names: they write nothing for this note."""
 
     def of(self, channel: str) -> tuple[Plan, ...]:
         """The plans of one channel (empty when it has none)."""
@@ -49,12 +53,18 @@ def compose_note(
     read = outline(parsed, insights, lang)
     words = labels(lang)
     plans: list[tuple[str, tuple[Plan, ...]]] = []
+    notes: list[Diagnostic] = []
+    skipped: list[str] = []
     for name in chosen:
         spec = load_channel(name)
         module = preparer(name)
         made: tuple[Plan, ...] = ()
         if module is not None and hasattr(module, "plan"):
             options = spec.resolve_options(settings.options.get(name))
-            made = tuple(module.plan(read, spec, options, words, settings))
+            try:
+                made = tuple(module.plan(read, spec, options, words, settings))
+            except TooLittle as why:
+                notes.append(Diagnostic(parsed.note.path, 0, f"{name}: {why}: nothing written", "too-little"))
+                skipped.append(name)
         plans.append((name, made))
-    return Composition(read, tuple(plans))
+    return Composition(read, tuple(plans), tuple(notes), tuple(skipped))

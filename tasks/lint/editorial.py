@@ -646,7 +646,8 @@ def blog_lead_once(text: str, *, rule: str) -> LintResult:
     lead = normalise(before[0])
     problems = []
     rest = [normalise(p) for p in before[1:] + after]
-    if lead and any(lead in p for p in rest):
+    said = re.compile(rf"(?<!\w){re.escape(lead)}(?!\w)")  # `1단계 …` is not inside `11단계 …`
+    if lead and any(said.search(p) for p in rest):
         problems.append(f"lead repeated in the post: {_short(before[0])}")
     description = normalise(str(front_matter(text).get("description", "")))
     if description and description == lead:

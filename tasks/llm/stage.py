@@ -26,6 +26,8 @@ def polish_note(drafts: Drafts, index: RootIndex, settings: Settings) -> Drafts:
     logs = [PolishLog() for _ in drafts.drafts]
 
     def ask(draft: ChannelDraft, log: PolishLog) -> Polished | None:
+        if not draft.outputs:  # a channel with nothing to write for this note has nothing to polish
+            return None
         env = environment(CHANNELS_DIR / draft.spec.name, settings.templates_dir)
         return polish(dict(draft.ctx), draft.spec, settings, env, log)
 

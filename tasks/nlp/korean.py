@@ -32,7 +32,9 @@ EN_STOP = frozenset(_EN_STOP_WORDS.split())
 PREDICATE_NOUNS = frozenset(["중요", "필요", "가능", "불가능", "핵심", "필수", "중요함", "필요함", "가능함"])
 """Nouns that end a note-style statement with `하다` left out (`…하는 것이 중요`)."""
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
-LEAD_EN = re.compile(r"\b(reasons?|ways?|rules?|steps?|principles?|lessons?|because|works|is|are)$", re.IGNORECASE)
+LEAD_EN = re.compile(r"\b(reasons|ways|rules|steps|principles|lessons|because|works|is|are)$", re.IGNORECASE)
+"""An English line announcing a list (`works for three reasons`); a singular noun ends a statement
+(`Keep an archive of every step`)."""
 """An English line ending like this announces the points that follow."""
 TRAILING_GLUE = ("J", "SF")
 """Tags trimmed from the end of a hashtag: particles and final punctuation."""

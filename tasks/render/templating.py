@@ -140,8 +140,26 @@ def render_note(
     if composition is None:
         composition = compose_note(parsed, insights, settings, chosen)
     ctx = {**base_context(parsed, insights, note_roots, index, settings), "outline": composition.outline}
-    if composition.outline is None and parsed.note.kind != "process-log":  # nothing to say: no posts
-        drafts = tuple(ChannelDraft(load_channel(name), ctx, ()) for name in chosen)
-    else:
-        drafts = tuple(render_channel(name, ctx, settings, composition.of(name)) for name in chosen)
-    return Drafts(parsed.note.path, ctx["note"]["slug"], ctx, chosen, drafts, composition=composition)
+    silent = composition.outline is None and parsed.note.kind != "process-log"  # nothing to say: no posts
+    drafts = tuple(
+        _silent(name, ctx, settings)
+        if silent or name in composition.skipped
+        else render_channel(name, ctx, settings, composition.of(name))
+        for name in chosen
+    )
+    return Drafts(
+        parsed.note.path,
+        ctx["note"]["slug"],
+        ctx,
+        chosen,
+        drafts,
+        diagnostics=composition.diagnostics,
+        composition=composition,
+    )
+
+
+def _silent(name: str, ctx: Mapping[str, Any], settings: Settings) -> ChannelDraft:
+    """A channel that writes nothing for this note (its context still complete, for polish and lint)."""
+    spec = load_channel(name)
+    options = spec.resolve_options(settings.options.get(name))
+    return ChannelDraft(spec, {**ctx, "channel": name, "limits": spec.limits, "options": options, "plans": []}, ())
