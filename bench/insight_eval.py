@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from tasks.insight.cut import SKIPPED_KINDS
+from tasks.insight.cut import FILE_ONLY, SKIPPED_KINDS
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -132,8 +132,8 @@ def _sentences(parsed: ParsedNote) -> list[tuple[int, int, str]]:
         if section.navigation:
             continue
         for block in section.blocks:
-            if block.kind in SKIPPED_KINDS or not block.text.strip():
-                continue
+            if block.kind in SKIPPED_KINDS or not block.text.strip() or FILE_ONLY.match(block.text):
+                continue  # an embedded file's name is not a sentence of the author
             out.extend((block.lines[0], block.lines[1], s) for s in korean.sentences(block.text))
     return out
 

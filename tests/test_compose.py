@@ -187,7 +187,9 @@ def test_an_embedded_image_never_becomes_a_slide_or_a_hashtag(tmp_path: Path) ->
     (vault / "notes" / "cafe.md").write_text(
         "---\ntitle: 발효 커피 실험\ntags: [카페, 000000, exported]\n---\n\n## 실험 기록\n\n"
         "발효 탱크의 온도를 18도로 낮췄더니 산미가 부드러워졌다.\n\n![[발효-탱크-기록.png]]\n\n"
-        "- 온도를 사용해서 맛을 조절하는 게 핵심이다.\n- 손님 세 명이 더 달다고 말했다.\n",
+        "- 온도를 사용해서 맛을 조절하는 게 핵심이다.\n- 손님 세 명이 더 달다고 말했다.\n\n"
+        "## 다음 실험\n\n원두를 바꾸기 전에 발효 시간을 먼저 늘려 볼 생각이다.\n\n"
+        "실패한 배치도 버리지 않고 기록해 두면 다음 실험의 지도가 된다.\n",
         encoding="utf-8",
     )
     result = render(vault, "notes/cafe.md", ("instagram",))

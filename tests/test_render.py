@@ -63,13 +63,17 @@ def test_workshop_guide_blocks_add_up_to_the_total() -> None:
 def test_html_outputs_escape_note_text(vault: Path) -> None:
     note = vault / "hostile.md"
     note.write_text(
-        '---\ntitle: "<script>alert(1)</script> & 제목"\n---\n\n- <img src=x onerror=alert(1)> 본문 한 줄.\n',
+        '---\ntitle: "<script>alert(1)</script> & 제목"\n---\n\n'
+        "- <img src=x onerror=alert(1)> 본문 한 줄을 길게 써 둔다.\n"
+        "- 두 번째 문장도 <b>굵게</b> 쓰고 & 기호를 넣어 둔다.\n"
+        "- 세 번째 문장은 <script>alert(2)</script> 를 품고 있다.\n"
+        "- 네 번째 문장은 평범하게 끝을 맺는다.\n",
         encoding="utf-8",
     )
     outputs = {o.path: o.content.decode() for o in render(vault, "hostile.md", ("newsletter",)).outputs}
     html, txt = outputs["newsletter/hostile.html"], outputs["newsletter/hostile.txt"]
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
-    assert "<script>alert(1)</script> & 제목" in txt  # plain text is not HTML-escaped
+    assert "<script>alert(1)</script> & 제목" in txt and "&lt;" not in txt  # plain text is not HTML-escaped
 
 
 def test_user_override_replaces_one_block(vault: Path) -> None:

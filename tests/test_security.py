@@ -106,11 +106,20 @@ class _Active(HTMLParser):
 
 
 def test_hostile_note_content_is_inert_in_every_output(tmp_path: Path) -> None:
-    parsed, note_roots, index, insights, settings = pipeline(FIXTURES / "bad", "mixed_hostile.md")
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    hostile = (FIXTURES / "bad" / "mixed_hostile.md").read_text(encoding="utf-8")
+    words = ("사과", "바다", "책상", "노래", "구름")
+    more = "\n## 더 많은 생각\n" + "".join(  # enough whole ideas for every channel's shape (a letter, a carousel)
+        f'\n{w}에 관한 문장은 <b onclick="alert(1)">굵게</b> 쓰였고 <script>alert(1)</script> 를 품고 있다.\n'
+        for w in words
+    )
+    (vault / "mixed_hostile.md").write_text(hostile + more, encoding="utf-8")
+    parsed, note_roots, index, insights, settings = pipeline(vault, "mixed_hostile.md")
     result = rendered(parsed, insights, note_roots, index, settings)
     texts = {o.path: o.content.decode("utf-8") for o in result.outputs if o.path.endswith((".html", ".md", ".txt"))}
     html = {p: t for p, t in texts.items() if p.endswith(".html")}
-    assert len(html) >= 2, "no HTML output to check"
+    assert {"newsletter/mixed-hostile.html", "blog/mixed-hostile.naver.html"} <= set(html), "no HTML output to check"
     for path, text in html.items():
         parser = _Active()
         parser.feed(text)

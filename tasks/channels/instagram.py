@@ -257,6 +257,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
                 label = KIND_LABELS.get(insight.type, insight.type)
                 name = f"{part['label']} · {label} ({insight.date[5:]})"
                 slides.append(_story_slide(name, insight, part["key"], limits))
+    if len(slides) - 1 < int(limits["min_ideas"]):
+        raise TooLittle(f"{len(slides) - 1} entries after the opening, a carousel needs {limits['min_ideas']}")
     closing = story.invitation
     question = ctx["labels"]["story_cta"]
     shown = {i for slide in slides for i in slide["ids"]}

@@ -205,6 +205,9 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     room = int(spec.limits["max_items"])
     out = story_context(ctx, {"self": room * 3 // 8, "us": room * 3 // 8, "now": room - 2 * (room * 3 // 8)})
     story = out["story"]
+    told = sum(1 for p in out["parts"] if p["insights"])
+    if told < int(spec.limits["takeaways"]):
+        raise TooLittle(f"{told} part(s) of the story told, a letter needs {spec.limits['takeaways']}")
     title = out["note"]["title"]
     most = int(spec.limits["subject_max_chars"])
     candidates = [f"이번 주 만드는 중: {title}", out["hook_line"], "이번 주 만드는 중"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from tasks.compose.plan import TooLittle
 from tasks.compose.stage import Composition, compose_note
 from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, NoteRoots, ParsedNote, RootIndex
 from tasks.render.channel import ChannelSpec, load_channel, preparer
@@ -141,19 +142,24 @@ def render_note(
         composition = compose_note(parsed, insights, settings, chosen)
     ctx = {**base_context(parsed, insights, note_roots, index, settings), "outline": composition.outline}
     silent = composition.outline is None and parsed.note.kind != "process-log"  # nothing to say: no posts
-    drafts = tuple(
-        _silent(name, ctx, settings)
-        if silent or name in composition.skipped
-        else render_channel(name, ctx, settings, composition.of(name))
-        for name in chosen
-    )
+    drafts: list[ChannelDraft] = []
+    notes = list(composition.diagnostics)
+    for name in chosen:
+        if silent or name in composition.skipped:
+            drafts.append(_silent(name, ctx, settings))
+            continue
+        try:
+            drafts.append(render_channel(name, ctx, settings, composition.of(name)))
+        except TooLittle as why:  # a story too short for the channel's shape
+            notes.append(Diagnostic(parsed.note.path, 0, f"{name}: {why}: nothing written", "too-little"))
+            drafts.append(_silent(name, ctx, settings))
     return Drafts(
         parsed.note.path,
         ctx["note"]["slug"],
         ctx,
         chosen,
-        drafts,
-        diagnostics=composition.diagnostics,
+        tuple(drafts),
+        diagnostics=tuple(notes),
         composition=composition,
     )
 
