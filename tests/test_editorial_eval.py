@@ -59,3 +59,11 @@ def test_the_command_prints_the_table_or_json_and_exits_0(capsys: pytest.Capture
     assert data["total"] == sum(data["per_channel"].values())
     assert data["total"] == sum(n for rules in data["by_channel_rule"].values() for n in rules.values())
     assert len(data["notes"]) == len(FIXTURE_NOTES)
+
+
+def test_the_fixture_notes_have_no_editorial_violation(evaluated: tuple[Path, editorial_eval.Report]) -> None:
+    """The acceptance of the editorial spec: every channel's shape and every "sentences, not
+    fragments" rule holds on the book note, the essay with a table and an image, the English
+    note and the tech note with code (the example vault's notes: tests/test_channel_fixtures.py)."""
+    _, report = evaluated
+    assert report.total == 0, dict(report.by_rule)
