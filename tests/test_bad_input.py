@@ -162,4 +162,6 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     assert len(errors) == len(FAILS), errors
     sources = {json.loads(m.read_text(encoding="utf-8"))["source"] for m in out.glob("*/manifest.json")}
     hidden = {n for n in notes if n.startswith(".")} if command == "sweep" else set()  # sweep skips dotfiles
-    assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden
+    silent = {"empty.md", "only_front_matter.md"}  # nothing to say: no posts, no manifest
+    assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden - silent
+    assert "2 with nothing to say (skipped)" in text

@@ -23,6 +23,8 @@ from tasks.render.channel import ChannelSpec
 from tasks.slug import safe_slug
 
 AD_PREFIX = "(광고)"
+CANDIDATES = 60
+"""Strongest ideas searched for a subject or a quote line (a 2 MB note has thousands)."""
 # Invitations added when the letter's own words are shorter than the preheader minimum; some
 # subset of them (in order) always lands in the 85–100 character window, whatever the title.
 FILLERS_KO = (
@@ -91,8 +93,8 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
         for c in outline.chapters
         if c.title and c.ideas and not c.heading and len(c.title) <= most and c.title != outline.title
     ]
-    strongest = sorted(outline.ideas, key=lambda i: -i.score)
-    out += [(bare(s), i.id) for i in strongest for s in i.sentences[:1] if says_something(s) and len(bare(s)) <= most]
+    strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
+    out += [(bare(s), i.id) for i in strongest for s in i.sentences[:1] if len(bare(s)) <= most and says_something(s)]
     return list(dict.fromkeys(out))
 
 
@@ -149,7 +151,7 @@ def plan(
     if quote_slot is None:  # no quotation in the note: its strongest line not already said
         said = {bare(t) for s in takeaways for t in (*s.text, *s.points)} | {bare(subject)}
         lines = [*zip(outline.hook_lines, outline.hooks, strict=True)]
-        strongest = sorted(outline.ideas, key=lambda i: -i.score)
+        strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
         lines += [(t, i) for i in strongest for t in i.sentences if says_something(t)]
         most = int(limits["quote_max_chars"])
         line = next(((h, i) for h, i in lines if bare(h) not in said and len(h) <= most), None)

@@ -90,22 +90,31 @@ def plan(
     outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
 ) -> list[Plan]:
     """A deck that covers every chapter of the note: agenda, the key ideas of each chapter (short titles,
-    whole lines, a talk track in the notes), the exercise, the discussion, the debrief."""
+    whole lines, a talk track in the notes), the exercise, the discussion, the debrief. A note with
+    more chapters than `max_slides` allows keeps one idea of each of its strongest chapters."""
     limits = spec.limits
     lines_max = int(limits["max_lines_per_slide"]) - 1
     per_chapter, budget = int(limits["ideas_per_chapter"]), int(limits["slide_chars"])
+    chapters = [c for c in outline.chapters if c.ideas]
+    room = max(1, int(limits["max_slides"]) - 2)  # the agenda takes a slide or two
+    if len(chapters) * per_chapter > room:
+        per_chapter = 1
+        if len(chapters) > room:
+            strongest = sorted(chapters, key=lambda c: -max(i.score for i in c.ideas))[:room]
+            chapters = [c for c in chapters if c in strongest]
+    where = {i.id: c for c in outline.chapters for i in c.ideas}
     slots: list[Slot] = []
     titles: set[str] = set()
-    agenda = [c.title for c in outline.chapters if c.title]
+    agenda = [c.title for c in chapters if c.title]
     pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
     for n, page in enumerate(pages, 1):
         name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))
         slots.append(Slot("agenda", name, (), tuple(page)))
-    for chapter in outline.chapters:
+    for chapter in chapters:
         best = sorted(chapter.ideas, key=lambda i: -i.score)[:per_chapter]
         first = chapter.title
         for idea in sorted(best, key=lambda i: i.lines[0]):
-            title = title_of(idea, outline) or chapter.title
+            title = title_of(idea, outline, where) or chapter.title
             if title in titles:
                 title = chapter.title if chapter.title not in titles else ""
             if not title:
@@ -167,10 +176,10 @@ def run_of_show(
     pause = 10 if total >= int(deck_limits["break_from_minutes"]) else 0
     content = max(len(outline.chapters), total - sum(minutes.values()) - pause)
     chapters: list[tuple[str, list[int]]] = []
+    where = {i.id: c.title for c in outline.chapters for i in c.ideas}
     for n, slot in enumerate(deck.slots, 1):
         if slot.role == "idea":
-            chapter = next(c.title for c in outline.chapters if any(i.id == slot.insights[0] for i in c.ideas))
-            chapter = chapter or outline.title
+            chapter = where.get(slot.insights[0], "") or outline.title
             if not chapters or chapters[-1][0] != chapter:
                 chapters.append((chapter, []))
             chapters[-1][1].append(n)

@@ -9,6 +9,7 @@ boundaries or left out by the channel, never clipped with `…`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -170,18 +171,47 @@ def is_label(text: str) -> bool:
     return korean.ending(line) in ("fragment", "lead")
 
 
-def _blocks(parsed: ParsedNote, insight: Insight) -> list[Block]:
-    start, end = insight.lines
-    out: list[Block] = []
-    for section in parsed.sections:
-        if section.lines[1] < start or section.lines[0] > end or section.navigation:
-            continue
-        out += [
-            b
-            for b in section.blocks
-            if start <= b.lines[0] and b.lines[1] <= end and b.kind not in SKIPPED and b.text.strip()
-        ]
-    return sorted(dict.fromkeys(out), key=lambda b: b.lines)
+@dataclass(frozen=True, slots=True)
+class NoteBlocks:
+    """The note's content blocks in line order, and its sections, looked up by line (once per note:
+    a 2 MB note has thousands of insights, and scanning every section for each was quadratic)."""
+
+    starts: tuple[int, ...]
+    """First line of each block, ascending."""
+    blocks: tuple[Block, ...]
+    """The blocks of the non-navigation sections, in the same order."""
+    sections: tuple[tuple[int, int, str, tuple[str, ...]], ...]
+    """(first line, last line, title, path) of every section, in document order."""
+
+    @classmethod
+    def of(cls, parsed: ParsedNote) -> NoteBlocks:
+        """Index one parsed note."""
+        found = sorted(
+            dict.fromkeys(
+                b
+                for section in parsed.sections
+                if not section.navigation
+                for b in section.blocks
+                if b.kind not in SKIPPED and b.text.strip()
+            ),
+            key=lambda b: b.lines,
+        )
+        spans = tuple((s.lines[0], s.lines[1], s.title, s.path) for s in parsed.sections)
+        return cls(tuple(b.lines[0] for b in found), tuple(found), spans)
+
+    def within(self, start: int, end: int) -> list[Block]:
+        """The blocks that lie within lines `start`–`end`."""
+        first = bisect.bisect_left(self.starts, start)
+        last = bisect.bisect_right(self.starts, end)
+        return [b for b in self.blocks[first:last] if b.lines[1] <= end]
+
+    def path(self, insight: Insight) -> tuple[str, ...]:
+        """Titles of the sections enclosing the insight's section."""
+        line = insight.lines[0]
+        for start, end, title, path in self.sections:
+            if start <= line <= end and title == insight.section:
+                return path
+        return (insight.section,)
 
 
 def _groups(blocks: Sequence[Block]) -> list[tuple[Block, list[Block]]]:
@@ -214,9 +244,9 @@ def _score(idea: Idea, insight: Insight) -> float:
     return round(score + 0.6 * idea.root_strength, 4)
 
 
-def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int]) -> Idea | None:
+def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int], note: NoteBlocks) -> Idea | None:
     """The idea of one insight; None when it says nothing a reader could use (a line of tags)."""
-    groups = _groups(_blocks(parsed, insight))
+    groups = _groups(note.within(*insight.lines))
     if not groups:
         return None
     name, named = "", False
@@ -287,7 +317,7 @@ def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int
         quote=quote,
         item=first.kind in ("item", "task") and not named and not points and len(groups) == 1,
         section=insight.section,
-        path=_path(parsed, insight),
+        path=note.path(insight),
         level=section_level.get(insight.section, 0),
         lines=insight.lines,
         roots=insight.root_slugs,
@@ -299,13 +329,6 @@ def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int
     return replace(idea, score=_score(idea, insight))
 
 
-def _path(parsed: ParsedNote, insight: Insight) -> tuple[str, ...]:
-    for section in parsed.sections:
-        if section.lines[0] <= insight.lines[0] <= section.lines[1] and section.title == insight.section:
-            return section.path
-    return (insight.section,)
-
-
 def point_line(point: Point) -> str:
     """A point as one line (its number kept when the author numbered it)."""
     return f"{point.number}. {point.text}" if point.number else point.text
@@ -314,5 +337,6 @@ def point_line(point: Point) -> str:
 def ideas_of(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:
     """Every idea of the note, in the note's order."""
     levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
-    made = (make_idea(parsed, i, levels) for i in insights)
+    note = NoteBlocks.of(parsed)
+    made = (make_idea(parsed, i, levels, note) for i in insights)
     return tuple(i for i in made if i is not None)

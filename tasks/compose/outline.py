@@ -26,6 +26,8 @@ GENERIC_TITLES = frozenset(
      "notes", "summary", "highlights", "하이라이트", "본문", "key ideas", "ideas", "main ideas", "takeaways",
      "핵심 아이디어", "핵심 내용", "주요 내용", "배운 점", "메모들"}
 )  # fmt: skip
+ASKS = re.compile(r"([?？]|까[.…]*)\s*$")
+"""How a question ends (what `korean.ending` calls a question), checked before asking the analyser."""
 CLOSING_SECTIONS = re.compile(r"적용|다음|결론|마치며|정리|실천|takeaway|next|conclusion|apply", re.I)
 ROOT_LABEL = re.compile(r"^\s*(Root\s*\d+\s*[-:–—]|\d{2}\.\d{2}(?=\s))\s*", re.I)
 """Filing labels at the start of a title: `Root 04 - `, a Johnny-Decimal id (`13.01 `)."""
@@ -325,7 +327,7 @@ def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
         for idea in ideas
         if not idea.quote
         for s in (*idea.sentences, *(p.text for p in idea.points))
-        if korean.ending(plain(s)) == "question" and 8 <= len(plain(s)) <= 80
+        if ASKS.search(s) and 8 <= len(plain(s)) <= 80 and korean.ending(plain(s)) == "question"
     ]
     direct = [q for q in own if re.search(r"당신|여러분|you\b|your\b", q, re.I)]
     if direct:

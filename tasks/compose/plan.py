@@ -7,7 +7,7 @@ fills which slot. An LLM polish may reword a slot's text; it never adds, drops o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,12 +115,14 @@ def pick(
     return tuple(sorted(chosen, key=lambda i: i.lines[0]))
 
 
-def chapter_of(outline: Outline, idea: Idea) -> Chapter | None:
-    """The chapter an idea belongs to."""
-    return next((c for c in outline.chapters if idea in c.ideas), None)
+def chapter_of(outline: Outline, idea: Idea, where: Mapping[str, Chapter] | None = None) -> Chapter | None:
+    """The chapter an idea belongs to (`where`: insight id → chapter, when the caller asks often)."""
+    if where is not None:
+        return where.get(idea.id)
+    return next((c for c in outline.chapters if any(i.id == idea.id for i in c.ideas)), None)
 
 
-def title_of(idea: Idea, outline: Outline) -> str:
+def title_of(idea: Idea, outline: Outline, where: Mapping[str, Chapter] | None = None) -> str:
     """The slot title of an idea: its own short name, else its chapter's title ("" for a quotation:
     it speaks for itself, and a title borrowed from its neighbours would misname it)."""
     if idea.quote:
@@ -128,7 +130,7 @@ def title_of(idea: Idea, outline: Outline) -> str:
     own = idea_title(idea)
     if own:
         return own
-    chapter = chapter_of(outline, idea)
+    chapter = chapter_of(outline, idea, where)
     return chapter.title if chapter else ""
 
 

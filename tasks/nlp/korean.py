@@ -202,6 +202,7 @@ def topic_terms(text: str) -> list[str]:
     return noun_list(text, stem=True) + pairs
 
 
+@lru_cache(maxsize=1 << 16)
 def ending(text: str) -> str:
     """How a line ends: `question`, `sentence` (a finished predicate), `lead` (a topic
     particle or colon that announces what follows: `이유는`, `…에서 중요한건`, `Reasons:`)
