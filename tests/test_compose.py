@@ -126,6 +126,8 @@ def test_the_deck_covers_every_chapter_and_talks_beyond_the_slide(book: RenderRe
     for chapter in composition.outline.chapters:
         assert covered & {i.id for i in chapter.ideas}, chapter.title  # the last section included
     slides = _text(book, "-slides.md", "workshop")
+    titles = re.findall(r"^##(.*)$", slides, re.M)
+    assert all(t.strip() for t in titles) and len(titles) == len(set(titles))  # every slide named, once
     for slide in slides.split("\n---\n")[2:]:
         shown = re.sub(r"<!--.*?-->", "", slide, flags=re.S)
         notes = re.search(r"<!--\n(.*?)\n-->", slide, re.S)

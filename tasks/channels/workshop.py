@@ -13,7 +13,7 @@ from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import Idea, bare, plain
-from tasks.compose.outline import Outline
+from tasks.compose.outline import Outline, key_phrase
 from tasks.compose.plan import Plan, Slot, idea_slot, title_of
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
@@ -122,6 +122,13 @@ def plan(
             slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2)
             if slot is None:
                 continue
+            if not slot.title:  # its first line says the title whole: name the slide by what it is about
+                named = [chapter.title] if chapter.heading else []
+                named.append(key_phrase([idea.text], least=1))
+                title = next((t for t in named if t and t not in titles and not _opens(slot, t)), "")
+                if not title:
+                    continue
+                slot = replace(slot, title=title)
             while len(slot.text) + len(slot.points) > lines_max:  # whole lines only: the last ones go
                 if len(slot.points) > 1 or (slot.points and not slot.text):
                     slot = replace(slot, points=slot.points[:-1])
@@ -135,6 +142,11 @@ def plan(
             slots.append(replace(slot, notes=_talk(idea, slot, title, first, labels)))
             first = ""
     return [Plan("workshop", "deck", tuple(slots))]
+
+
+def _opens(slot: Slot, title: str) -> bool:
+    """The slide's first line starts with the title (a title must not be the text cut off)."""
+    return bool(slot.text) and bare(slot.text[0]).startswith(bare(title))
 
 
 def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str]]:
