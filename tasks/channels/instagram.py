@@ -21,7 +21,6 @@ from tasks.process.telling import hook_body, hook_head, hook_line, says, story_c
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
 
-INLINE_TAG = re.compile(r"(?<![\w#])#(?=[^\s#])")
 # English words too common to be a hashtag (Korean keywords come from Kiwi nouns already).
 STOP_EN = frozenset(
     (  # noqa: SIM905 - one readable block of words
@@ -58,7 +57,6 @@ FILING_TAGS = frozenset(
         "projects",
     }
 )
-SENTENCE_END = re.compile(r"[.!?。…)\"'”’다요죠까]$")
 
 
 HEX = re.compile(r"^[0-9a-fA-F]{3}$|^[0-9a-fA-F]{6}$")
@@ -66,11 +64,6 @@ FILEISH = frozenset(
     {"exported", "export", "png", "jpg", "jpeg", "gif", "webp", "md", "pdf", "http", "https", "www", "com",
      "img", "image", "file", "attachment", "canvas", "excalidraw"}
 )  # fmt: skip
-
-
-def _one_line(text: str) -> str:
-    """One line of caption text; inline `#tags` of the note lose their `#` (only the tag line has hashtags)."""
-    return INLINE_TAG.sub("", re.sub(r"\s+", " ", text)).strip()
 
 
 def plain_tag(word: str) -> str:

@@ -46,16 +46,11 @@ CASE_BLOCKS = (
 )
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def note_comment(text: str) -> str:
     """Text safe inside an HTML comment (no `-->`, no `--`)."""
     return re.sub(r"-{2,}", "—", text).strip()
 
 
-NUMBERING = re.compile(r"^\d+[.)]\s*")
 QUESTIONS = {
     "framework": "question_framework",
     "contrast": "question_contrast",

@@ -93,7 +93,7 @@ class Idea:
     @property
     def body(self) -> tuple[str, ...]:
         """The sentences a slot shows under `name` (the first sentence left out when it is the name)."""
-        if self.name and not self.named and self.sentences and _bare(self.sentences[0]) == _bare(self.name):
+        if self.name and not self.named and self.sentences and bare(self.sentences[0]) == bare(self.name):
             return self.sentences[1:]
         return self.sentences
 
@@ -113,9 +113,6 @@ class Idea:
 def bare(text: str) -> str:
     """The text on one line without its closing punctuation (to compare a title with a sentence)."""
     return re.sub(r"[\s.!?。]+$", "", plain(text))
-
-
-_bare = bare
 
 
 def plain(text: str) -> str:
@@ -244,7 +241,7 @@ def _score(idea: Idea, insight: Insight) -> float:
     return round(score + 0.6 * idea.root_strength, 4)
 
 
-def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int], note: NoteBlocks) -> Idea | None:
+def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks) -> Idea | None:
     """The idea of one insight; None when it says nothing a reader could use (a line of tags)."""
     groups = _groups(note.within(*insight.lines))
     if not groups:
@@ -304,7 +301,7 @@ def make_idea(parsed: ParsedNote, insight: Insight, section_level: dict[str, int
             sentences += said
         points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
     if not name and not quote and sentences and len(sentences[0]) <= NAME_MAX and (len(sentences) > 1 or points):
-        name = _bare(sentences[0])
+        name = bare(sentences[0])
     idea = Idea(
         id=insight.id,
         type=insight.type,
@@ -338,5 +335,5 @@ def ideas_of(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...
     """Every idea of the note, in the note's order."""
     levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
     note = NoteBlocks.of(parsed)
-    made = (make_idea(parsed, i, levels, note) for i in insights)
+    made = (make_idea(i, levels, note) for i in insights)
     return tuple(i for i in made if i is not None)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, ideas_of, plain, says_something
+from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, bare, ideas_of, plain, says_something
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -108,7 +108,7 @@ def clean_title(title: str) -> str:
 
 def _clause(sentence: str) -> str:
     """The sentence's first clause when it makes a short name (`의미가치를 선택한다면`)."""
-    text = _bare(sentence)
+    text = bare(sentence)
     if len(text) <= NAME_MAX - 8:
         return text
     if not korean.has_hangul(text):
@@ -119,10 +119,6 @@ def _clause(sentence: str) -> str:
         return ""
     tags = [tag for _, tag in korean.tokens(head)]
     return head if tags and tags[-1] == "EC" else ""  # a verb's clause (`선택한다면`), not `스터디에서`
-
-
-def _bare(text: str) -> str:
-    return re.sub(r"[\s.!?。]+$", "", plain(text))
 
 
 def idea_title(idea: Idea) -> str:
@@ -375,7 +371,7 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
     hook_line = scored[0][1] if scored else ""
     display = title
     if credit.work:
-        short = _bare(hook_line)
+        short = bare(hook_line)
         display = f"『{credit.work}』: {short}" if short and len(short) <= 32 else f"『{credit.work}』 읽기"
     return Outline(
         title=title,
