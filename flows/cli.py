@@ -50,12 +50,16 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 
 
 def _note_arg(note: Path, settings: Settings) -> Path:
-    """A note given on the command line: relative to the working folder, else the vault."""
+    """A note given on the command line: relative to the working folder, else the vault.
+
+    Made absolute without following links: the read stage must see a link planted in the vault
+    (`notes/link.md` → a file outside it) to refuse it.
+    """
     if note.is_absolute():
         return note
     if note.exists():
-        return note.resolve()
-    return (settings.vault / note).resolve()
+        return Path(os.path.abspath(note))
+    return Path(os.path.abspath(settings.vault / note))
 
 
 def _summary(results: list[NoteResult], previews: bool = True) -> None:
@@ -78,6 +82,8 @@ def _summary(results: list[NoteResult], previews: bool = True) -> None:
             if f.status in ("kept-edited", "locked"):
                 why = "edited by hand" if f.status == "kept-edited" else "locked"
                 out.print(f"[yellow]{why}, kept:[/yellow] {f.path} → new version at {f.written_to}")
+            elif f.status == "forced" and f.backup:
+                out.print(f"[yellow]overwritten (--force), your version saved:[/yellow] {f.backup}", soft_wrap=True)
             elif f.status == "stale-kept":
                 out.print(f"[yellow]no longer produced but edited by hand, kept:[/yellow] {f.written_to}")
         for failure in r.lint_failures:

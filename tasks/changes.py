@@ -21,18 +21,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from tasks import __version__
 from tasks.settings import CHANNELS_DIR, PROJECT_ROOT, Settings
 from tasks.vault.links import NoteIndex, resolve
-from tasks.vault.read import IGNORED_DIRS, nfc
+from tasks.vault.read import nfc, walk_vault
 from tasks.write.outputs import atomic_write
 
 STATE_FILE = ".osmu-state.json"
 _LLM_ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL")
 """Environment that overrides the LLM settings (the key itself is never part of a hash)."""
 STATE_VERSION = 1
+NOT_A_FILE = "not-a-regular-file"
+"""The content hash recorded for a FIFO, socket or device named `.md` (never opened)."""
 _CODE = PROJECT_ROOT / "tasks"
 """osmu code that shapes outputs: the stages and the pipeline wiring (`tasks/pipeline.py`)."""
 
@@ -94,6 +97,8 @@ class FileStat:
     """Size in bytes."""
     mtime_ns: int
     """Modification time, nanoseconds."""
+    regular: bool = True
+    """False for a FIFO, socket or device named `.md`: never opened (a FIFO blocks the reader)."""
 
     @property
     def modified(self) -> str:
@@ -101,28 +106,18 @@ class FileStat:
         return datetime.fromtimestamp(self.mtime_ns / 1e9, tz=UTC).date().isoformat()
 
 
-def _enter(folder: str, name: str, skipped: set[str]) -> bool:
-    if name in IGNORED_DIRS or name.startswith("."):
-        return False
-    return not skipped or os.path.realpath(os.path.join(folder, name)) not in skipped
-
-
 def scan_vault(vault: Path, skip: Iterable[Path] = ()) -> Iterator[FileStat]:
-    """Every note of the vault, sorted; hidden and ignored folders (and `skip`) are not entered."""
-    skipped = {os.path.realpath(p) for p in skip}
+    """Every note of the vault, sorted; hidden, ignored and output folders (and `skip`) are not entered."""
     root = str(vault)
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if _enter(folder, d, skipped))
-        for name in sorted(files):
-            if not name.endswith(".md") or name.startswith("."):
-                continue
+    for folder, names in walk_vault(vault, skip):
+        for name in names:
             full = os.path.join(folder, name)
             try:
                 st = os.stat(full)
             except OSError:
                 continue
             rel = nfc(os.path.relpath(full, root).replace(os.sep, "/"))
-            yield FileStat(rel, Path(full), st.st_size, st.st_mtime_ns)
+            yield FileStat(rel, Path(full), st.st_size, st.st_mtime_ns, S_ISREG(st.st_mode))
 
 
 def file_sha(path: Path) -> str:
@@ -153,7 +148,7 @@ def file_sha_of(vault: Path) -> ShaOf:
 
     def sha_of(path: str) -> str:
         full = vault / f"{path}.md"
-        return file_sha(full) if full.is_file() else ""
+        return file_sha(full) if full.is_file() else ""  # is_file: False for a FIFO
 
     return sha_of
 
@@ -279,6 +274,8 @@ def current(stat: FileStat, old: NoteState | None) -> str:
     """The content hash: reused from the state when size and mtime match, else read."""
     if old is not None and old.size == stat.size and old.mtime_ns == stat.mtime_ns:
         return old.sha
+    if not stat.regular:  # the read stage refuses it with one line; hashing it would block
+        return NOT_A_FILE
     return file_sha(stat.path)
 
 
@@ -354,7 +351,7 @@ def scan_files(vault: Path, paths: Iterable[Path]) -> Iterator[FileStat]:
             rel = full.resolve().relative_to(vault.resolve()).as_posix()
         except ValueError:
             rel = full.resolve().as_posix()
-        yield FileStat(nfc(rel), full, st.st_size, st.st_mtime_ns)
+        yield FileStat(nfc(rel), full, st.st_size, st.st_mtime_ns, S_ISREG(st.st_mode))
 
 
 def remember(
@@ -365,6 +362,6 @@ def remember(
     if stat is None:
         return
     state = SweepState.load(settings.out_dir)
-    candidate = Candidate(stat, file_sha(stat.path), "", context_key(settings, channels))
+    candidate = Candidate(stat, current(stat, None), "", context_key(settings, channels))
     record(state, candidate, links, index, file_sha_of(settings.vault), **done)
     state.save()

@@ -408,6 +408,8 @@ class WrittenFile:
     output edited by hand (or locked) since, so kept (and no longer listed in the manifest)."""
     written_to: str = ""
     """Where the bytes actually went (differs from `path` for `kept-edited` and `locked`)."""
+    backup: str = ""
+    """`forced`: where the overwritten version was saved (a new numbered file each time, never reused)."""
 
 
 @dataclass(frozen=True, slots=True)

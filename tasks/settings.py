@@ -256,4 +256,11 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     elif config_file is not None:
         raise ConfigError([f"{config_file}: settings file not found"])
     options_from = "overrides" if "options" in over else options_from
-    return validate(_merge(data, over), source=" + ".join(sources), options_source=options_from)
+    settings = validate(_merge(data, over), source=" + ".join(sources), options_source=options_from)
+    from tasks.vault.out_folder import out_folder_problem
+
+    problem = out_folder_problem(settings.vault, settings.out_dir)
+    if problem:
+        source = "--out" if "out" in over else " + ".join(sources)
+        raise ConfigError([f"{source}: out: {problem}"])
+    return settings

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -152,7 +153,13 @@ def load_note(data: bytes, rel_path: str) -> Note:
 
 
 def read_note(vault: Path, path: Path) -> Note:
-    """Read one note from disk; `path` may be absolute or relative to the vault."""
+    """Read one note from disk; `path` may be absolute or relative to the vault.
+
+    Refused, with one `NoteError` each: a link (to a file, or through a folder) inside the vault
+    that leads outside it, a FIFO or any other file that is not a regular one (reading it would
+    block forever), and a name with a Unicode-normalisation twin (`노트.md` stored both NFC and
+    NFD: both would be the source `노트.md` and share one output folder).
+    """
     full = path if path.is_absolute() else vault / path
     rel = vault_relative(vault, full)
     lexical = Path(os.path.abspath(full))
@@ -161,25 +168,113 @@ def read_note(vault: Path, path: Path) -> Note:
         shown = nfc(lexical.relative_to(os.path.abspath(vault)).as_posix())
         raise NoteError(shown, 0, "is a link to a file outside the vault; not read")
     try:
+        info = full.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise NoteError(rel, 0, "is a folder, not a note")
+        if not stat.S_ISREG(info.st_mode):
+            raise NoteError(rel, 0, f"is not a regular file ({file_kind(info.st_mode)}); skipped")
+        twin = normalization_twin(full)
+        if twin is not None:
+            raise NoteError(rel, 0, f"two files have this name, one stored {twin}: rename one (neither is read)")
         data = full.read_bytes()
-        mtime = full.stat().st_mtime
     except FileNotFoundError as exc:
         raise NoteError(rel, 0, "file not found") from exc
     except IsADirectoryError as exc:
         raise NoteError(rel, 0, "is a folder, not a note") from exc
     except PermissionError as exc:
         raise NoteError(rel, 0, "cannot be read (permission denied)") from exc
-    modified = datetime.fromtimestamp(mtime, tz=UTC).date().isoformat()
+    modified = datetime.fromtimestamp(info.st_mtime, tz=UTC).date().isoformat()
     return replace(load_note(data, rel), modified=modified)
 
 
-def iter_note_paths(vault: Path) -> Iterator[Path]:
-    """Every `.md` file of the vault, skipping outputs and hidden folders, in sorted order."""
-    for path in sorted(vault.rglob("*.md")):
-        parts = path.relative_to(vault).parts
-        if any(p in IGNORED_DIRS or p.startswith(".") for p in parts[:-1]):
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is (`a FIFO`), for the one line that skips it."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file (links followed); False for FIFOs, sockets, devices, folders, missing files."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def normalization_twin(full: Path) -> str | None:
+    """How a twin of `full` is stored ("NFC", "NFD"), when the vault has one; else None.
+
+    A twin is another file (another inode) in the same folder whose name differs only in
+    Unicode normalisation; on a file system that treats the two
+    forms as one name (macOS), both forms lead to the same inode and there is no twin.
+    """
+    here = full.stat()
+    for form in ("NFC", "NFD"):
+        name = unicodedata.normalize(form, full.name)
+        if name == full.name:
             continue
-        yield path
+        try:
+            other = (full.parent / name).stat()
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) != (here.st_dev, here.st_ino):
+            return form
+    return None
+
+
+OUTPUT_MARKERS = frozenset({".osmu-state.json", ".osmu-index.json", ".osmu-journal.json"})
+"""Files only an osmu output folder holds (the sweep's state, the overview's record, a run's journal)."""
+
+
+def holds_outputs(folder: str, files: Iterable[str]) -> bool:
+    """True for a folder osmu wrote: its state or journal files, or a `manifest.json` of osmu's.
+
+    The reader never enters one, wherever it is, so outputs are never read back as notes.
+    """
+    names = set(files)
+    if names & OUTPUT_MARKERS:
+        return True
+    if "manifest.json" not in names:
+        return False
+    try:
+        with open(os.path.join(folder, "manifest.json"), "rb") as handle:
+            return b'"osmu_version"' in handle.read(4096)
+    except OSError:
+        return False
+
+
+def walk_vault(vault: Path, skip: Iterable[Path] = ()) -> Iterator[tuple[str, list[str]]]:
+    """(folder, sorted `.md` file names) of every folder of the vault the reader enters.
+
+    Not entered: hidden and ignored folders, `skip` (the configured output folder), and any
+    folder holding osmu's outputs. Links to folders are not followed.
+    """
+    skipped = {os.path.realpath(p) for p in skip}
+    root = str(vault)
+    for folder, dirs, files in os.walk(root):
+        if folder != root and holds_outputs(folder, files):
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in IGNORED_DIRS
+            and not d.startswith(".")
+            and (not skipped or os.path.realpath(os.path.join(folder, d)) not in skipped)
+        )
+        yield folder, sorted(n for n in files if n.endswith(".md") and not n.startswith("."))
+
+
+def iter_note_paths(vault: Path, skip: Iterable[Path] = ()) -> Iterator[Path]:
+    """Every `.md` file of the vault, skipping outputs and hidden folders, in sorted order."""
+    found = [Path(folder, name) for folder, names in walk_vault(vault, skip) for name in names]
+    yield from sorted(found)
 
 
 def list_vault(vault: Path) -> tuple[str, ...]:
@@ -201,6 +296,9 @@ def read_private_paths(vault: Path, paths: Iterable[str], folders: Iterable[str]
     private: set[str] = set()
     for path in paths:
         if in_private_folder(path, folders):
+            private.add(path)
+            continue
+        if not is_regular(vault / f"{path}.md"):  # a FIFO named `.md` would block the read: hide it
             private.add(path)
             continue
         try:

@@ -5,7 +5,9 @@
 - The manifest records the SHA-256 of what osmu wrote. A file whose bytes differ from
   that record was edited by hand: it is kept, the new version goes beside it as
   `<name>.osmu-new.<ext>`, and the run reports it. `force=True` overwrites after saving a
-  `<name>.osmu-backup.<ext>` copy.
+  `<name>.osmu-backup.<ext>` copy (`…osmu-backup-2.<ext>`, `-3`… when one exists: a backup is
+  never overwritten), and the run names it.
+- Files get the mode the user's umask gives (`0o666 & ~umask`), as any editor's would.
 - An output whose front matter says `locked: true` is frozen the same way, whatever its
   hash; only `force` overwrites it (with a backup).
 - Unchanged bytes are not rewritten, so a re-run on an unchanged note changes nothing.
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -57,6 +60,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600 whatever the umask
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -66,6 +70,24 @@ def atomic_write(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere the only way to read it is to set it (and set it back)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -85,6 +107,15 @@ def _fsync_dir(folder: Path) -> None:
 def beside(path: Path, tag: str) -> Path:
     """`post.md` → `post.osmu-<tag>.md` in the same folder."""
     return path.with_name(f"{path.stem}.osmu-{tag}{path.suffix}")
+
+
+def free_backup(path: Path) -> Path:
+    """The first backup name of `path` not taken yet: `post.osmu-backup.md`, then `post.osmu-backup-2.md`…"""
+    candidate, n = beside(path, "backup"), 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = beside(path, f"backup-{n}")
+    return candidate
 
 
 def inside(root: Path, rel: str) -> Path:
@@ -176,9 +207,10 @@ def _write_one(target: Path, data: bytes, known: tuple[str, ...], force: bool) -
         atomic_write(target, data)
         return WrittenFile(rel, "updated", str(target)), new_hash
     if force:
-        atomic_write(beside(target, "backup"), existing)
+        backup = free_backup(target)
+        atomic_write(backup, existing)
         atomic_write(target, data)
-        return WrittenFile(rel, "forced", str(target)), new_hash
+        return WrittenFile(rel, "forced", str(target), str(backup)), new_hash
     side = beside(target, "new")
     atomic_write(side, data)
     return WrittenFile(rel, "locked" if locked else "kept-edited", str(side)), recorded
@@ -247,7 +279,7 @@ def _write_locked(
         )
     )
     for output, (written, recorded) in zip(result.outputs, done, strict=False):
-        files.append(WrittenFile(output.path, written.status, written.written_to))
+        files.append(WrittenFile(output.path, written.status, written.written_to, written.backup))
         entries.append(_entry(output, recorded, written, folder))
     stale, carried = _previous_outputs(folder, result)
     files += [_remove_stale(folder, entry, known.get(entry["path"], ())) for entry in stale]  # before the manifest
@@ -260,7 +292,7 @@ def _write_locked(
     if not unchanged:
         atomic_write(manifest_path, manifest)
     clear_journal(folder)  # the manifest now accounts for every file
-    files.append(WrittenFile(PAGE, page_written.status, page_written.written_to))
+    files.append(WrittenFile(PAGE, page_written.status, page_written.written_to, page_written.backup))
     files.append(WrittenFile(MANIFEST, "unchanged" if unchanged else "updated", str(manifest_path)))
     return WriteReport(str(folder), tuple(files), str(manifest_path), page_written.written_to)
 
@@ -341,4 +373,4 @@ def write_overview(out_root: Path, data: bytes, force: bool = False) -> WrittenF
         written, recorded = _write_one(out_root / PAGE, data, known, force)
         if recorded is not None and (recorded,) != known:
             atomic_write(record, json.dumps({PAGE: [recorded]}).encode())
-        return WrittenFile(PAGE, written.status, written.written_to)
+        return WrittenFile(PAGE, written.status, written.written_to, written.backup)
