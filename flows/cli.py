@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -433,8 +434,20 @@ def serve(
         raise typer.Exit(2) from exc
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM and SIGHUP end the command as Ctrl-C would: cleanly, so nothing it started outlives it.
+
+    Python's default for them ends the process at once, skipping the exit handlers, and Prefect's
+    temporary (embedded) server, stopped by one of those, was left running with parent pid 1.
+    """
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    for name in ("SIGTERM", "SIGHUP"):  # (Windows has no SIGHUP)
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
     app()
 
 

@@ -22,7 +22,7 @@ WEEKLY_CRON = "0 8 * * 1"
 """Monday 08:00: the digest of the week before."""
 
 
-@flow(name="process-story", log_prints=True)
+@flow(name="process-story", log_prints=True, persist_result=False)
 def process_story(
     log: str,
     since: str | None = None,
@@ -45,7 +45,7 @@ def process_story(
     return result
 
 
-@flow(name="process-digest", log_prints=True)
+@flow(name="process-digest", log_prints=True, persist_result=False)
 def process_digest(
     since: str | None = None,
     until: str | None = None,

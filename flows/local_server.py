@@ -6,6 +6,10 @@ starts `prefect server start` once, detached, and later runs find it through the
 leaves in PREFECT_HOME (the same files as scripts/prefect-server.sh, so either can stop it):
 `server.pid` (its process group), `server.port`, `server.log`.
 
+`server.pid` holds the server's pid, its start time and its command line, one a line, and a
+signal goes only to a process whose three match: a stale file (a reboot, a reused pid, a pid
+someone wrote there; PREFECT_HOME may be shared) never kills an unrelated process group.
+
 `OSMU_PREFECT_SERVER` chooses: `auto` (default: reuse that server, start it if needed),
 `embedded` (Prefect's temporary server per process, nothing left running), or an API URL.
 A `PREFECT_API_URL` in the environment or in the active Prefect profile always wins. Stdlib
@@ -60,14 +64,29 @@ class LocalServer:
         """The server's output."""
         return self.home / "server.log"
 
+    @property
+    def pid_file(self) -> Path:
+        """The server's pid, start time and command line (see `process_identity`)."""
+        return self.home / "server.pid"
+
     def pid(self) -> int | None:
-        """The recorded process id, if that process is alive."""
+        """The recorded process id, if that very process still runs (same start time and command line)."""
         try:
-            pid = int((self.home / "server.pid").read_text().strip())
-            os.kill(pid, 0)
+            lines = self.pid_file.read_bytes().split(b"\n")
+            pid = int(lines[0])
         except (OSError, ValueError):
             return None
-        return pid
+        recorded = tuple(lines[1:3])
+        if len(recorded) < 2 or not all(recorded):
+            return None  # a bare pid proves nothing: it may name anyone's process by now
+        return pid if process_identity(pid) == recorded else None
+
+    def _record(self, pid: int) -> None:
+        """Write `server.pid` for the server just started (after its exec: the command line is the server's)."""
+        identity = process_identity(pid)
+        if identity is None:  # it exited at once (a port in use): `_spawn` sees it and says why
+            return
+        private_write(self.pid_file, b"\n".join([str(pid).encode(), *identity]) + b"\n")
 
     def url(self) -> str | None:
         """The API URL when the recorded server is alive and healthy, else None."""
@@ -84,7 +103,7 @@ class LocalServer:
         A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
         The port is Prefect's usual 4200, else the next one `prefect server start` can bind.
         """
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # as Prefect makes it: its database holds run data
         with locked(self.home / "server.lock"):
             url = self.url()
             if url:
@@ -100,9 +119,15 @@ class LocalServer:
 
     def _spawn(self, port: int) -> str | None:
         """Start `prefect server start` on `port`; its URL once healthy, None when the port was taken."""
+        from flows.quiet import EMBEDDED_ONLY, QUIET_PREFECT
+
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        for key in EMBEDDED_ONLY:  # the server's own log keeps its errors
+            if env.get(key) == QUIET_PREFECT[key]:
+                del env[key]
         env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-        with self.log.open("wb") as log:
+        with os.fdopen(os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
+            os.fchmod(log.fileno(), 0o600)
             proc = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                 env=env,
@@ -111,8 +136,8 @@ class LocalServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # outlives this command; `stop` ends its whole group
             )
-        (self.home / "server.port").write_text(f"{port}\n")
-        (self.home / "server.pid").write_text(f"{proc.pid}\n")
+        private_write(self.home / "server.port", f"{port}\n".encode())
+        self._record(proc.pid)  # Popen returns once the exec is done
         url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -129,7 +154,7 @@ class LocalServer:
     def stop(self, grace: float = 10.0) -> bool:
         """Stop the recorded server and its children (SIGTERM, then SIGKILL); True if one was running."""
         pid = self.pid()
-        (self.home / "server.pid").unlink(missing_ok=True)
+        self.pid_file.unlink(missing_ok=True)
         if pid is None:
             return False
         stop_group(pid, grace, alive)
@@ -210,6 +235,40 @@ def stop_group(pgid: int, grace: float, running: Callable[[int], bool]) -> None:
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def private_write(path: Path, data: bytes) -> None:
+    """Write `data` to a file only its owner can read (what PREFECT_HOME holds is nobody else's business)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older osmu or by hand keeps its mode otherwise
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def process_identity(pid: int) -> tuple[bytes, bytes] | None:
+    """(start time, command line) of a running process, or None when no process has that id.
+
+    Linux: the start time in clock ticks since boot (`/proc/<pid>/stat`, field 22) and the
+    arguments joined by spaces; elsewhere what `ps` says (`lstart`, `command`). A zombie has
+    no command line, so it matches no record. scripts/prefect-server.sh computes the same.
+    """
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        fields = stat.rsplit(b")", 1)[-1].split()
+        if len(fields) < 20:
+            return None
+        return fields[19], command.replace(b"\0", b" ").rstrip()
+    ps = ["ps", "-p", str(pid), "-o"]  # pragma: no cover - macOS and the BSDs
+    try:  # pragma: no cover
+        start = subprocess.run([*ps, "lstart="], capture_output=True, check=True).stdout.strip()
+        command = subprocess.run([*ps, "command="], capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):  # pragma: no cover
+        return None
+    return (start, command) if start and command else None  # pragma: no cover
 
 
 def alive(pid: int) -> bool:

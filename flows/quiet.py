@@ -16,7 +16,14 @@ QUIET_PREFECT = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER": "simple",
+    # Prefect's temporary (embedded) server writes to this command's terminal; stopped at the
+    # command's end while it still flushes events, it logged 159-line sqlite `CancelledError`
+    # tracebacks ("Error flushing 1 events") after successful runs. Its errors are the run's
+    # business only when the run fails, and the run reports that itself.
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
 }
+EMBEDDED_ONLY = frozenset({"PREFECT_SERVER_LOGGING_LEVEL"})
+"""Defaults for the temporary server only: a server with its own log (`osmu server start`) keeps Prefect's."""
 
 
 def quiet_prefect() -> frozenset[str]:

@@ -29,7 +29,7 @@ def settings_of(settings: Settings | None, vault: str | None, out: str | None, c
     return load_settings(Path(config) if config else None, {"vault": vault, "out": out})
 
 
-@flow(name="repurpose-note", log_prints=True)
+@flow(name="repurpose-note", log_prints=True, persist_result=False)
 def repurpose_note(
     note: str,
     settings: Settings | None = None,

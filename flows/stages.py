@@ -4,7 +4,10 @@ The work and the wiring are in `tasks/` (`tasks/pipeline.py`); a flow passes `TA
 pipeline so each stage of a one-note run shows as a task run in the UI, with retries where
 a disk may hiccup. Sweeps run the plain functions inside batch tasks instead (a task call
 costs ~20 ms). No result persistence and no cache keys: change detection is the state file
-of `tasks/changes.py` alone, and private text never lands in Prefect's result storage.
+of `tasks/changes.py` alone, and private text never lands in Prefect's result storage. Every
+task says so itself (`persist_result=False`, `NO_CACHE`), so a Prefect profile that persists
+results by default (`PREFECT_RESULTS_PERSIST_BY_DEFAULT=true`) still stores no pickled note
+(raw text, `%%` comments, refused private notes) in `PREFECT_HOME/storage`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from prefect import task
 from prefect.blocks.system import Secret
+from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.utilities.annotations import quote
 
@@ -46,19 +50,40 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(name="read-note", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+@task(
+    name="read-note",
+    persist_result=False,
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=0.2,
+    retry_condition_fn=_transient,
+)
 def read_task(vault: Path, path: Path, notes: NoteIndex, private_folders: tuple[str, ...]) -> Note:
     """Read one note and the front matter of the notes it links (retried: synced disks hiccup)."""
     return read_source(vault, path, notes, private_folders)
 
 
-@task(name="list-vault", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+@task(
+    name="list-vault",
+    persist_result=False,
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=0.2,
+    retry_condition_fn=_transient,
+)
 def list_vault_task(vault: Path) -> tuple[str, ...]:
     """The vault's note paths."""
     return list_vault(vault)
 
 
-@task(name="read-roots", retries=2, retry_delay_seconds=0.2, retry_condition_fn=_transient)
+@task(
+    name="read-roots",
+    persist_result=False,
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=0.2,
+    retry_condition_fn=_transient,
+)
 def read_roots_task(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
     """The vault's root-concept notes."""
     return read_roots(vault, folder)
@@ -66,19 +91,21 @@ def read_roots_task(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[D
 
 TASKS = pipeline.Stages(
     read=read_task,
-    parse=task(name="parse-note")(parse_note),
-    protect=task(name="protect-private")(protect_note),
-    roots=task(name="resolve-roots")(resolve_note_roots),
-    insights=task(name="extract-insights")(extract_insights),
-    compose=task(name="compose-plans")(compose_note),
-    render=task(name="render-channels")(render_note),
-    polish=task(name="polish")(polish_note),
-    lint=task(name="lint")(lint_note),
-    write=task(name="write-outputs", retries=2, retry_delay_seconds=0.5)(write_outputs),
-    log_insights=task(name="process-insights")(log_insights),
+    parse=task(name="parse-note", persist_result=False, cache_policy=NO_CACHE)(parse_note),
+    protect=task(name="protect-private", persist_result=False, cache_policy=NO_CACHE)(protect_note),
+    roots=task(name="resolve-roots", persist_result=False, cache_policy=NO_CACHE)(resolve_note_roots),
+    insights=task(name="extract-insights", persist_result=False, cache_policy=NO_CACHE)(extract_insights),
+    compose=task(name="compose-plans", persist_result=False, cache_policy=NO_CACHE)(compose_note),
+    render=task(name="render-channels", persist_result=False, cache_policy=NO_CACHE)(render_note),
+    polish=task(name="polish", persist_result=False, cache_policy=NO_CACHE)(polish_note),
+    lint=task(name="lint", persist_result=False, cache_policy=NO_CACHE)(lint_note),
+    write=task(name="write-outputs", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=0.5)(
+        write_outputs
+    ),
+    log_insights=task(name="process-insights", persist_result=False, cache_policy=NO_CACHE)(log_insights),
     list_vault=list_vault_task,
     read_roots=read_roots_task,
-    root_index=task(name="load-roots")(build_root_index),
+    root_index=task(name="load-roots", persist_result=False, cache_policy=NO_CACHE)(build_root_index),
 )
 """Every stage as a Prefect task (one-note flows: repurpose, story, digest)."""
 

@@ -100,13 +100,13 @@ def render_one(
     return outcome
 
 
-@task(name="find-changes", cache_policy=NO_CACHE)
+@task(name="find-changes", cache_policy=NO_CACHE, persist_result=False)
 def find_changes(settings: Settings, channels: tuple[str, ...], state: changes.SweepState, full: bool) -> changes.Plan:
     """Stat (and hash only what changed) every note of the vault; compare with the last sweep."""
     return changes.plan(settings, channels, state, full)
 
 
-@task(name="render-batch", cache_policy=NO_CACHE)
+@task(name="render-batch", cache_policy=NO_CACHE, persist_result=False)
 def render_batch(
     batch: tuple[changes.Candidate, ...],
     settings: Settings,
@@ -145,7 +145,7 @@ def render_in_tasks(
         yield futures[future], future.result()
 
 
-@task(name="render-in-processes", cache_policy=NO_CACHE)
+@task(name="render-in-processes", cache_policy=NO_CACHE, persist_result=False)
 def render_in_processes(
     parts: Sequence[tuple[changes.Candidate, ...]],
     settings: Settings,
@@ -164,7 +164,7 @@ def render_in_processes(
     return finished
 
 
-@task(name="save-state", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=0.5)
+@task(name="save-state", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=0.5)
 def save_state(state: changes.SweepState) -> None:
     """Write the state file atomically."""
     state.save()
@@ -198,7 +198,7 @@ THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)
 """Default runner: two threads (2-core machines gain nothing from more; see README "Scale out")."""
 
 
-@flow(name="vault-sweep", log_prints=True, task_runner=THREADS)
+@flow(name="vault-sweep", log_prints=True, persist_result=False, task_runner=THREADS)
 def vault_sweep(
     settings: Settings | None = None,
     channels: list[str] | None = None,

@@ -2,7 +2,9 @@
 `file:line: message`. Never a traceback, and a run over all of them finishes.
 
 The corpus is modelled on what real vaults hold (see the README of issue 9). The 2 MB note
-is generated at test time rather than committed.
+is generated at test time rather than committed, and so are the files git cannot hold or a
+checkout on macOS would merge (issue 18): a FIFO named `.md`, links out of the vault (to a
+file, to a folder), and NFC/NFD twins.
 """
 
 from __future__ import annotations
@@ -38,6 +40,28 @@ FAILS = {  # file → (line, words the message must contain)
     "duplicate_keys.md": (4, "duplicate key"),
 }
 NAMES = sorted(nfc(p.name) for p in BAD.iterdir())
+GENERATED_FAILS = {  # file → (line, words the message must contain); see make_hostile_files
+    "fifo.md": (0, "not a regular file (a FIFO)"),
+    "link_out.md": (0, "is a link to a file outside the vault"),
+    "쌍둥이.md": (0, "two files have this name"),
+}
+
+
+def make_hostile_files(vault: Path, outside: Path) -> None:
+    """What no fixture can hold: a FIFO (it blocked every reader), a link to a file and one to a
+    folder outside the vault (they published it), and two names that differ only in Unicode
+    normalisation (they shared one output folder)."""
+    outside.mkdir(parents=True, exist_ok=True)
+    text = "# 밖\n\n- OUTSIDE-SECRET 볼트 밖의 문장이 출력에 나오면 안 된다.\n"
+    (outside / "secret.md").write_text(text, encoding="utf-8")
+    (outside / "folder").mkdir(exist_ok=True)
+    (outside / "folder" / "inner.md").write_text(text, encoding="utf-8")
+    os.mkfifo(vault / "fifo.md")
+    (vault / "link_out.md").symlink_to(outside / "secret.md")
+    (vault / "linked_folder").symlink_to(outside / "folder", target_is_directory=True)
+    for form in ("NFC", "NFD"):
+        name = unicodedata.normalize(form, "쌍둥이.md")
+        (vault / name).write_text(f"# {form} 쌍둥이\n\n- {form}로 저장된 이름의 노트다.\n", encoding="utf-8")
 
 
 def make_big_note(path: Path, size: int = 2_000_000) -> None:
@@ -110,6 +134,23 @@ def test_reserved_and_dot_names_get_safe_slugs(tmp_path: Path) -> None:
         assert result.slug.startswith("note-") and is_safe_component(result.slug)
 
 
+@pytest.mark.timeout(120)  # the FIFO blocked the read forever
+@pytest.mark.parametrize("name", sorted(GENERATED_FAILS))
+def test_each_generated_hostile_file_fails_with_one_clear_line(name: str, tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(BAD, vault)
+    make_hostile_files(vault, tmp_path / "outside")
+    line, words = GENERATED_FAILS[name]
+    on_disk = [p.name for p in vault.iterdir() if nfc(p.name) == name]
+    assert on_disk
+    for rel in on_disk:  # both twins
+        with pytest.raises(NoteError) as err:
+            pipeline(vault, rel)
+        assert (err.value.file, err.value.line) == (name, line)
+        assert words in err.value.message and "\n" not in str(err.value)
+    assert "linked_folder/inner.md" not in {nfc(p.relative_to(vault).as_posix()) for p in iter_note_paths(vault)}
+
+
 def test_big_note_reads_and_parses(tmp_path: Path) -> None:
     make_big_note(tmp_path / "big.md")
     note = read_note(tmp_path, Path("big.md"))
@@ -145,6 +186,7 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(BAD, vault)
     make_big_note(vault / "big_2mb.md")
+    make_hostile_files(vault, tmp_path / "outside")
     out = tmp_path / "out"
     notes = [p.name for p in iter_note_paths(vault)]
     args = [command, *notes] if command == "run" else [command]
@@ -156,12 +198,15 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in text and 'File "' not in text, text
     # `run` prints `error: file:line: …`; `sweep` prints `failed: file:line: …` (as it goes and in its summary)
     errors = sorted({line.strip() for line in text.splitlines() if re.match(r"\s*(error|failed):", line, re.I)})
-    for name, (line, words) in FAILS.items():
+    fails = {**FAILS, **GENERATED_FAILS}
+    for name, (line, words) in fails.items():
         mine = [e for e in errors if f"{name}:{line}:" in e]
         assert len(mine) == 1 and words in mine[0], (name, errors)
-    assert len(errors) == len(FAILS), errors
+    assert len(errors) == len(fails), errors
+    assert "OUTSIDE-SECRET" not in text
     sources = {json.loads(m.read_text(encoding="utf-8"))["source"] for m in out.glob("*/manifest.json")}
     hidden = {n for n in notes if n.startswith(".")} if command == "sweep" else set()  # sweep skips dotfiles
     silent = {"empty.md", "only_front_matter.md"}  # nothing to say: no posts, no manifest
-    assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden - silent
+    assert sources == {nfc(n) for n in notes} - set(fails) - hidden - silent
+    assert not any(b"OUTSIDE-SECRET" in p.read_bytes() for p in out.rglob("*") if p.is_file())
     assert "2 with nothing to say (skipped)" in text
