@@ -173,9 +173,8 @@ def read_note(vault: Path, path: Path) -> Note:
             raise NoteError(rel, 0, "is a folder, not a note")
         if not stat.S_ISREG(info.st_mode):
             raise NoteError(rel, 0, f"is not a regular file ({file_kind(info.st_mode)}); skipped")
-        twin = normalization_twin(full)
-        if twin is not None:
-            raise NoteError(rel, 0, f"two files have this name, one stored {twin}: rename one (neither is read)")
+        if normalization_twin(full) is not None:  # the same line for both twins
+            raise NoteError(rel, 0, "two files have this name, one stored NFC, one NFD: rename one (neither is read)")
         data = full.read_bytes()
     except FileNotFoundError as exc:
         raise NoteError(rel, 0, "file not found") from exc
