@@ -143,7 +143,7 @@ class LocalServer:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if healthy(url):
+            if healthy(url) and proc.poll() is None:  # a server that answers while ours died is not ours
                 return url
             time.sleep(0.2)
         self.stop()
