@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from tasks import __version__
-from tasks.settings import CHANNELS_DIR, PROJECT_ROOT, Settings
+from tasks.project import CODE_DIR
+from tasks.settings import CHANNELS_DIR, Settings
 from tasks.vault.links import NoteIndex, resolve
 from tasks.vault.read import IGNORED_DIRS, nfc
 from tasks.write.outputs import atomic_write
@@ -33,7 +34,7 @@ STATE_FILE = ".osmu-state.json"
 _LLM_ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL")
 """Environment that overrides the LLM settings (the key itself is never part of a hash)."""
 STATE_VERSION = 1
-_CODE = PROJECT_ROOT / "tasks"
+_CODE = CODE_DIR
 """osmu code that shapes outputs: the stages and the pipeline wiring (`tasks/pipeline.py`)."""
 
 
