@@ -7,6 +7,7 @@ VAULT  := examples/vault
 
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
 
 .PHONY: install demo test lint golden bench editorial clean
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +30,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from flows.quiet import OFFLINE
 
 MODE_ENV = "OSMU_PREFECT_SERVER"
 MODES = ("auto", "embedded")
@@ -49,6 +54,8 @@ class LocalServer:
 
     home: Path
     """PREFECT_HOME of the server (its SQLite database lives there too)."""
+    first_port: int = PREFERRED_PORT
+    """The first port tried; when it is busy, the next free one (`busy_note` says so)."""
 
     @classmethod
     def from_env(cls) -> LocalServer:
@@ -70,38 +77,57 @@ class LocalServer:
         return pid
 
     def url(self) -> str | None:
-        """The API URL when the recorded server is alive and healthy, else None."""
+        """The API URL when the recorded server is alive and answers as this home's, else None.
+
+        Never another server that happens to answer on the recorded port.
+        """
         try:
             port = int((self.home / "server.port").read_text().strip())
         except (OSError, ValueError):
             return None
         url = f"http://127.0.0.1:{port}/api"
-        return url if self.pid() is not None and healthy(url) else None
+        return url if self.pid() is not None and serves_home(url, self.home) else None
+
+    def database(self) -> str:
+        """Digest of the database the recorded server was started with (SQLite when none is recorded)."""
+        try:
+            return (self.home / "server.database").read_text().strip()
+        except OSError:
+            return database_digest(None)
 
     def start(self) -> tuple[str, bool]:
         """The API URL of the running server, starting one if none is (returns whether it started one).
 
         A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
-        The port is Prefect's usual 4200, else the next one `prefect server start` can bind.
+        The port is `first_port` (Prefect's usual 4200), else the next free one. A server of this
+        home that runs with another database (scripts/prefect-server.sh on PostgreSQL) is an error.
         """
         self.home.mkdir(parents=True, exist_ok=True)
+        wanted = database_digest(os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"))
         with locked(self.home / "server.lock"):
             url = self.url()
+            if url and self.database() != wanted:
+                raise ServerError(
+                    f"a Prefect server with another database already runs for PREFECT_HOME={self.home} ({url}); "
+                    "stop it first: osmu server stop"
+                )
             if url:
                 return url, False
             self.stop()  # a dead or unhealthy server's leftovers
-            for port in range(PREFERRED_PORT, PREFERRED_PORT + PORTS_TRIED):
-                if healthy(f"http://127.0.0.1:{port}/api"):
-                    continue  # another server (another PREFECT_HOME) answers there
-                url = self._spawn(port)
+            for port in range(self.first_port, self.first_port + PORTS_TRIED):
+                if not port_free(port):
+                    continue  # another program (another Prefect server…) listens there
+                url = self._spawn(port, wanted)
                 if url:
                     return url, True
-            raise ServerError(f"the Prefect server did not become healthy; see {self.log}")
+            raise ServerError(
+                f"no free port in {self.first_port}-{self.first_port + PORTS_TRIED - 1} for the Prefect server"
+            )
 
-    def _spawn(self, port: int) -> str | None:
+    def _spawn(self, port: int, database: str) -> str | None:
         """Start `prefect server start` on `port`; its URL once healthy, None when the port was taken."""
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-        env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        env.update(OFFLINE, PREFECT_HOME=str(self.home))
         with self.log.open("wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -113,12 +139,13 @@ class LocalServer:
             )
         (self.home / "server.port").write_text(f"{port}\n")
         (self.home / "server.pid").write_text(f"{proc.pid}\n")
+        (self.home / "server.database").write_text(f"{database}\n")
         url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if healthy(url):
+            if serves_home(url, self.home):  # this server, not another one that took the port meanwhile
                 return url
             time.sleep(0.2)
         self.stop()
@@ -143,6 +170,40 @@ def healthy(url: str, timeout: float = 1.0) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+def serves_home(url: str, home: Path, timeout: float = 2.0) -> bool:
+    """True when the Prefect server at `url` is the one of PREFECT_HOME `home` (its /admin/settings say so)."""
+    try:
+        with urllib.request.urlopen(f"{url}/admin/settings", timeout=timeout) as response:
+            served = json.load(response).get("home")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(served) and Path(served).resolve() == home.resolve()
+
+
+def port_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:`port` (it can be bound now)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def database_digest(url: str | None) -> str:
+    """What `server.database` records: a digest of the database URL (it may hold a password); SQLite when None.
+
+    scripts/prefect-server.sh records the same digest.
+    """
+    return hashlib.sha256((url or "sqlite").encode()).hexdigest()[:16]
+
+
+def busy_note(url: str, first_port: int = PREFERRED_PORT) -> str:
+    """`" (port 4200 was busy)"` when the server at `url` runs on another port than the first one tried."""
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    return f" (port {first_port} was busy)" if port != first_port else ""
 
 
 def use_server(start: bool) -> str | None:
@@ -173,7 +234,7 @@ def use_server(start: bool) -> str | None:
         return f"no local Prefect server ({exc}); running embedded"
     os.environ["PREFECT_API_URL"] = url
     if started:
-        return f"started a local Prefect server for later runs: {url} (`osmu server stop` stops it)"
+        return f"started a local Prefect server for later runs: {url}{busy_note(url)} (`osmu server stop` stops it)"
     return None
 
 
