@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -174,3 +175,15 @@ def test_runtime_dependencies_are_declared_and_apart_from_the_dev_tools() -> Non
     providers = {m: [PART_OF[m]] if m in PART_OF else distributions.get(m, [m]) for m in sorted(third_party)}
     undeclared = {m: dists for m, dists in providers.items() if not {_normal(d) for d in dists} & runtime}
     assert not undeclared, f"imported by tasks/ or flows/ but not a runtime dependency: {undeclared}"
+
+
+def test_readme_states_the_supported_systems_and_uses_the_urls_the_scripts_print() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    systems = readme[readme.index("**Supported systems.**") :].split("\n\n", 1)[0]
+    tested = systems.split("Untested:", 1)[0]
+    assert platform.system() in tested, systems  # the system these tests run on is listed as tested
+    assert "macOS" in systems and "Windows" in systems
+    assert "osmu --version" in readme and "pipx install ." in readme and "uv tool install ." in readme
+    for doc in (readme, (ROOT / "docs" / "running.md").read_text(encoding="utf-8")):
+        assert "export PREFECT_API_URL=http" not in doc  # never a hard-coded server: what the scripts print
+        assert 'eval "$(' in doc

@@ -138,6 +138,15 @@ def test_local_server_skips_a_busy_port_and_the_postgres_path_refuses_it(
             assert pid is not None
             _analytics_off(url, pid)
             assert server.start() == (url, False)
+            cli = subprocess.run(  # what the README's `eval "$(osmu server start | grep '^export ')"` reads
+                [sys.executable, "-m", "flows.cli", "server", "start"],
+                env=base_env(PREFECT_HOME=str(home)),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert cli.returncode == 0 and f"\nexport PREFECT_API_URL={url}\n" in f"\n{cli.stdout}", cli.stdout
 
             # What `osmu run` started is SQLite: the PostgreSQL path never hands it back.
             monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", POSTGRES)
