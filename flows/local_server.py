@@ -21,11 +21,11 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -183,13 +183,20 @@ def serves_home(url: str, home: Path, timeout: float = 2.0) -> bool:
 
 
 def port_free(port: int) -> bool:
-    """True when nothing listens on 127.0.0.1:`port` (it can be bound now)."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
+    """True when nothing accepts connections on 127.0.0.1:`port` (the connection is refused).
+
+    Anything else (an HTTP answer, an error page, a reset, a timeout) means another program holds it;
+    a port taken in between is caught by `_spawn` (`prefect server start` exits: already in use).
+    """
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1.0):
             return False
-    return True
+    except urllib.error.HTTPError:
+        return False
+    except urllib.error.URLError as exc:
+        return isinstance(exc.reason, ConnectionRefusedError)
+    except OSError:
+        return False
 
 
 def database_digest(url: str | None) -> str:
