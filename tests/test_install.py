@@ -187,3 +187,18 @@ def test_readme_states_the_supported_systems_and_uses_the_urls_the_scripts_print
     for doc in (readme, (ROOT / "docs" / "running.md").read_text(encoding="utf-8")):
         assert "export PREFECT_API_URL=http" not in doc  # never a hard-coded server: what the scripts print
         assert 'eval "$(' in doc
+
+
+def test_version_names_the_files_of_the_checkout_it_runs_from(tmp_path: Path) -> None:
+    env = {**_clean_env(PYTHONPATH=str(ROOT))}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"osmu 0.1.0 (Python {platform.python_version()}; files: {ROOT})"
