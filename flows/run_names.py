@@ -20,6 +20,7 @@ from prefect.artifacts import create_link_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.context import FlowRunContext
+from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
 
 from tasks.pipeline import project_name
@@ -78,8 +79,11 @@ def label_run(channels: Iterable[str], name: str | None = None) -> None:
         return
     run = context.flow_run
     tags = {*run.tags, "osmu", f"trigger:{trigger(run)}", *(f"channel:{c}" for c in channels)}
-    with get_client(sync_client=True) as client:
-        client.update_flow_run(run.id, name=name, tags=sorted(tags))
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(run.id, name=name, tags=sorted(tags))
+    except Exception as exc:  # a label is never worth a failed run
+        get_run_logger().warning("could not name or tag the flow run: %s", exc)
 
 
 def publish_preview_link(preview: str, text: str, key: str) -> None:
