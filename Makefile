@@ -7,8 +7,9 @@ VAULT  := examples/vault
 
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint golden bench editorial clean
+.PHONY: install demo test lint golden bench editorial wheel clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,11 @@ demo: install
 	OSMU_PREFECT_SERVER=embedded $(BIN)/osmu sweep --vault "$(VAULT)"
 	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/ (one folder per note, with manifest.json)"
 	@echo "preview: $(CURDIR)/$(VAULT)/_osmu/index.html (open it in a browser)"
+
+## wheel: dist/osmu-<version>-py3-none-any.whl (offline: the dev venv's setuptools builds it; `pipx install .` also works)
+wheel: install
+	$(BIN)/pip wheel --no-deps --no-build-isolation -q -w dist .
+	@ls dist/osmu-*.whl
 
 ## lint: ruff + mypy (CI runs them as part of `make test`)
 lint: install
@@ -48,4 +54,4 @@ editorial: install
 	$(BIN)/python -m bench.editorial_eval $(EDITORIAL_ARGS)
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu
+	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu build dist

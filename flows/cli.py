@@ -116,8 +116,27 @@ WITHOUT_PREFECT = frozenset({"insights", "lint", "server"})
 """Commands that run no flow: they never look for a Prefect server (nor import Prefect)."""
 
 
+def _version(show: bool) -> None:
+    """`osmu --version`: osmu's version, and where its channel templates and settings come from."""
+    if show:
+        from tasks import __version__
+        from tasks.project import PROJECT_ROOT
+
+        out.print(
+            f"osmu {__version__} (Python {sys.version.split()[0]}; files: {PROJECT_ROOT})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit()
+
+
+VersionOpt = Annotated[
+    bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+]
+
+
 @app.callback()
-def _reuse_local_server(ctx: typer.Context) -> None:
+def _reuse_local_server(ctx: typer.Context, version: VersionOpt = False) -> None:
     """Every command that runs flows uses the local Prefect server when it runs (only `osmu run` starts it)."""
     if ctx.invoked_subcommand not in WITHOUT_PREFECT:
         _prefect_server(start=False)

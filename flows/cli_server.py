@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from flows.local_server import LocalServer, ServerError
+from flows.local_server import LocalServer, ServerError, busy_note
 
 server_app = typer.Typer(
     help="The local Prefect server `osmu run` starts once and reuses (its files are in PREFECT_HOME).",
@@ -27,7 +27,10 @@ def start() -> None:
     except ServerError as exc:
         out.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
-    out.print(f"{'started' if started else 'already running'}: {_where(server, url)}")
+    out.print(
+        f"{'started' if started else 'already running'}: {_where(server, url)}{busy_note(url) if started else ''}"
+    )
+    out.print(f"export PREFECT_API_URL={url}")
 
 
 @server_app.command()

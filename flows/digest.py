@@ -12,17 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow
+from prefect.schedules import Cron
 
 from flows.repurpose import STAGES, settings_of
+from flows.run_names import dates_name, digest_run_name, label_run, log_run_name, publish_preview_link
 from tasks.model import NoteResult
 from tasks.pipeline import open_vault, run_digest, run_story
-from tasks.settings import Settings
+from tasks.settings import Settings, system_timezone
 
 WEEKLY_CRON = "0 8 * * 1"
 """Monday 08:00: the digest of the week before."""
 
 
-@flow(name="process-story", log_prints=True, persist_result=False)
+@flow(name="process-story", log_prints=True, persist_result=False, flow_run_name=log_run_name)
 def process_story(
     log: str,
     since: str | None = None,
@@ -40,12 +42,14 @@ def process_story(
     """
     settings = settings_of(settings, vault, out, config)
     context = open_vault(settings, stages=STAGES)
+    label_run(channels or settings.channels)
     result, told = run_story(settings, context, log, since, until, channels or (), force, STAGES)
+    publish_preview_link(result.preview, f"preview: {result.source}", "story")
     print(f"{result.source}: story {told.start} – {told.end}, {len(told.cut.insights)} insights → {result.out_dir}")
     return result
 
 
-@flow(name="process-digest", log_prints=True, persist_result=False)
+@flow(name="process-digest", log_prints=True, persist_result=False, flow_run_name=digest_run_name)
 def process_digest(
     since: str | None = None,
     until: str | None = None,
@@ -60,14 +64,24 @@ def process_digest(
     settings = settings_of(settings, vault, out, config)
     context = open_vault(settings, stages=STAGES)
     result, start, end, count, logs = run_digest(settings, context, since, until, channels or (), force, STAGES)
+    label_run(channels or settings.digest_channels, name=dates_name("process-digest", start, end))
+    publish_preview_link(result.preview, f"preview: process digest {start}..{end}", "digest")
     print(f"process digest {start} – {end}: {count} insights from {logs} log(s) → {result.out_dir}")
     return result
 
 
-def weekly_deployment(cron: str = WEEKLY_CRON, **parameters: Any) -> Any:
-    """The weekly digest as a deployment (`serve(weekly_deployment())` runs it on a server)."""
-    return process_digest.to_deployment(name="weekly-process-digest", cron=cron, parameters=parameters)
+def weekly_deployment(cron: str = WEEKLY_CRON, timezone: str | None = None, **parameters: Any) -> Any:
+    """The weekly digest as a deployment (`serve(weekly_deployment())` runs it on a server).
+
+    `timezone` (IANA) is the cron's; None: the system's (`sweep.timezone`'s default).
+    """
+    schedule = Cron(cron, timezone=timezone or system_timezone())
+    return process_digest.to_deployment(
+        name="weekly-process-digest", schedule=schedule, parameters=parameters, tags=["osmu"]
+    )
 
 
 if __name__ == "__main__":  # python -m flows.digest: serve the weekly digest (needs a Prefect server)
-    process_digest.serve(name="weekly-process-digest", cron=WEEKLY_CRON, pause_on_shutdown=False)
+    process_digest.serve(
+        name="weekly-process-digest", schedule=Cron(WEEKLY_CRON, timezone=system_timezone()), pause_on_shutdown=False
+    )

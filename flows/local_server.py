@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import re
 import signal
@@ -27,10 +29,13 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from flows.quiet import OFFLINE
 
 MODE_ENV = "OSMU_PREFECT_SERVER"
 MODES = ("auto", "embedded")
@@ -53,6 +58,8 @@ class LocalServer:
 
     home: Path
     """PREFECT_HOME of the server (its SQLite database lives there too)."""
+    first_port: int = PREFERRED_PORT
+    """The first port tried; when it is busy, the next free one (`busy_note` says so)."""
 
     @classmethod
     def from_env(cls) -> LocalServer:
@@ -89,35 +96,54 @@ class LocalServer:
         private_write(self.pid_file, b"\n".join([str(pid).encode(), *identity]) + b"\n")
 
     def url(self) -> str | None:
-        """The API URL when the recorded server is alive and healthy, else None."""
+        """The API URL when the recorded server is alive and answers as this home's, else None.
+
+        Never another server that happens to answer on the recorded port.
+        """
         try:
             port = int((self.home / "server.port").read_text().strip())
         except (OSError, ValueError):
             return None
         url = f"http://127.0.0.1:{port}/api"
-        return url if self.pid() is not None and healthy(url) else None
+        return url if self.pid() is not None and serves_home(url, self.home) else None
+
+    def database(self) -> str:
+        """Digest of the database the recorded server was started with (SQLite when none is recorded)."""
+        try:
+            return (self.home / "server.database").read_text().strip()
+        except OSError:
+            return database_digest(None)
 
     def start(self) -> tuple[str, bool]:
         """The API URL of the running server, starting one if none is (returns whether it started one).
 
         A lock file makes concurrent `osmu run`s share one server instead of racing to start two.
-        The port is Prefect's usual 4200, else the next one `prefect server start` can bind.
+        The port is `first_port` (Prefect's usual 4200), else the next free one. A server of this
+        home that runs with another database (scripts/prefect-server.sh on PostgreSQL) is an error.
         """
         self.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # as Prefect makes it: its database holds run data
+        wanted = database_digest(os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL"))
         with locked(self.home / "server.lock"):
             url = self.url()
+            if url and self.database() != wanted:
+                raise ServerError(
+                    f"a Prefect server with another database already runs for PREFECT_HOME={self.home} ({url}); "
+                    "stop it first: osmu server stop"
+                )
             if url:
                 return url, False
             self.stop()  # a dead or unhealthy server's leftovers
-            for port in range(PREFERRED_PORT, PREFERRED_PORT + PORTS_TRIED):
-                if healthy(f"http://127.0.0.1:{port}/api"):
-                    continue  # another server (another PREFECT_HOME) answers there
-                url = self._spawn(port)
+            for port in range(self.first_port, self.first_port + PORTS_TRIED):
+                if not port_free(port):
+                    continue  # another program (another Prefect server…) listens there
+                url = self._spawn(port, wanted)
                 if url:
                     return url, True
-            raise ServerError(f"the Prefect server did not become healthy; see {self.log}")
+            raise ServerError(
+                f"no free port in {self.first_port}-{self.first_port + PORTS_TRIED - 1} for the Prefect server"
+            )
 
-    def _spawn(self, port: int) -> str | None:
+    def _spawn(self, port: int, database: str) -> str | None:
         """Start `prefect server start` on `port`; its URL once healthy, None when the port was taken."""
         from flows.quiet import EMBEDDED_ONLY, QUIET_PREFECT
 
@@ -125,7 +151,7 @@ class LocalServer:
         for key in EMBEDDED_ONLY:  # the server's own log keeps its errors
             if env.get(key) == QUIET_PREFECT[key]:
                 del env[key]
-        env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        env.update(OFFLINE, PREFECT_HOME=str(self.home))
         with os.fdopen(os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
             os.fchmod(log.fileno(), 0o600)
             proc = subprocess.Popen(
@@ -137,13 +163,15 @@ class LocalServer:
                 start_new_session=True,  # outlives this command; `stop` ends its whole group
             )
         private_write(self.home / "server.port", f"{port}\n".encode())
+        private_write(self.home / "server.database", f"{database}\n".encode())
         self._record(proc.pid)  # Popen returns once the exec is done
         url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if healthy(url) and proc.poll() is None:  # a server that answers while ours died is not ours
+            # this server, not another one that took the port meanwhile (nor one answering while ours died)
+            if serves_home(url, self.home) and proc.poll() is None:
                 return url
             time.sleep(0.2)
         self.stop()
@@ -168,6 +196,47 @@ def healthy(url: str, timeout: float = 1.0) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+def serves_home(url: str, home: Path, timeout: float = 2.0) -> bool:
+    """True when the Prefect server at `url` is the one of PREFECT_HOME `home` (its /admin/settings say so)."""
+    try:
+        with urllib.request.urlopen(f"{url}/admin/settings", timeout=timeout) as response:
+            served = json.load(response).get("home")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return bool(served) and Path(served).resolve() == home.resolve()
+
+
+def port_free(port: int) -> bool:
+    """True when nothing accepts connections on 127.0.0.1:`port` (the connection is refused).
+
+    Anything else (an HTTP answer, an error page, a reset, a timeout) means another program holds it;
+    a port taken in between is caught by `_spawn` (`prefect server start` exits: already in use).
+    """
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1.0):
+            return False
+    except urllib.error.HTTPError:
+        return False
+    except urllib.error.URLError as exc:
+        return isinstance(exc.reason, ConnectionRefusedError)
+    except OSError:
+        return False
+
+
+def database_digest(url: str | None) -> str:
+    """What `server.database` records: a digest of the database URL (it may hold a password); SQLite when None.
+
+    scripts/prefect-server.sh records the same digest.
+    """
+    return hashlib.sha256((url or "sqlite").encode()).hexdigest()[:16]
+
+
+def busy_note(url: str, first_port: int = PREFERRED_PORT) -> str:
+    """`" (port 4200 was busy)"` when the server at `url` runs on another port than the first one tried."""
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    return f" (port {first_port} was busy)" if port != first_port else ""
 
 
 def use_server(start: bool) -> str | None:
@@ -198,7 +267,7 @@ def use_server(start: bool) -> str | None:
         return f"no local Prefect server ({exc}); running embedded"
     os.environ["PREFECT_API_URL"] = url
     if started:
-        return f"started a local Prefect server for later runs: {url} (`osmu server stop` stops it)"
+        return f"started a local Prefect server for later runs: {url}{busy_note(url)} (`osmu server stop` stops it)"
     return None
 
 

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import os
 
+OFFLINE = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+"""Prefect's usage analytics off, client (`DO_NOT_TRACK`) and server side, always: osmu is offline.
+
+Set in every process osmu starts (this one, the local server of flows/local_server.py,
+scripts/prefect-server.sh); without them Prefect's first import in a terminal prints "Prefect
+collects anonymous usage data" and sends events."""
 QUIET_PREFECT = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # `osmu serve` picks up on-demand runs within ~1 s
     "PREFECT_LOGGING_LOGGERS_PREFECT_LEVEL": "WARNING",
     # Run failures are reported by the CLI itself, one `file:line: message` each, so
@@ -27,7 +32,11 @@ EMBEDDED_ONLY = frozenset({"PREFECT_SERVER_LOGGING_LEVEL"})
 
 
 def quiet_prefect() -> frozenset[str]:
-    """Set osmu's defaults for Prefect's settings the environment leaves unset; the ones it sets."""
+    """Turn Prefect's analytics off; set osmu's defaults for the settings the environment leaves unset.
+
+    Returns the ones the environment set.
+    """
+    os.environ.update(OFFLINE)
     user_set = frozenset(k for k in QUIET_PREFECT if k in os.environ)
     for key, value in QUIET_PREFECT.items():
         os.environ.setdefault(key, value)

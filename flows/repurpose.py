@@ -13,6 +13,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.report import publish_note_artifacts
+from flows.run_names import label_run, note_run_name, publish_preview_link
 from flows.stages import TASKS, quoted
 from tasks import changes
 from tasks.model import NoteError, NoteResult
@@ -29,7 +30,7 @@ def settings_of(settings: Settings | None, vault: str | None, out: str | None, c
     return load_settings(Path(config) if config else None, {"vault": vault, "out": out})
 
 
-@flow(name="repurpose-note", log_prints=True, persist_result=False)
+@flow(name="repurpose-note", log_prints=True, persist_result=False, flow_run_name=note_run_name)
 def repurpose_note(
     note: str,
     settings: Settings | None = None,
@@ -47,6 +48,7 @@ def repurpose_note(
     """
     settings = settings_of(settings, vault, out, config)
     chosen = tuple(channels or settings.channels)
+    label_run(chosen)
     path = Path(note) if Path(note).is_absolute() else settings.vault / note
     context = open_vault(settings, stages=STAGES)
     try:
@@ -60,6 +62,7 @@ def repurpose_note(
         manifest = f"{result.out_dir}/manifest.json"
         changes.remember(settings, chosen, path, context.notes, links=outcome.links, manifest=manifest)
     publish_note_artifacts([result], title=f"osmu: {result.source}", key_prefix="repurpose")
+    publish_preview_link(result.preview, f"preview: {result.source}", "repurpose")
     print(f"{result.source}: {result.insights} insights, {len(result.files)} files → {result.out_dir}")
     print(f"preview: {result.preview}")
     return result

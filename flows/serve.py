@@ -50,7 +50,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             description="Repurpose one note: prefect deployment run 'repurpose-note/on-demand' --param note=PATH",
             tags=["osmu"],
         ),
-        weekly_deployment(**defaults),
+        weekly_deployment(timezone=settings.sweep.timezone, **defaults),
     ]
     return [d for d in made if isinstance(d, RunnerDeployment)]
 
@@ -62,7 +62,7 @@ def serve_all(settings: Settings) -> None:
 
         if not PREFECT_API_URL.value():
             raise NoServer(
-                "osmu serve needs a Prefect server: run `scripts/prefect-server.sh start` (or "
-                "`prefect server start`) and `export PREFECT_API_URL=http://127.0.0.1:4200/api`"
+                "osmu serve needs a Prefect server: run `osmu server start` (or `scripts/prefect-server.sh "
+                "start`) and the `export PREFECT_API_URL=…` line it prints"
             )
     serve(*deployments(settings), pause_on_shutdown=False)

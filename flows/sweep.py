@@ -27,6 +27,7 @@ from prefect.utilities.annotations import quote
 from flows import pool, progress
 from flows.report import publish_note_artifacts, write_sweep_preview
 from flows.repurpose import settings_of
+from flows.run_names import label_run, publish_preview_link, sweep_run_name
 from tasks import changes
 from tasks.model import NoteError, NoteResult
 from tasks.nlp.korean import warm_up
@@ -198,7 +199,7 @@ THREADS: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2)
 """Default runner: two threads (2-core machines gain nothing from more; see README "Scale out")."""
 
 
-@flow(name="vault-sweep", log_prints=True, persist_result=False, task_runner=THREADS)
+@flow(name="vault-sweep", log_prints=True, persist_result=False, task_runner=THREADS, flow_run_name=sweep_run_name)
 def vault_sweep(
     settings: Settings | None = None,
     channels: list[str] | None = None,
@@ -217,6 +218,7 @@ def vault_sweep(
     started = time.perf_counter()
     settings = settings_of(settings, vault, out, config)
     chosen = tuple(channels or settings.channels)
+    label_run(chosen)
     state = changes.SweepState.load(settings.out_dir)
     plan = find_changes(settings, chosen, _quoted(state), full)  # quote: Prefect need not walk 10k entries
     print(f"{len(plan.todo)} notes to render, {len(plan.unchanged)} unchanged, {len(plan.failed_before)} failed before")
@@ -272,6 +274,7 @@ def vault_sweep(
     skipped_rows += [{"note": rel, "status": "nothing to say (skipped)"} for rel in report.empty]
     title = "osmu vault sweep"
     publish_note_artifacts((*failed, *rendered), title, "sweep", summary=report.summary(), extra_rows=skipped_rows)
+    publish_preview_link(report.preview, "preview: every note of the vault", "sweep")
     print(report.summary())
     return report
 

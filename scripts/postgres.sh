@@ -8,7 +8,7 @@
 # DIR must be reachable by the `postgres` user when run as root (initdb refuses root), e.g.
 # a folder under /tmp. Then start the server against it:
 #   export PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://prefect:prefect@127.0.0.1:5433/prefect
-#   scripts/prefect-server.sh start 4200
+#   eval "$(scripts/prefect-server.sh start)"   # exports the PREFECT_API_URL it prints
 set -euo pipefail
 cmd=${1:-} dir=${2:-}
 [ -n "$dir" ] || { echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2; }

@@ -25,7 +25,8 @@ from stat import S_ISREG
 from typing import Any
 
 from tasks import __version__
-from tasks.settings import CHANNELS_DIR, PROJECT_ROOT, Settings
+from tasks.project import CODE_DIR
+from tasks.settings import CHANNELS_DIR, Settings
 from tasks.vault.links import NoteIndex, resolve
 from tasks.vault.read import nfc, walk_vault
 from tasks.write.outputs import atomic_write
@@ -36,7 +37,7 @@ _LLM_ENV = ("OSMU_LLM_PROVIDER", "OSMU_LLM_BASE_URL", "OSMU_LLM_MODEL")
 STATE_VERSION = 1
 NOT_A_FILE = "not-a-regular-file"
 """The content hash recorded for a FIFO, socket or device named `.md` (never opened)."""
-_CODE = PROJECT_ROOT / "tasks"
+_CODE = CODE_DIR
 """osmu code that shapes outputs: the stages and the pipeline wiring (`tasks/pipeline.py`)."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 # `osmu run` would otherwise start a detached Prefect server that outlives the test (its own
 # session, out of reach of the process-group kills); tests/test_local_server.py opts back in.
 os.environ["OSMU_PREFECT_SERVER"] = "embedded"

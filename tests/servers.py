@@ -39,6 +39,7 @@ def base_env(**extra: str) -> dict[str, str]:
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         PREFECT_BIN=PREFECT,
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
         PREFECT_RUNNER_POLL_FREQUENCY="1",
         PREFECT_LOGGING_HANDLERS_CONSOLE_FORMATTER="simple",
     )

@@ -82,8 +82,11 @@ def test_serve_then_prefect_deployment_run_on_demand(prefect_api: str, vault: Pa
         run = _last_run(prefect_api, on_demand.id)
         assert run.state is not None and run.state.is_completed()
         assert run.parameters["note"] == BOOK
+        assert run.name == "repurpose-note/프로세스-이코노미"
+        assert {"osmu", "trigger:deployment", "channel:blog", "channel:workshop"} <= set(run.tags), run.tags
         arts = _artifacts(prefect_api, run.id)
-        assert {"repurpose-report", "repurpose-notes"} <= set(arts)
+        assert {"repurpose-report", "repurpose-notes", "repurpose-preview"} <= set(arts)
+        assert (folder / "index.html").as_uri() in str(arts["repurpose-preview"].data)
         report = arts["repurpose-report"]
         assert report.type == "markdown"
         assert BOOK in report.data and "프로세스-공유" in report.data and "**Insights**" in report.data
