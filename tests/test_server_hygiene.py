@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.local_server import LocalServer, ServerError, busy_note, serves_home
+from flows.local_server import LocalServer, ServerError, busy_note, process_identity, serves_home
 from tests.conftest import BOOK, ROOT
 from tests.servers import base_env
 
@@ -107,7 +107,7 @@ def test_script_skips_a_busy_port_says_which_and_never_hands_back_another_server
             port = int(url.split(":")[-1].split("/")[0])
             assert port != busy and f"port {busy} is busy; using {port}" in started.stderr, started.stderr
             assert serves_home(url, home) and not serves_home(f"http://127.0.0.1:{busy}/api", home)
-            pid = int((home / "server.pid").read_text())
+            pid = int((home / "server.pid").read_text().split()[0])
             _analytics_off(url, pid)
 
             again = _script("start", str(busy), env=env)  # the same server again
@@ -116,7 +116,7 @@ def test_script_skips_a_busy_port_says_which_and_never_hands_back_another_server
             postgres = _script("start", env={**env, "PREFECT_API_DATABASE_CONNECTION_URL": POSTGRES})
             assert postgres.returncode == 1 and "export" not in postgres.stdout, postgres.stdout
             assert "another database already runs" in postgres.stderr, postgres.stderr
-            assert int((home / "server.pid").read_text()) == pid  # left alone
+            assert int((home / "server.pid").read_text().split()[0]) == pid  # left alone
         finally:
             _script("stop", env=env)
 
@@ -163,7 +163,9 @@ def test_local_server_skips_a_busy_port_and_the_postgres_path_refuses_it(
 def test_another_server_on_the_recorded_port_is_not_reused(tmp_path: Path) -> None:
     with other_server() as port:
         (tmp_path / "server.port").write_text(f"{port}\n")
-        (tmp_path / "server.pid").write_text(f"{os.getpid()}\n")  # a live process, not a server of this home
+        identity = process_identity(os.getpid())  # a live process, recorded as flows/local_server.py does
+        assert identity is not None
+        (tmp_path / "server.pid").write_bytes(b"\n".join([str(os.getpid()).encode(), *identity]) + b"\n")
         assert LocalServer(tmp_path).url() is None
         assert serves_home(f"http://127.0.0.1:{port}/api", Path("/somewhere/else/.prefect"))
 
