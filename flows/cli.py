@@ -23,7 +23,7 @@ from rich.markup import escape  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from flows.cli_server import server_app  # noqa: E402
-from tasks.model import LlmUsage, NoteError, NoteResult  # noqa: E402
+from tasks.model import LlmUsage, NoteError, NoteResult, one_line  # noqa: E402
 from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
 
 app = typer.Typer(
@@ -161,7 +161,8 @@ def run(
             continue
         except Exception as exc:  # never a traceback: one line naming the note
             console.print(
-                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {exc}')}", soft_wrap=True
+                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {one_line(str(exc))}')}",
+                soft_wrap=True,
             )
             failed = True
             continue

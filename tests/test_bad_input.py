@@ -165,3 +165,32 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     silent = {"empty.md", "only_front_matter.md"}  # nothing to say: no posts, no manifest
     assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden - silent
     assert "2 with nothing to say (skipped)" in text
+
+
+def test_title_of_2000_characters_renders_every_channel(tmp_path: Path) -> None:
+    """Findings 14 and 15 of #18: a 2,000-character title without spaces stalled in the carousel's
+    wrap, then failed the whole note on python-pptx's 255-character core-property limit, with
+    an error over 3 lines. Now every channel renders; the deck's document title is cut with `…`."""
+    import io
+
+    from pptx import Presentation
+
+    parsed, note_roots, index, insights, settings = pipeline(BAD, "title_2000_chars_no_spaces.md")
+    assert len(parsed.title) == 2000 and " " not in parsed.title
+    result = rendered(parsed, insights, note_roots, index, settings)
+    assert {o.channel for o in result.outputs} >= {"blog", "newsletter", "instagram", "workshop"}
+    deck = next(o for o in result.outputs if o.path.endswith(".pptx"))
+    title = Presentation(io.BytesIO(deck.content)).core_properties.title  # type: ignore[arg-type]
+    assert len(title) == 255 and title.endswith("…") and parsed.title.startswith(title[:-1])
+    assert not [r for o in result.outputs for r in o.lint if not r.ok and "title" in r.rule and "255" in r.message]
+
+
+def test_an_unexpected_error_is_one_short_line() -> None:
+    """Finding 15 of #18: an exception that quotes its input (python-pptx quoted the whole title)
+    is shown on one line, cut to a readable length."""
+    from tasks.model import ONE_LINE_MAX, one_line
+
+    message = "exceeded 255 char limit for property, got:\n\n'" + "가" * 2000 + "'"
+    shown = one_line(message)
+    assert "\n" not in shown and len(shown) == ONE_LINE_MAX and shown.endswith("…")
+    assert shown.startswith("exceeded 255 char limit for property, got: '가")
