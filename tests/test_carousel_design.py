@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -189,7 +190,7 @@ def test_wrap_breaks_a_2000_character_word_in_near_linear_work(face: FontFace) -
     counted = _MeasuredFont(real, budget=40 * len(word))
     lines = wrap(word, counted, width)  # type: ignore[arg-type]
     assert "".join(lines) == word and len(lines) > 50
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in itertools.pairwise(lines):
         assert real.getlength(line) <= width < real.getlength(line + following[0])
     assert real.getlength(lines[-1]) <= width
     mixed = _MeasuredFont(real, budget=40 * 4000)  # words and one unbreakable run mixed
