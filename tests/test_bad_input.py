@@ -36,6 +36,8 @@ FAILS = {  # file → (line, words the message must contain)
     "tabs_in_yaml.md": (4, "'\\t'"),
     "unclosed_quote.md": (2, "never closed"),
     "duplicate_keys.md": (4, "duplicate key"),
+    "yaml_alias_bomb.md": (7, "e: YAML aliases expand to more than 10,000 values"),  # #18 finding 11
+    "impossible_date.md": (3, "date: month must be in 1..12 (2024-13-45)"),  # #18 finding 17
 }
 NAMES = sorted(nfc(p.name) for p in BAD.iterdir())
 
@@ -194,3 +196,54 @@ def test_an_unexpected_error_is_one_short_line() -> None:
     shown = one_line(message)
     assert "\n" not in shown and len(shown) == ONE_LINE_MAX and shown.endswith("…")
     assert shown.startswith("exceeded 255 char limit for property, got: '가")
+
+
+@pytest.mark.timeout(60)  # a hang guard, not a speed check: the bomb used to run until memory ran out
+def test_yaml_alias_bomb_is_refused_before_anything_expands(tmp_path: Path) -> None:
+    """Finding 11 of #18: a "billion laughs" in front matter reached 3.8 GB (`str()` over the tags).
+    Aliases are bounded on the node tree, before any value is built: one line, file, line, key."""
+    with pytest.raises(NoteError) as err:
+        read_note(BAD, Path("yaml_alias_bomb.md"))
+    assert str(err.value) == "yaml_alias_bomb.md:7: e: YAML aliases expand to more than 10,000 values; not read"
+    selfish = tmp_path / "self.md"
+    selfish.write_text("---\ntitle: 나\nme: &me [*me]\n---\n본문\n", encoding="utf-8")
+    with pytest.raises(NoteError, match=r"^self\.md:3: me\.0: a YAML alias refers to itself$"):
+        read_note(tmp_path, Path("self.md"))
+    shared = tmp_path / "shared.md"  # a few ordinary aliases still read
+    shared.write_text("---\nbase: &b {color: red}\nother: *b\ntags: [a, b]\n---\n본문\n", encoding="utf-8")
+    assert read_note(tmp_path, Path("shared.md")).meta["other"] == {"color": "red"}
+
+
+def test_impossible_dates_name_file_line_and_key(tmp_path: Path) -> None:
+    """Finding 17 of #18: `date: 2024-13-45` gave `note.md:0: unexpected ValueError: month must be
+    in 1..12`. Now the file, the line and the key (nested keys by path)."""
+    with pytest.raises(NoteError) as err:
+        read_note(BAD, Path("impossible_date.md"))
+    assert str(err.value) == "impossible_date.md:3: date: month must be in 1..12 (2024-13-45)"
+    nested = tmp_path / "nested.md"
+    nested.write_text("---\ntitle: 행사\nevents:\n  - name: 개업\n    when: 2024-02-30\n---\n본문\n", encoding="utf-8")
+    with pytest.raises(NoteError) as err:
+        read_note(tmp_path, Path("nested.md"))
+    assert str(err.value) == "nested.md:5: events.0.when: day is out of range for month (2024-02-30)"
+
+
+def test_a_note_without_a_date_gives_the_letter_no_invented_date(tmp_path: Path) -> None:
+    """Finding 17 of #18: a note without a date got its file time (today, for a note just
+    written) as the newsletter's Date. Now the .eml is an unsent draft with no Date, which
+    the mail program or service that sends it fills in (RFC 6409 §8.3); a dated note keeps its date."""
+    from email import message_from_bytes
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    body = "\n\n".join(f"과정을 공개하면 {n}번째 사람이 함께 만든다. 결과만 보여주면 비교당한다." for n in range(1, 6))
+    (vault / "undated.md").write_text(f"# 날짜 없는 노트\n\n{body}\n", encoding="utf-8")
+    (vault / "dated.md").write_text(f"---\ndate: 2024-03-05\n---\n# 날짜 있는 노트\n\n{body}\n", encoding="utf-8")
+    letters = {}
+    for name in ("undated.md", "dated.md"):
+        parsed, note_roots, index, insights, settings = pipeline(vault, name)
+        result = rendered(parsed, insights, note_roots, index, settings, ("newsletter",))
+        eml = next(o for o in result.outputs if o.path.endswith(".eml"))
+        assert all(r.ok for r in eml.lint), eml.lint
+        letters[name] = message_from_bytes(eml.content)
+    assert letters["undated.md"]["Date"] is None and letters["undated.md"]["X-Unsent"] == "1"
+    assert letters["dated.md"]["Date"] == "Tue, 05 Mar 2024 00:00:00 +0000" and letters["dated.md"]["X-Unsent"] is None
