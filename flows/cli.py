@@ -43,10 +43,21 @@ ForceOpt = Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a b
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
     try:
-        return load_settings(config, overrides)
+        settings = load_settings(config, overrides)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if settings.private_folders and settings.vault.is_dir():
+        from tasks.vault.privacy import unmatched_folders
+
+        for entry in unmatched_folders(settings.vault, settings.private_folders):  # a typo publishes her diary
+            console.print(
+                f"[yellow]warning:[/yellow] private_folders: {escape(repr(entry))} matches no folder or note "
+                f"of the vault {escape(str(settings.vault))}; nothing is private because of it",
+                soft_wrap=True,
+                highlight=False,
+            )
+    return settings
 
 
 def _note_arg(note: Path, settings: Settings) -> Path:

@@ -9,10 +9,11 @@ declared here: each channel declares its own in its channel.yaml (`options:`), a
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -111,7 +112,24 @@ class Settings(_Strict):
     roots_folder: str = "00-roots"
     """Vault-relative folder of root-concept notes."""
     private_folders: tuple[str, ...] = ()
-    """Vault-relative folders whose notes are private: never a source, never embedded or linked."""
+    """Vault-relative folders whose notes are private: never a source, never embedded or linked.
+    `./60-private/` is read as `60-private`; globs work (`60-private/**`, `**/diary`); an entry that
+    matches nothing in the vault is a warning (`osmu` prints it)."""
+
+    @field_validator("private_folders")
+    @classmethod
+    def _clean_private_folders(cls, folders: tuple[str, ...]) -> tuple[str, ...]:
+        from tasks.vault.privacy import clean_folder
+
+        for entry in folders:
+            if entry.strip().startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", entry.strip()):
+                raise ValueError(f"'{entry}' must be a folder inside the vault (a vault-relative path)")
+            if ".." in entry.replace("\\", "/").split("/"):
+                raise ValueError(f"'{entry}' must not leave the vault ('..')")
+            if not clean_folder(entry):
+                raise ValueError(f"'{entry}' names no folder (it would make nothing private)")
+        return tuple(dict.fromkeys(clean_folder(f) for f in folders))
+
     navigation_sections: tuple[str, ...] = ()
     """Section titles that are navigation (links only, no insights)."""
     root_aliases: dict[str, tuple[str, ...]] = {}

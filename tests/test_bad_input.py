@@ -103,6 +103,11 @@ def test_what_the_corpus_files_say() -> None:
     deepest = [b for s in note("nested_30_levels.md").sections for b in s.blocks if "30단계" in b.text]
     assert deepest and deepest[0].depth == 29
     assert note("only_front_matter.md").sections == ()
+    table = note("table_escaped_links.md")  # #18 finding 8: `[[x\\|alias]]` in a table
+    assert [(link.target, link.alias) for link in table.links] == [
+        ("어딘가-없는-노트", "별명 하나"),
+        ("다른-없는-노트", "별명 둘"),
+    ]
 
 
 def test_reserved_and_dot_names_get_safe_slugs(tmp_path: Path) -> None:

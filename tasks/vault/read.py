@@ -267,17 +267,40 @@ def read_private_paths(vault: Path, paths: Iterable[str], folders: Iterable[str]
         if in_private_folder(path, folders):
             private.add(path)
             continue
+        file = on_disk(vault, f"{path}.md")
         try:
-            text = decode((vault / f"{path}.md").read_bytes()[:65536], path)
-            meta, _ = split_front_matter(text, path)
-        except (OSError, NoteError):
-            head = (vault / f"{path}.md").read_bytes()[:4096] if (vault / f"{path}.md").is_file() else b""
-            if _PRIVATE_LINE.search(head.decode("utf-8", "replace")):
+            head = file.read_bytes()[:65536]
+        except OSError:  # listed in the vault but unreadable (or gone): when in doubt, hide
+            private.add(path)
+            continue
+        try:
+            meta, _ = split_front_matter(decode(head, path), path)
+        except NoteError:
+            if _PRIVATE_LINE.search(head[:4096].decode("utf-8", "replace")):
                 private.add(path)
             continue
         if private_by_meta(meta):
             private.add(path)
     return frozenset(private)
+
+
+def on_disk(vault: Path, rel: str) -> Path:
+    """The file a vault-relative NFC path names, as the file system spells it.
+
+    A vault synced from macOS keeps Hangul names decomposed (NFD): `vault / rel` then names
+    no file on Linux, and a private note read that way would pass for a public one.
+    """
+    direct = vault / rel
+    if direct.exists():
+        return direct
+    folder = vault
+    for part in rel.split("/"):
+        candidate = folder / part
+        if not candidate.exists() and folder.is_dir():
+            with os.scandir(folder) as entries:
+                candidate = next((Path(e.path) for e in entries if nfc(e.name) == part), candidate)
+        folder = candidate
+    return folder
 
 
 def read_roots(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
