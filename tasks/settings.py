@@ -8,6 +8,7 @@ declared here: each channel declares its own in its channel.yaml (`options:`), a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -130,6 +131,27 @@ class Settings(_Strict):
                 raise ValueError(f"'{entry}' names no folder (it would make nothing private)")
         return tuple(dict.fromkeys(clean_folder(f) for f in folders))
 
+    @field_validator("daily_folder")
+    @classmethod
+    def _clean_daily_folder(cls, folder: str | None) -> str | None:
+        from tasks.vault.privacy import clean_folder
+
+        if folder is None or not clean_folder(folder):
+            return None
+        cls._clean_private_folders((folder,))
+        return clean_folder(folder)
+
+    @property
+    def hidden_folders(self) -> tuple[str, ...]:
+        """`private_folders` plus what makes a note a daily note: every note a link must not reveal."""
+        from tasks.vault.privacy import daily_entries
+
+        return (*self.private_folders, *daily_entries(self.daily_folder))
+
+    daily_folder: str | None = None
+    """Vault-relative folder of her daily notes; None: the folder `.obsidian/daily-notes.json` names, if
+    any. Daily notes (there, or named `YYYY-MM-DD.md` anywhere) are private: never a source, never
+    linked; only their `#process/<project>` lines reach a story."""
     navigation_sections: tuple[str, ...] = ()
     """Section titles that are navigation (links only, no insights)."""
     root_aliases: dict[str, tuple[str, ...]] = {}
@@ -274,4 +296,17 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     elif config_file is not None:
         raise ConfigError([f"{config_file}: settings file not found"])
     options_from = "overrides" if "options" in over else options_from
-    return validate(_merge(data, over), source=" + ".join(sources), options_source=options_from)
+    merged = _merge(data, over)
+    if merged.get("daily_folder") is None:
+        merged["daily_folder"] = obsidian_daily_folder(Path(merged.get("vault", vault)))
+    return validate(merged, source=" + ".join(sources), options_source=options_from)
+
+
+def obsidian_daily_folder(vault: Path) -> str | None:
+    """The folder Obsidian's Daily notes plugin writes to (`.obsidian/daily-notes.json`: `folder`), or None."""
+    try:
+        data = json.loads((vault / ".obsidian" / "daily-notes.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folder = data.get("folder") if isinstance(data, dict) else None
+    return folder if isinstance(folder, str) and folder.strip().strip("/") else None

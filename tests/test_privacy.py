@@ -214,3 +214,40 @@ def test_private_note_names_never_leak(vault: Path, tmp_path: Path) -> None:
         assert name not in everything, name
     assert "그날의 기록" in everything and "내 작은 실험" in everything
     assert "link target not in vault: [[없는노트]]" in everything  # a missing note is named without the escape
+
+
+def test_daily_notes_are_private_by_default(vault: Path, tmp_path: Path) -> None:
+    """Finding 9 of #18: a sweep published daily journals to every channel ("세무사 사무실 서류 보냄 …
+    오늘은 좀 피곤했음"). A daily note (named `YYYY-MM-DD.md`, or in the daily-notes folder that the
+    settings or `.obsidian/daily-notes.json` name) is refused like `publish: false`, a link to one is
+    hidden, and `publish: true` in its front matter publishes it."""
+    from tasks.pipeline import open_vault, run_note
+    from tasks.vault.privacy import PrivateNote
+    from tests.helpers import settings_for
+
+    (vault / ".obsidian").mkdir(exist_ok=True)
+    (vault / ".obsidian" / "daily-notes.json").write_text('{"folder": "Journal", "format": "YYYY-MM-DD"}')
+    (vault / "Journal").mkdir()
+    (vault / "Journal" / "월요일 기록.md").write_text("# 월요일\n\n- JOURNAL-MARKER-1212 병원 예약.\n")
+    (vault / "30-knowledge" / "링크-노트.md").write_text(
+        "# 링크 노트\n\n- 과정을 공유하면 팬이 생긴다. 그날 일은 [[2025-11-12]] 과 [[월요일 기록]] 에 적었다.\n"
+        "- 두 번째 생각은 [[2025-11-12|그날의 메모]] 처럼 별칭만 남는다.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(vault, out=tmp_path / "out")
+    assert settings.daily_folder == "Journal"
+    context = open_vault(settings)
+    for daily in ("50-daily/2025-11-12.md", "Journal/월요일 기록.md", "50-daily/2025-11-10.md"):
+        with pytest.raises(PrivateNote, match="daily note"):
+            run_note(settings, context, Path(daily))
+    outcome = run_note(settings, context, Path("30-knowledge/링크-노트.md"))
+    assert outcome.result.ok
+    everything = _all_text(tmp_path / "out")
+    for leaked in ("2025-11-12", "월요일 기록", "JOURNAL-MARKER", "세무사", "피곤했음"):
+        assert leaked not in everything, leaked
+    assert "그날의 메모" in everything
+    published = vault / "50-daily" / "2025-11-12.md"
+    published.write_text("---\npublish: true\n---\n" + published.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run_note(settings, context, Path("50-daily/2025-11-12.md")).result.ok
+    shown = CliRunner().invoke(app, ["insights", "50-daily/2025-11-17.md", "--vault", str(vault), "--json"])
+    assert shown.exit_code == 1 and "daily note" in shown.output and "무화과" not in shown.output

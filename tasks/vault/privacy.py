@@ -82,7 +82,8 @@ def glob_pattern(entry: str) -> re.Pattern[str]:
         elif entry[i] == "[" and "]" in entry[i + 2 :]:
             end = entry.index("]", i + 2)
             body = entry[i + 1 : end]
-            out.append("[" + ("^" + re.escape(body[1:]) if body.startswith("!") else re.escape(body)) + "]")
+            negate, body = body.startswith("!"), body.removeprefix("!").replace("\\", "\\\\")
+            out.append("[" + ("^" if negate else "") + body.lstrip("^") + "]")
             i = end + 1
         else:
             out.append(re.escape(entry[i]))
@@ -91,12 +92,30 @@ def glob_pattern(entry: str) -> re.Pattern[str]:
 
 
 def folder_matches(entry: str, path: str) -> bool:
-    """True when vault path `path` (a note or a folder) is `entry` or lies under what `entry` names."""
+    """True when vault path `path` (a folder, or a note with or without `.md`) is `entry` or lies
+    under what `entry` names."""
     if not GLOB_CHARS & set(entry):
-        return path == entry or path.startswith(entry + "/")
+        return path in (entry, f"{entry}.md") or path.startswith(entry + "/")
     pattern = glob_pattern(entry)
     parts = path.split("/")
-    return any(pattern.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1))
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    if not path.endswith(".md"):
+        prefixes.append(path + ".md")  # link targets come without `.md`
+    return any(pattern.fullmatch(p) for p in prefixes)
+
+
+DAILY_GLOB = "**/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].md"
+"""Daily notes by name (`YYYY-MM-DD.md`, Obsidian's default format), wherever they are."""
+
+
+def daily_entries(daily_folder: str | None) -> tuple[str, ...]:
+    """What makes a note a daily note, as `private_folders`-style entries: its name, its folder."""
+    return (DAILY_GLOB, *((clean_folder(daily_folder),) if daily_folder and clean_folder(daily_folder) else ()))
+
+
+def is_daily(path: str, daily_folder: str | None = None) -> bool:
+    """True for a daily note: named `YYYY-MM-DD.md`, or in the configured daily-notes folder."""
+    return bool(in_private_folder(path, daily_entries(daily_folder)))
 
 
 def in_private_folder(path: str, folders: Iterable[str]) -> str:
@@ -120,14 +139,22 @@ def unmatched_folders(vault: Path, folders: Iterable[str]) -> tuple[str, ...]:
     return tuple(e for e in entries if not any(folder_matches(e, p) for p in paths))
 
 
-def private_reason(note: Note, folders: Iterable[str]) -> str:
-    """Why `note` is private (`publish: false`, `private: true`, `folder 'x'`), or ''."""
+def private_reason(note: Note, folders: Iterable[str], daily_folder: str | None = None) -> str:
+    """Why `note` is private (`publish: false`, `private: true`, `folder 'x'`, a daily note), or ''.
+
+    Daily notes are private by default (shared spec vault.md); `publish: true` in one's front
+    matter publishes it. Their `#process/<project>` lines still feed stories (`tasks/process/daily.py`).
+    """
     key = private_by_meta(note.meta)
     if key:
         value = note.meta[key]
         return f"{key}: {str(value).lower() if isinstance(value, bool) else value}"
     folder = in_private_folder(note.path, folders)
-    return f"it is in the private folder '{folder}'" if folder else ""
+    if folder:
+        return f"it is in the private folder '{folder}'"
+    if is_daily(note.path, daily_folder) and not _flag(note.meta.get("publish"), _TRUE):
+        return "it is a daily note: daily notes are private unless `publish: true`"
+    return ""
 
 
 class PrivateNote(NoteError):
@@ -138,9 +165,9 @@ class PrivateNote(NoteError):
         self.reason = reason
 
 
-def refuse_private(note: Note, folders: Iterable[str]) -> None:
+def refuse_private(note: Note, folders: Iterable[str], daily_folder: str | None = None) -> None:
     """Raise `PrivateNote` (at the deciding front-matter line) when `note` is private."""
-    reason = private_reason(note, folders)
+    reason = private_reason(note, folders, daily_folder)
     if not reason:
         return
     key = private_by_meta(note.meta)
@@ -205,5 +232,5 @@ def protect(parsed: ParsedNote, hidden: frozenset[str], navigation_titles: Itera
 
 def protect_note(parsed: ParsedNote, settings: Settings, index: NoteIndex) -> ParsedNote:
     """Stage 3, privacy: refuse a private source; hide the links and embeds of private notes in a public one."""
-    refuse_private(parsed.note, settings.private_folders)
+    refuse_private(parsed.note, settings.private_folders, settings.daily_folder)
     return protect(parsed, hidden_targets_of(parsed, index), settings.navigation_sections)
