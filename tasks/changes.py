@@ -26,7 +26,7 @@ from typing import Any
 from tasks import __version__
 from tasks.settings import CHANNELS_DIR, PROJECT_ROOT, Settings
 from tasks.vault.links import NoteIndex, resolve
-from tasks.vault.read import IGNORED_DIRS, nfc
+from tasks.vault.read import IGNORED_DIRS, nfc, on_disk
 from tasks.write.outputs import atomic_write
 
 STATE_FILE = ".osmu-state.json"
@@ -152,7 +152,7 @@ def file_sha_of(vault: Path) -> ShaOf:
     """`ShaOf` reading the files (for one-note runs, which do not hash the whole vault)."""
 
     def sha_of(path: str) -> str:
-        full = vault / f"{path}.md"
+        full = on_disk(vault, f"{path}.md")  # the name as the disk spells it (NFD from macOS)
         return file_sha(full) if full.is_file() else ""
 
     return sha_of

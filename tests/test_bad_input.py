@@ -24,6 +24,7 @@ import pytest
 from tasks.markdown.parse import parse_note
 from tasks.model import NoteError
 from tasks.slug import is_safe_component
+from tasks.vault.privacy import PrivateNote
 from tasks.vault.read import iter_note_paths, nfc, read_note
 from tasks.write.outputs import write_outputs
 from tests.conftest import FIXTURES, ROOT
@@ -39,6 +40,7 @@ FAILS = {  # file → (line, words the message must contain)
     "yaml_alias_bomb.md": (7, "e: YAML aliases expand to more than 10,000 values"),  # #18 finding 11
     "impossible_date.md": (3, "date: month must be in 1..12 (2024-13-45)"),  # #18 finding 17
 }
+PRIVATE = {"2025-11-12.md": "daily note"}  # #18 finding 9: a daily journal is private, never published
 NAMES = sorted(nfc(p.name) for p in BAD.iterdir())
 
 
@@ -76,6 +78,10 @@ def test_each_file_renders_or_fails_with_one_clear_line(name: str, tmp_path: Pat
             pipeline(BAD, rel)
         assert (err.value.file, err.value.line) == (name, line)
         assert words in err.value.message and "\n" not in str(err.value)
+        return
+    if name in PRIVATE:
+        with pytest.raises(PrivateNote, match=PRIVATE[name]):
+            pipeline(BAD, rel)
         return
     parsed, note_roots, index, insights, settings = pipeline(BAD, rel)
     assert parsed.note.path == name  # NFC, whatever the file system stored
@@ -170,7 +176,8 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     sources = {json.loads(m.read_text(encoding="utf-8"))["source"] for m in out.glob("*/manifest.json")}
     hidden = {n for n in notes if n.startswith(".")} if command == "sweep" else set()  # sweep skips dotfiles
     silent = {"empty.md", "only_front_matter.md"}  # nothing to say: no posts, no manifest
-    assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden - silent
+    assert sources == {nfc(n) for n in notes} - set(FAILS) - hidden - silent - set(PRIVATE)
+    assert f"{len(PRIVATE)} private (skipped)" in text and "세무사" not in text
     assert "2 with nothing to say (skipped)" in text
 
 
