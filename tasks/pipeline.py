@@ -253,7 +253,7 @@ def read_process_notes(
         except NoteError as exc:
             problems.append(exc.to_diagnostic())
             continue
-        daily = bool(daily_date(note.path)) or is_daily(note.path, settings.daily_folder)
+        daily = is_daily(note.path, settings.daily_folder)
         if private_by_meta(note.meta) or (not daily and private_reason(note, settings.private_folders)):
             continue  # a daily note feeds stories only with its tagged lines, even in a private folder
         if note.kind == "process-log" or (daily_date(note.path) and process_projects(note)):

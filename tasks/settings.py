@@ -116,6 +116,30 @@ class Settings(_Strict):
     """Vault-relative folders whose notes are private: never a source, never embedded or linked.
     `./60-private/` is read as `60-private`; globs work (`60-private/**`, `**/diary`); an entry that
     matches nothing in the vault is a warning (`osmu` prints it)."""
+    daily_folder: str | None = None
+    """Vault-relative folder of her daily notes; None: the folder `.obsidian/daily-notes.json` names, if
+    any. Daily notes (there, or named `YYYY-MM-DD.md` anywhere) are private: never a source, never
+    linked; only their `#process/<project>` lines reach a story."""
+    navigation_sections: tuple[str, ...] = ()
+    """Section titles that are navigation (links only, no insights)."""
+    root_aliases: dict[str, tuple[str, ...]] = {}
+    """Extra names per root slug (`프로세스-공유: [과정 공유, build in public]`), matched in text."""
+    strict: bool = False
+    """Fail the run on any constraint-linter failure."""
+    font: Path | None = None
+    """Korean font file (TTF/OTF/TTC) for images; None: Noto Sans CJK KR, else Noto Sans KR (pip)."""
+    font_index: int = Field(default=0, ge=0)
+    """Face index inside a font collection (`.ttc`)."""
+    options: dict[str, dict[str, Any]] = {}
+    """Channel options the user set, per channel (`{blog: {flavor: jekyll}}`), checked against each
+    channel.yaml's `options:` schema, where the defaults live; templates and preparers see the
+    resolved values as `options` (`ChannelSpec.resolve_options`)."""
+    llm: LlmSettings = LlmSettings()
+    """Optional LLM polish (off by default)."""
+    sweep: SweepSettings = SweepSettings()
+    site: SiteSettings = SiteSettings()
+    """Where the posts are published (the newsletter links to the blog post)."""
+    """Schedule of the served vault sweep."""
 
     @field_validator("private_folders")
     @classmethod
@@ -147,31 +171,6 @@ class Settings(_Strict):
         from tasks.vault.privacy import daily_entries
 
         return (*self.private_folders, *daily_entries(self.daily_folder))
-
-    daily_folder: str | None = None
-    """Vault-relative folder of her daily notes; None: the folder `.obsidian/daily-notes.json` names, if
-    any. Daily notes (there, or named `YYYY-MM-DD.md` anywhere) are private: never a source, never
-    linked; only their `#process/<project>` lines reach a story."""
-    navigation_sections: tuple[str, ...] = ()
-    """Section titles that are navigation (links only, no insights)."""
-    root_aliases: dict[str, tuple[str, ...]] = {}
-    """Extra names per root slug (`프로세스-공유: [과정 공유, build in public]`), matched in text."""
-    strict: bool = False
-    """Fail the run on any constraint-linter failure."""
-    font: Path | None = None
-    """Korean font file (TTF/OTF/TTC) for images; None: Noto Sans CJK KR, else Noto Sans KR (pip)."""
-    font_index: int = Field(default=0, ge=0)
-    """Face index inside a font collection (`.ttc`)."""
-    options: dict[str, dict[str, Any]] = {}
-    """Channel options the user set, per channel (`{blog: {flavor: jekyll}}`), checked against each
-    channel.yaml's `options:` schema, where the defaults live; templates and preparers see the
-    resolved values as `options` (`ChannelSpec.resolve_options`)."""
-    llm: LlmSettings = LlmSettings()
-    """Optional LLM polish (off by default)."""
-    sweep: SweepSettings = SweepSettings()
-    site: SiteSettings = SiteSettings()
-    """Where the posts are published (the newsletter links to the blog post)."""
-    """Schedule of the served vault sweep."""
 
     @property
     def out_dir(self) -> Path:
