@@ -24,7 +24,7 @@ from rich.markup import escape  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from flows.cli_server import server_app  # noqa: E402
-from tasks.model import LlmUsage, NoteError, NoteResult  # noqa: E402
+from tasks.model import LlmUsage, NoteError, NoteResult, one_line  # noqa: E402
 from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
 
 app = typer.Typer(
@@ -44,10 +44,21 @@ ForceOpt = Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a b
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
     try:
-        return load_settings(config, overrides)
+        settings = load_settings(config, overrides)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if settings.private_folders and settings.vault.is_dir():
+        from tasks.vault.privacy import unmatched_folders
+
+        for entry in unmatched_folders(settings.vault, settings.private_folders):  # a typo publishes her diary
+            console.print(
+                f"[yellow]warning:[/yellow] private_folders: {escape(repr(entry))} matches no folder or note "
+                f"of the vault {escape(str(settings.vault))}; nothing is private because of it",
+                soft_wrap=True,
+                highlight=False,
+            )
+    return settings
 
 
 def _note_arg(note: Path, settings: Settings) -> Path:
@@ -187,7 +198,8 @@ def run(
             continue
         except Exception as exc:  # never a traceback: one line naming the note
             console.print(
-                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {exc}')}", soft_wrap=True
+                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {one_line(str(exc))}')}",
+                soft_wrap=True,
             )
             failed = True
             continue

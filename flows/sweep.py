@@ -29,7 +29,7 @@ from flows.report import publish_note_artifacts, write_sweep_preview
 from flows.repurpose import settings_of
 from flows.run_names import label_run, publish_preview_link, sweep_run_name
 from tasks import changes
-from tasks.model import NoteError, NoteResult
+from tasks.model import NoteError, NoteResult, one_line
 from tasks.nlp.korean import warm_up
 from tasks.pipeline import LintFailed, Outcome, VaultContext, open_vault, run_note
 from tasks.render.context import source_slug
@@ -81,7 +81,9 @@ class SweepReport:
 
 def failure(rel: str, exc: BaseException) -> NoteResult:
     """A failed note's result; the error names the file (and line, when known)."""
-    message = str(exc) if isinstance(exc, NoteError | LintFailed) else f"{rel}:0: {type(exc).__name__}: {exc}"
+    message = (
+        str(exc) if isinstance(exc, NoteError | LintFailed) else f"{rel}:0: {type(exc).__name__}: {one_line(str(exc))}"
+    )
     return NoteResult(source=rel, ok=False, error=message)
 
 

@@ -28,7 +28,7 @@ from tasks import __version__
 from tasks.project import CODE_DIR
 from tasks.settings import CHANNELS_DIR, Settings
 from tasks.vault.links import NoteIndex, resolve
-from tasks.vault.read import nfc, walk_vault
+from tasks.vault.read import nfc, on_disk, walk_vault
 from tasks.write.outputs import atomic_write
 
 STATE_FILE = ".osmu-state.json"
@@ -148,7 +148,7 @@ def file_sha_of(vault: Path) -> ShaOf:
     """`ShaOf` reading the files (for one-note runs, which do not hash the whole vault)."""
 
     def sha_of(path: str) -> str:
-        full = vault / f"{path}.md"
+        full = on_disk(vault, f"{path}.md")  # the name as the disk spells it (NFD from macOS)
         return file_sha(full) if full.is_file() else ""  # is_file: False for a FIFO
 
     return sha_of

@@ -34,6 +34,16 @@ class Diagnostic:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+ONE_LINE_MAX = 300
+"""Longest error message shown for an unexpected exception (a library may quote a whole input)."""
+
+
+def one_line(text: str, limit: int = ONE_LINE_MAX) -> str:
+    """`text` on one line (whitespace runs collapsed), cut with `…` past `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 class NoteError(Exception):
     """A note that cannot be used: names the file and the line."""
 

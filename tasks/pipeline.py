@@ -43,7 +43,7 @@ from tasks.roots.cache import cached_root_index
 from tasks.roots.index import build_root_index, resolve_note_roots
 from tasks.settings import Settings
 from tasks.vault.links import NoteIndex
-from tasks.vault.privacy import private_reason, protect_note
+from tasks.vault.privacy import is_daily, private_by_meta, private_reason, protect_note
 from tasks.vault.read import iter_note_paths, list_vault, read_note, read_roots
 from tasks.vault.source import read_source
 from tasks.write.outputs import note_folder, read_manifest, write_outputs
@@ -156,7 +156,7 @@ class Cut:
 
 def cut_insights(settings: Settings, vault: VaultContext, note_path: Path, stages: Stages = PLAIN) -> Cut:
     """read → parse → privacy → roots → insights for one note."""
-    note = stages.read(settings.vault, note_path, vault.notes, settings.private_folders)
+    note = stages.read(settings.vault, note_path, vault.notes, settings.hidden_folders)
     parsed = stages.parse(note, settings.navigation_sections)
     parsed = stages.protect(parsed, settings, vault.notes)
     note_roots = stages.roots(parsed, vault.roots, vault.notes)
@@ -253,8 +253,9 @@ def read_process_notes(
         except NoteError as exc:
             problems.append(exc.to_diagnostic())
             continue
-        if private_reason(note, settings.private_folders):
-            continue
+        daily = is_daily(note.path, settings.daily_folder)
+        if private_by_meta(note.meta) or (not daily and private_reason(note, settings.private_folders)):
+            continue  # a daily note feeds stories only with its tagged lines, even in a private folder
         if note.kind == "process-log" or (daily_date(note.path) and process_projects(note)):
             found.append(stages.parse(note, settings.navigation_sections))
     return tuple(found), tuple(problems)
@@ -308,7 +309,7 @@ def story_insights(
         plog, parsed = _daily_log(notes, project)
         warnings: tuple[Diagnostic, ...] = (*problems, *plog.diagnostics)
     else:
-        note = stages.read(settings.vault, Path(log), vault.notes, settings.private_folders)
+        note = stages.read(settings.vault, Path(log), vault.notes, settings.hidden_folders)
         parsed = stages.protect(stages.parse(note, settings.navigation_sections), settings, vault.notes)
         plog = read_log(parsed)
         warnings = (*note.diagnostics, *parsed.diagnostics)

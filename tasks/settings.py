@@ -9,7 +9,9 @@ declared here: each channel declares its own in its channel.yaml (`options:`), a
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -148,7 +150,13 @@ class Settings(_Strict):
     roots_folder: str = "00-roots"
     """Vault-relative folder of root-concept notes."""
     private_folders: tuple[str, ...] = ()
-    """Vault-relative folders whose notes are private: never a source, never embedded or linked."""
+    """Vault-relative folders whose notes are private: never a source, never embedded or linked.
+    `./60-private/` is read as `60-private`; globs work (`60-private/**`, `**/diary`); an entry that
+    matches nothing in the vault is a warning (`osmu` prints it)."""
+    daily_folder: str | None = None
+    """Vault-relative folder of her daily notes; None: the folder `.obsidian/daily-notes.json` names, if
+    any. Daily notes (there, or named `YYYY-MM-DD.md` anywhere) are private: never a source, never
+    linked; only their `#process/<project>` lines reach a story."""
     navigation_sections: tuple[str, ...] = ()
     """Section titles that are navigation (links only, no insights)."""
     root_aliases: dict[str, tuple[str, ...]] = {}
@@ -169,6 +177,37 @@ class Settings(_Strict):
     site: SiteSettings = SiteSettings()
     """Where the posts are published (the newsletter links to the blog post)."""
     """Schedule of the served vault sweep."""
+
+    @field_validator("private_folders")
+    @classmethod
+    def _clean_private_folders(cls, folders: tuple[str, ...]) -> tuple[str, ...]:
+        from tasks.vault.privacy import clean_folder
+
+        for entry in folders:
+            if entry.strip().startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", entry.strip()):
+                raise ValueError(f"'{entry}' must be a folder inside the vault (a vault-relative path)")
+            if ".." in entry.replace("\\", "/").split("/"):
+                raise ValueError(f"'{entry}' must not leave the vault ('..')")
+            if not clean_folder(entry):
+                raise ValueError(f"'{entry}' names no folder (it would make nothing private)")
+        return tuple(dict.fromkeys(clean_folder(f) for f in folders))
+
+    @field_validator("daily_folder")
+    @classmethod
+    def _clean_daily_folder(cls, folder: str | None) -> str | None:
+        from tasks.vault.privacy import clean_folder
+
+        if folder is None or not clean_folder(folder):
+            return None
+        cls._clean_private_folders((folder,))
+        return clean_folder(folder)
+
+    @property
+    def hidden_folders(self) -> tuple[str, ...]:
+        """`private_folders` plus what makes a note a daily note: every note a link must not reveal."""
+        from tasks.vault.privacy import daily_entries
+
+        return (*self.private_folders, *daily_entries(self.daily_folder))
 
     @property
     def out_dir(self) -> Path:
@@ -293,7 +332,10 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     elif config_file is not None:
         raise ConfigError([f"{config_file}: settings file not found"])
     options_from = "overrides" if "options" in over else options_from
-    settings = validate(_merge(data, over), source=" + ".join(sources), options_source=options_from)
+    merged = _merge(data, over)
+    if merged.get("daily_folder") is None:
+        merged["daily_folder"] = obsidian_daily_folder(Path(merged.get("vault", vault)))
+    settings = validate(merged, source=" + ".join(sources), options_source=options_from)
     from tasks.vault.out_folder import out_folder_problem
 
     problem = out_folder_problem(settings.vault, settings.out_dir)
@@ -301,3 +343,13 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
         source = "--out" if "out" in over else " + ".join(sources)
         raise ConfigError([f"{source}: out: {problem}"])
     return settings
+
+
+def obsidian_daily_folder(vault: Path) -> str | None:
+    """The folder Obsidian's Daily notes plugin writes to (`.obsidian/daily-notes.json`: `folder`), or None."""
+    try:
+        data = json.loads((vault / ".obsidian" / "daily-notes.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folder = data.get("folder") if isinstance(data, dict) else None
+    return folder if isinstance(folder, str) and folder.strip().strip("/") else None

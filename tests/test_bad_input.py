@@ -26,6 +26,7 @@ import pytest
 from tasks.markdown.parse import parse_note
 from tasks.model import NoteError
 from tasks.slug import is_safe_component
+from tasks.vault.privacy import PrivateNote
 from tasks.vault.read import iter_note_paths, nfc, read_note
 from tasks.write.outputs import write_outputs
 from tests.conftest import FIXTURES, ROOT
@@ -38,7 +39,10 @@ FAILS = {  # file → (line, words the message must contain)
     "tabs_in_yaml.md": (4, "'\\t'"),
     "unclosed_quote.md": (2, "never closed"),
     "duplicate_keys.md": (4, "duplicate key"),
+    "yaml_alias_bomb.md": (7, "e: YAML aliases expand to more than 10,000 values"),  # #18 finding 11
+    "impossible_date.md": (3, "date: month must be in 1..12 (2024-13-45)"),  # #18 finding 17
 }
+PRIVATE = {"2025-11-12.md": "daily note"}  # #18 finding 9: a daily journal is private, never published
 NAMES = sorted(nfc(p.name) for p in BAD.iterdir())
 GENERATED_FAILS = {  # file → (line, words the message must contain); see make_hostile_files
     "fifo.md": (0, "not a regular file (a FIFO)"),
@@ -99,6 +103,10 @@ def test_each_file_renders_or_fails_with_one_clear_line(name: str, tmp_path: Pat
         assert (err.value.file, err.value.line) == (name, line)
         assert words in err.value.message and "\n" not in str(err.value)
         return
+    if name in PRIVATE:
+        with pytest.raises(PrivateNote, match=PRIVATE[name]):
+            pipeline(BAD, rel)
+        return
     parsed, note_roots, index, insights, settings = pipeline(BAD, rel)
     assert parsed.note.path == name  # NFC, whatever the file system stored
     result = rendered(parsed, insights, note_roots, index, settings)
@@ -125,6 +133,11 @@ def test_what_the_corpus_files_say() -> None:
     deepest = [b for s in note("nested_30_levels.md").sections for b in s.blocks if "30단계" in b.text]
     assert deepest and deepest[0].depth == 29
     assert note("only_front_matter.md").sections == ()
+    table = note("table_escaped_links.md")  # #18 finding 8: `[[x\\|alias]]` in a table
+    assert [(link.target, link.alias) for link in table.links] == [
+        ("어딘가-없는-노트", "별명 하나"),
+        ("다른-없는-노트", "별명 둘"),
+    ]
 
 
 def test_reserved_and_dot_names_get_safe_slugs(tmp_path: Path) -> None:
@@ -207,6 +220,87 @@ def test_whole_corpus_through_the_cli_has_no_traceback(tmp_path: Path) -> None:
     sources = {json.loads(m.read_text(encoding="utf-8"))["source"] for m in out.glob("*/manifest.json")}
     hidden = {n for n in notes if n.startswith(".")} if command == "sweep" else set()  # sweep skips dotfiles
     silent = {"empty.md", "only_front_matter.md"}  # nothing to say: no posts, no manifest
-    assert sources == {nfc(n) for n in notes} - set(fails) - hidden - silent
+    assert sources == {nfc(n) for n in notes} - set(fails) - hidden - silent - set(PRIVATE)
     assert not any(b"OUTSIDE-SECRET" in p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert f"{len(PRIVATE)} private (skipped)" in text and "세무사" not in text
     assert "2 with nothing to say (skipped)" in text
+
+
+def test_title_of_2000_characters_renders_every_channel(tmp_path: Path) -> None:
+    """Findings 14 and 15 of #18: a 2,000-character title without spaces stalled in the carousel's
+    wrap, then failed the whole note on python-pptx's 255-character core-property limit, with
+    an error over 3 lines. Now every channel renders; the deck's document title is cut with `…`."""
+    import io
+
+    from pptx import Presentation
+
+    parsed, note_roots, index, insights, settings = pipeline(BAD, "title_2000_chars_no_spaces.md")
+    assert len(parsed.title) == 2000 and " " not in parsed.title
+    result = rendered(parsed, insights, note_roots, index, settings)
+    assert {o.channel for o in result.outputs} >= {"blog", "newsletter", "instagram", "workshop"}
+    deck = next(o for o in result.outputs if o.path.endswith(".pptx"))
+    title = Presentation(io.BytesIO(deck.content)).core_properties.title  # type: ignore[arg-type]
+    assert len(title) == 255 and title.endswith("…") and parsed.title.startswith(title[:-1])
+    assert not [r for o in result.outputs for r in o.lint if not r.ok and "title" in r.rule and "255" in r.message]
+
+
+def test_an_unexpected_error_is_one_short_line() -> None:
+    """Finding 15 of #18: an exception that quotes its input (python-pptx quoted the whole title)
+    is shown on one line, cut to a readable length."""
+    from tasks.model import ONE_LINE_MAX, one_line
+
+    message = "exceeded 255 char limit for property, got:\n\n'" + "가" * 2000 + "'"
+    shown = one_line(message)
+    assert "\n" not in shown and len(shown) == ONE_LINE_MAX and shown.endswith("…")
+    assert shown.startswith("exceeded 255 char limit for property, got: '가")
+
+
+@pytest.mark.timeout(60)  # a hang guard, not a speed check: the bomb used to run until memory ran out
+def test_yaml_alias_bomb_is_refused_before_anything_expands(tmp_path: Path) -> None:
+    """Finding 11 of #18: a "billion laughs" in front matter reached 3.8 GB (`str()` over the tags).
+    Aliases are bounded on the node tree, before any value is built: one line, file, line, key."""
+    with pytest.raises(NoteError) as err:
+        read_note(BAD, Path("yaml_alias_bomb.md"))
+    assert str(err.value) == "yaml_alias_bomb.md:7: e: YAML aliases expand to more than 10,000 values; not read"
+    selfish = tmp_path / "self.md"
+    selfish.write_text("---\ntitle: 나\nme: &me [*me]\n---\n본문\n", encoding="utf-8")
+    with pytest.raises(NoteError, match=r"^self\.md:3: me\.0: a YAML alias refers to itself$"):
+        read_note(tmp_path, Path("self.md"))
+    shared = tmp_path / "shared.md"  # a few ordinary aliases still read
+    shared.write_text("---\nbase: &b {color: red}\nother: *b\ntags: [a, b]\n---\n본문\n", encoding="utf-8")
+    assert read_note(tmp_path, Path("shared.md")).meta["other"] == {"color": "red"}
+
+
+def test_impossible_dates_name_file_line_and_key(tmp_path: Path) -> None:
+    """Finding 17 of #18: `date: 2024-13-45` gave `note.md:0: unexpected ValueError: month must be
+    in 1..12`. Now the file, the line and the key (nested keys by path)."""
+    with pytest.raises(NoteError) as err:
+        read_note(BAD, Path("impossible_date.md"))
+    assert str(err.value) == "impossible_date.md:3: date: month must be in 1..12 (2024-13-45)"
+    nested = tmp_path / "nested.md"
+    nested.write_text("---\ntitle: 행사\nevents:\n  - name: 개업\n    when: 2024-02-30\n---\n본문\n", encoding="utf-8")
+    with pytest.raises(NoteError) as err:
+        read_note(tmp_path, Path("nested.md"))
+    assert str(err.value) == "nested.md:5: events.0.when: day is out of range for month (2024-02-30)"
+
+
+def test_a_note_without_a_date_gives_the_letter_no_invented_date(tmp_path: Path) -> None:
+    """Finding 17 of #18: a note without a date got its file time (today, for a note just
+    written) as the newsletter's Date. Now the .eml is an unsent draft with no Date, which
+    the mail program or service that sends it fills in (RFC 6409 §8.3); a dated note keeps its date."""
+    from email import message_from_bytes
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    body = "\n\n".join(f"과정을 공개하면 {n}번째 사람이 함께 만든다. 결과만 보여주면 비교당한다." for n in range(1, 6))
+    (vault / "undated.md").write_text(f"# 날짜 없는 노트\n\n{body}\n", encoding="utf-8")
+    (vault / "dated.md").write_text(f"---\ndate: 2024-03-05\n---\n# 날짜 있는 노트\n\n{body}\n", encoding="utf-8")
+    letters = {}
+    for name in ("undated.md", "dated.md"):
+        parsed, note_roots, index, insights, settings = pipeline(vault, name)
+        result = rendered(parsed, insights, note_roots, index, settings, ("newsletter",))
+        eml = next(o for o in result.outputs if o.path.endswith(".eml"))
+        assert all(r.ok for r in eml.lint), eml.lint
+        letters[name] = message_from_bytes(eml.content)
+    assert letters["undated.md"]["Date"] is None and letters["undated.md"]["X-Unsent"] == "1"
+    assert letters["dated.md"]["Date"] == "Tue, 05 Mar 2024 00:00:00 +0000" and letters["dated.md"]["X-Unsent"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -161,3 +162,37 @@ def test_balanced_lines_leave_no_orphan_word(face: FontFace) -> None:
     assert " ".join(lines) == hook and len(lines) == 3
     widths = [font.getlength(line) for line in lines]
     assert min(widths) > 0.6 * max(widths)
+
+
+class _MeasuredFont:
+    """A real font that counts the characters it measures and stops past a budget (so the old
+    per-character wrap fails at once instead of running for minutes)."""
+
+    def __init__(self, font: object, budget: int) -> None:
+        self.font, self.budget, self.measured = font, budget, 0
+
+    def getlength(self, text: str) -> float:
+        self.measured += len(text)
+        if self.measured > self.budget:
+            raise AssertionError(f"wrap measured more than {self.budget} characters")
+        return float(self.font.getlength(text))  # type: ignore[attr-defined]
+
+
+def test_wrap_breaks_a_2000_character_word_in_near_linear_work(face: FontFace) -> None:
+    """Finding 14 of #18: a 2,000-character title without spaces spent ~8 min in `wrap` (a measurement
+    per prefix). Now the work is near-linear (measured characters, not time), and every line is the
+    longest piece that fits."""
+    from tasks.builders.carousel import wrap
+
+    real = load(face, 64)
+    word = ("가나다라마바사아자차카타파하" * 200)[:2000]
+    width = 900
+    counted = _MeasuredFont(real, budget=40 * len(word))
+    lines = wrap(word, counted, width)  # type: ignore[arg-type]
+    assert "".join(lines) == word and len(lines) > 50
+    for line, following in itertools.pairwise(lines):
+        assert real.getlength(line) <= width < real.getlength(line + following[0])
+    assert real.getlength(lines[-1]) <= width
+    mixed = _MeasuredFont(real, budget=40 * 4000)  # words and one unbreakable run mixed
+    text = "짧은 말 " * 200 + "x" * 2000
+    assert "".join(wrap(text, mixed, width)).replace(" ", "") == text.replace(" ", "")  # type: ignore[arg-type]

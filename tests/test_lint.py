@@ -234,3 +234,42 @@ def test_osmu_lint_command(tmp_path: Path) -> None:
     optioned = CliRunner().invoke(app, ["lint", str(tmp_path), "--config", str(other_font)])
     assert "pptx-notes-and-korean-font" in optioned.output and "pptx-notes-and-korean-font" not in dirty.output
     assert CliRunner().invoke(app, ["lint", str(tmp_path / "nothing")]).exit_code == 2
+
+
+BAD_MANIFESTS = Path(__file__).parent / "fixtures" / "bad-manifests"
+MANIFEST_PROBLEMS = {  # bad-manifest corpus file → what its one line says
+    "not_json.json": "line 4: manifest.json is not valid JSON: Expecting ',' delimiter",
+    "a_list.json": "line 1: manifest.json must be an object, not list",
+    "path_outside.json": "outputs.0.path: 'blog/../../../etc/passwd' is not a file of its channel's folder",
+    "no_path.json": "outputs.0: needs a 'channel' and a 'path' (strings)",
+    "unknown_channel.json": "unknown channel 'podcast' in manifest.json",
+    "not_utf8.json": "line 1: manifest.json is not UTF-8 text (byte 0)",
+}
+
+
+def test_osmu_lint_on_broken_manifests_prints_one_line_each(tmp_path: Path) -> None:
+    """Finding 16 of #18: a broken manifest.json gave a full traceback; now one line per manifest,
+    naming its line or key, and the good note next to it is still checked (real CLI process)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    assert sorted(p.name for p in BAD_MANIFESTS.iterdir()) == sorted(MANIFEST_PROBLEMS)
+    parsed, _, _, insights, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    write_outputs(render(EXAMPLE_VAULT, BOOK), parsed.note.source_hash, insights, (), tmp_path)
+    for bad in BAD_MANIFESTS.iterdir():
+        (tmp_path / bad.stem).mkdir()
+        (tmp_path / bad.stem / "manifest.json").write_bytes(bad.read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "300"}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "lint", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text and 'File "' not in text, text
+    lines = text.splitlines()
+    for name, message in MANIFEST_PROBLEMS.items():
+        mine = [line for line in lines if line.startswith(f"{Path(name).stem}/")]
+        assert len(mine) == 1 and mine[0].endswith(message), (name, mine)
+    assert re.search(r"^\d+ files, \d+ checks, 6 violation\(s\)$", lines[-1]), lines[-1]

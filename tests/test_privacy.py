@@ -139,3 +139,115 @@ def test_insights_command_refuses_private_notes_like_the_pipeline(vault: Path) -
     assert "내 작은 실험" in shown.output and "과정을 공유하면 팬이 생긴다" in shown.output
     for marker in (*MARKERS, *PRIVATE_NAMES):  # a public note's links to private notes are hidden too
         assert marker not in shown.output, marker
+
+
+DIARY = "DIARY-MARKER-6062 오늘 세무사에게 서류를 보냈다."
+
+
+@pytest.mark.parametrize("entry", ["./60-private", "60-private/**", "./60-private/", "*-private", "**/60-private"])
+def test_private_folders_written_loosely_still_keep_the_diary_private(vault: Path, entry: str) -> None:
+    """Finding 7 of #18: with `[./60-private]` or `['60-private/**']` a diary note was published to 11 files.
+    `./` is normalised and globs match; the note is refused and links to it are hidden."""
+    (vault / "60-private").mkdir()
+    (vault / "60-private" / "일기장.md").write_text(f"# 일기\n\n- {DIARY}\n", encoding="utf-8")
+    (vault / "30-knowledge" / "링크-노트.md").write_text(
+        "# 링크 노트\n\n- 과정을 공유하면 팬이 생긴다. 근거는 [[일기장]] 에 적었다.\n- 두 번째 생각도 있다.\n",
+        encoding="utf-8",
+    )
+    (vault / ".osmu").mkdir(exist_ok=True)
+    (vault / ".osmu" / "config.yaml").write_text(f"private_folders: ['{entry}']\n", encoding="utf-8")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["insights", "60-private/일기장.md", "--vault", str(vault), "--json"])
+    assert shown.exit_code == 1 and "private" in shown.output and "DIARY-MARKER" not in shown.output, shown.output
+    public = runner.invoke(app, ["insights", "30-knowledge/링크-노트.md", "--vault", str(vault), "--json"])
+    assert public.exit_code == 0, public.output
+    assert "일기장" not in public.output and "과정을 공유하면 팬이 생긴다" in public.output
+    assert "warning" not in public.output
+
+
+def test_a_private_folder_that_matches_nothing_is_a_warning(vault: Path) -> None:
+    """Finding 7 of #18: an entry that matches nothing (a typo) used to be silent."""
+    (vault / "60-private").mkdir()
+    (vault / "60-private" / "일기장.md").write_text(f"# 일기\n\n- {DIARY}\n", encoding="utf-8")
+    (vault / ".osmu").mkdir(exist_ok=True)
+    (vault / ".osmu" / "config.yaml").write_text("private_folders: [60-privte, '60-private/**']\n", encoding="utf-8")
+    shown = CliRunner().invoke(app, ["insights", PUBLIC_EXAMPLE, "--vault", str(vault), "--json"])
+    warnings = [line for line in shown.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "private_folders: '60-privte' matches no folder or note" in warnings[0], shown.output
+    (vault / ".osmu" / "config.yaml").write_text("private_folders: [../outside]\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["insights", PUBLIC_EXAMPLE, "--vault", str(vault), "--json"])
+    assert refused.exit_code == 2 and "private_folders: Value error, '../outside' must not leave the vault" in (
+        refused.output
+    )
+
+
+PUBLIC_EXAMPLE = "34-learning/34.01-books/books/프로세스-이코노미.md"
+
+
+def test_private_note_names_never_leak(vault: Path, tmp_path: Path) -> None:
+    """Finding 8 of #18: a private note stored with an NFD name (macOS sync) was never recognised
+    as private, so its `[[link]]` stayed in the outputs; `[[비밀\\|alias]]` (a link inside a table)
+    put `link target not in vault: [[비밀\\]]` into the manifest. Real run, every written byte checked."""
+    import unicodedata
+
+    from tasks.pipeline import open_vault, run_note
+    from tests.helpers import settings_for
+
+    (vault / "30-knowledge" / unicodedata.normalize("NFD", "비밀일기.md")).write_text(
+        "---\npublish: false\n---\n# 비밀\n\n- DIARY-MARKER-7731 오늘의 속마음.\n", encoding="utf-8"
+    )
+    (vault / "30-knowledge" / "숨김노트.md").write_text(
+        "---\nprivate: true\n---\n# 숨김\n\n- 숨김.\n", encoding="utf-8"
+    )
+    (vault / "30-knowledge" / "표-노트.md").write_text(
+        "# 표 노트\n\n- 과정을 공개하면 사람들이 함께 만든다. [[비밀일기]]에 적었던 생각이다.\n\n"
+        "| 노트 | 설명 |\n|---|---|\n| [[숨김노트\\|내 작은 실험]] | 표 안의 링크 |\n"
+        "| [[없는노트\\|별명]] | 없는 노트 |\n\n"
+        "- 결과만 보여주면 비교당하지만, 과정을 보여주면 응원받는다. [[비밀일기|그날의 기록]]도 있다.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(vault, out=tmp_path / "out")
+    outcome = run_note(settings, open_vault(settings), Path("30-knowledge/표-노트.md"))
+    assert outcome.result.ok and outcome.result.files
+    everything = _all_text(tmp_path / "out")
+    for name in ("비밀일기", "숨김노트", "DIARY-MARKER", "\\]]"):
+        assert name not in everything, name
+    assert "그날의 기록" in everything and "내 작은 실험" in everything
+    assert "link target not in vault: [[없는노트]]" in everything  # a missing note is named without the escape
+
+
+def test_daily_notes_are_private_by_default(vault: Path, tmp_path: Path) -> None:
+    """Finding 9 of #18: a sweep published daily journals to every channel ("세무사 사무실 서류 보냄 …
+    오늘은 좀 피곤했음"). A daily note (named `YYYY-MM-DD.md`, or in the daily-notes folder that the
+    settings or `.obsidian/daily-notes.json` name) is refused like `publish: false`, a link to one is
+    hidden, and `publish: true` in its front matter publishes it."""
+    from tasks.pipeline import open_vault, run_note
+    from tasks.vault.privacy import PrivateNote
+    from tests.helpers import settings_for
+
+    (vault / ".obsidian").mkdir(exist_ok=True)
+    (vault / ".obsidian" / "daily-notes.json").write_text('{"folder": "Journal", "format": "YYYY-MM-DD"}')
+    (vault / "Journal").mkdir()
+    (vault / "Journal" / "월요일 기록.md").write_text("# 월요일\n\n- JOURNAL-MARKER-1212 병원 예약.\n")
+    (vault / "30-knowledge" / "링크-노트.md").write_text(
+        "# 링크 노트\n\n- 과정을 공유하면 팬이 생긴다. 그날 일은 [[2025-11-12]] 과 [[월요일 기록]] 에 적었다.\n"
+        "- 두 번째 생각은 [[2025-11-12|그날의 메모]] 처럼 별칭만 남는다.\n",
+        encoding="utf-8",
+    )
+    settings = settings_for(vault, out=tmp_path / "out")
+    assert settings.daily_folder == "Journal"
+    context = open_vault(settings)
+    for daily in ("50-daily/2025-11-12.md", "Journal/월요일 기록.md", "50-daily/2025-11-10.md"):
+        with pytest.raises(PrivateNote, match="daily note"):
+            run_note(settings, context, Path(daily))
+    outcome = run_note(settings, context, Path("30-knowledge/링크-노트.md"))
+    assert outcome.result.ok
+    everything = _all_text(tmp_path / "out")
+    for leaked in ("2025-11-12", "월요일 기록", "JOURNAL-MARKER", "세무사", "피곤했음"):
+        assert leaked not in everything, leaked
+    assert "그날의 메모" in everything
+    published = vault / "50-daily" / "2025-11-12.md"
+    published.write_text("---\npublish: true\n---\n" + published.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run_note(settings, context, Path("50-daily/2025-11-12.md")).result.ok
+    shown = CliRunner().invoke(app, ["insights", "50-daily/2025-11-17.md", "--vault", str(vault), "--json"])
+    assert shown.exit_code == 1 and "daily note" in shown.output and "무화과" not in shown.output

@@ -16,7 +16,7 @@ from tasks.builders.sanitize import sanitize_email
 from tasks.model import NoteError
 from tasks.slug import is_safe_component, safe_slug
 from tasks.write.outputs import inside, write_outputs
-from tests.conftest import BOOK, FIXTURES, ROOT
+from tests.conftest import BOOK, EXAMPLE_VAULT, FIXTURES, ROOT
 from tests.helpers import pipeline, render, rendered
 from tests.test_bad_input import run_in_own_group
 
@@ -192,3 +192,47 @@ def test_a_planted_secret_appears_in_no_output_log_or_artifact(vault: Path, tmp_
     assert "프로세스-이코노미.md: ".encode() in stored, "the flow's log lines are not in the searched database"
     assert len(searched) > 20
     shutil.rmtree(home, ignore_errors=True)
+
+
+STEPS = "the template ran more than 2,000,000 steps"
+UNBOUNDED_TEMPLATES = {  # #18 finding 13: override templates that never ended or asked for 10 GB
+    "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}": "range() of 100,000 items",
+    "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}": STEPS,
+    "{% for i in insights %}{% for j in range(9000) %}{% for k in range(9000) %}{% endfor %}{% endfor %}{% endfor %}": (
+        STEPS
+    ),
+    "{{ ('a'*100000)*100000 }}": "'*' would make more than 1,000,000 items",
+    "{{ 'x' * 10000000 }}": "'*' would make more than 1,000,000 items",
+    "{{ 2**100000000 }}": "'**' with an exponent over 64",
+    "{{ 'x'.ljust(10**10) }}": "ljust(): an argument is over the size limit",
+    "{{ 'x'|center(10000000000) }}": "filter 'center': an argument is over the size limit",
+}
+
+
+@pytest.mark.timeout(120)  # a hang guard only: the same templates used to run for ever
+@pytest.mark.parametrize("template", sorted(UNBOUNDED_TEMPLATES))
+def test_override_template_work_is_bounded(template: str, vault: Path) -> None:
+    """Finding 13 of #18: a nested `range(100000)` loop never ended and `('a'*100000)*100000` tried
+    to allocate 10 GB. Ranges, sizes and the steps of a render are bounded: one `file:line` error."""
+    override = vault / ".osmu" / "templates" / "blog"
+    override.mkdir(parents=True)
+    (override / "post.md.j2").write_text("첫 줄\n" + template + "\n", encoding="utf-8")
+    with pytest.raises(NoteError) as err:
+        render(vault, BOOK, ("blog",))
+    assert f"post.md.j2:2: template SecurityError: {UNBOUNDED_TEMPLATES[template]}" in str(err.value)
+
+
+def test_an_ordinary_override_template_renders_within_the_bounds(vault: Path) -> None:
+    """The bounds leave real override templates alone: one extending the built-in post renders
+    the same post, a loop over every insight included."""
+    override = vault / ".osmu" / "templates" / "blog"
+    override.mkdir(parents=True)
+    (override / "post.md.j2").write_text(
+        '{% extends "builtin/post.md.j2" %}\n'
+        "{% block body %}{{ super() }}{% for i in insights %}{{ i.text | truncate(20) }}\n{% endfor %}"
+        "{% for n in range(1000) %}{% endfor %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    post = next(o for o in render(vault, BOOK, ("blog",)).outputs if o.path.endswith(".md"))
+    builtin = next(o for o in render(EXAMPLE_VAULT, BOOK, ("blog",)).outputs if o.path.endswith(".md"))
+    assert post.content.decode().startswith(builtin.content.decode().split("\n## ")[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +198,35 @@ def test_insights_dispatch_only_for_process_logs() -> None:
     cut = extract_insights(knowledge, NoteRoots(()), index)
     assert cut and not {i.type for i in cut} & {"failure", "pivot"}
     assert rendered(knowledge, cut, note_roots, index, settings, ("blog",)).outputs[0].path == "blog/english-log.md"
+
+
+def _all_output_text(result: RenderResult) -> str:
+    return "\n".join(
+        o.content.decode("utf-8", "replace") for o in result.outputs if not o.path.endswith((".png", ".pptx"))
+    )
+
+
+def test_a_story_takes_only_the_tagged_bullets_of_a_daily_note(vault: Path) -> None:
+    """Finding 9 of #18: a `#process/<project>` story included the untagged bullets of the same daily
+    notes ("오전: 카페 재고 정리"). Only tagged bullets with their children belong to it (shared spec
+    vault.md); another project's bullets and the note's own heading stay out too."""
+    (vault / "50-daily" / "2025-11-18.md").write_text(
+        "# 2025-11-18 (화) 세무사 만난 날\n\n"
+        "- 오전: 카페 재고 정리\n"
+        "- 점심: 원두 샘플 커핑\n"
+        "- 오후 페어링 테스트 #process/cafe-pairing\n"
+        "  - 한 일: 무화과 타르트 대신 레몬 파운드로 바꿔서 손님 다섯 분께 블라인드 테스트\n"
+        "  - 배운 점: 산미 있는 원두에는 산미 있는 디저트가 오히려 부드럽게 느껴진다\n"
+        "- 저녁: 가족 모임\n"
+        "- 빵 반죽 실험 #process/sourdough\n"
+        "  - 한 일: 호밀 비율을 30%로 올림\n\n"
+        "오늘은 좀 피곤했음. 일찍 자기.\n",
+        encoding="utf-8",
+    )
+    result, insights = render_daily(vault, "cafe-pairing")
+    text = _all_output_text(result)
+    assert "레몬 파운드" in text and "2025-11-18" in {i.date for i in insights}
+    for private in ("카페 재고 정리", "원두 샘플 커핑", "가족 모임", "피곤했음", "호밀 비율", "세무사"):
+        assert private not in text, private
+    bread, _ = render_daily(vault, "sourdough")
+    assert "호밀 비율" in _all_output_text(bread) and "레몬 파운드" not in _all_output_text(bread)

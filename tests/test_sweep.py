@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.sweep import vault_sweep
+from tasks.vault.privacy import is_daily
 from tasks.vault.read import list_vault
 from tests.conftest import BOOK, FIXTURES
 
@@ -20,6 +21,11 @@ pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 OVERRIDE = """{% extends "builtin/post.md.j2" %}
 {% block lead %}LEAD-OVERRIDE {{ lead }}{% endblock %}
 """
+
+
+def public_notes(vault: Path) -> set[str]:
+    """The vault's notes a sweep renders: all but the daily notes (private by default, #18 finding 9)."""
+    return {n for n in list_vault(vault) if not is_daily(n)}
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -42,14 +48,18 @@ def _sweep(vault: Path, out: Path) -> tuple[set[str], set[str], set[str]]:
 
 def test_sweep_renders_once_skips_unchanged_and_rerenders_exactly_what_changed(vault: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    notes = set(list_vault(vault))
+    notes = public_notes(vault)
     assert len(notes) >= 10
 
-    rendered, skipped, failed = _sweep(vault, out)
-    assert rendered == notes and not skipped and not failed
+    report = vault_sweep(vault=str(vault), out=str(out))
+    assert {r.source for r in report.rendered} == notes and not report.skipped and not report.failed
+    daily = set(list_vault(vault)) - notes  # #18 finding 9: daily journals are never published
+    assert set(report.private) == daily and len(daily) == 4
+    written = "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+    assert "세무사 사무실 서류 보냄" not in written and "오늘은 좀 피곤했음" not in written
     assert len(list(out.glob("*/manifest.json"))) == len(notes)
     state = json.loads((out / ".osmu-state.json").read_text(encoding="utf-8"))
-    assert set(state["notes"]) == notes
+    assert set(state["notes"]) >= notes
     before = _snapshot(out)
 
     rendered, skipped, failed = _sweep(vault, out)
@@ -89,19 +99,19 @@ def test_broken_note_is_reported_and_the_rest_of_the_sweep_finishes(vault: Path,
     result = runner.invoke(app, ["sweep", "--vault", str(vault), "--out", str(out)])
     assert result.exit_code == 1, result.output
     assert "30-knowledge/broken.md:2:" in result.output
-    good = set(list_vault(vault)) - {"30-knowledge/broken.md"}
+    good = public_notes(vault) - {"30-knowledge/broken.md"}
     assert len(list(out.glob("*/manifest.json"))) == len(good)
-    assert f"{len(good)} rendered, 0 unchanged (skipped), 1 failed" in result.output
+    assert f"{len(good)} rendered, 0 unchanged (skipped), 4 private (skipped), 1 failed" in result.output
 
     again = runner.invoke(app, ["sweep", "--vault", str(vault), "--out", str(out)])
     assert again.exit_code == 1
-    assert f"0 rendered, {len(good)} unchanged (skipped), 1 failed" in again.output
+    assert f"0 rendered, {len(good)} unchanged (skipped), 4 private (skipped), 1 failed" in again.output
     assert "30-knowledge/broken.md:2:" in again.output  # still reported, not retried
 
     (vault / "30-knowledge" / "broken.md").write_text("# fixed\n\n- now it reads.\n", encoding="utf-8")
     fixed = runner.invoke(app, ["sweep", "--vault", str(vault), "--out", str(out)])
     assert fixed.exit_code == 0, fixed.output
-    assert f"1 rendered, {len(good)} unchanged (skipped), 0 failed" in fixed.output
+    assert f"1 rendered, {len(good)} unchanged (skipped), 4 private (skipped), 0 failed" in fixed.output
 
 
 def test_private_notes_are_skipped_and_turning_private_rerenders_linkers(vault: Path, tmp_path: Path) -> None:
@@ -110,17 +120,18 @@ def test_private_notes_are_skipped_and_turning_private_rerenders_linkers(vault: 
     (folder / "공개.md").write_text("# 공개\n\n- 과정을 공유한다. [[비공개-후보]]\n", encoding="utf-8")
     (folder / "비공개-후보.md").write_text("# 후보\n\n- 아직은 공개.\n", encoding="utf-8")
     (folder / "비밀.md").write_text("---\npublish: false\n---\n# 비밀\n\n- SECRET-4410\n", encoding="utf-8")
+    daily = set(list_vault(vault)) - public_notes(vault)
     report = vault_sweep(vault=str(vault), out=str(out))
-    assert report.private == ("30-knowledge/비밀.md",) and not report.failed
+    assert set(report.private) - daily == {"30-knowledge/비밀.md"} and not report.failed
     assert not (out / "비밀").exists()
     assert "SECRET-4410" not in "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
 
     again = vault_sweep(vault=str(vault), out=str(out))
-    assert again.private == ("30-knowledge/비밀.md",) and not again.rendered and not again.failed
+    assert set(again.private) - daily == {"30-knowledge/비밀.md"} and not again.rendered and not again.failed
 
     (folder / "비공개-후보.md").write_text("---\npublish: false\n---\n# 후보\n\n- 이제 비공개.\n", encoding="utf-8")
     turned = vault_sweep(vault=str(vault), out=str(out))
     assert {r.source for r in turned.rendered} == {"30-knowledge/공개.md"}
-    assert set(turned.private) == {"30-knowledge/비밀.md", "30-knowledge/비공개-후보.md"}
+    assert set(turned.private) - daily == {"30-knowledge/비밀.md", "30-knowledge/비공개-후보.md"}
     public = (out / "공개" / "blog" / "공개.md").read_text(encoding="utf-8")
     assert "비공개-후보" not in public

@@ -126,13 +126,38 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
                 continue
             if current:
                 lines.append(current)
-            while font.getlength(word) > max_width:  # a single word wider than the slide
-                cut = max(1, max(i for i in range(1, len(word) + 1) if font.getlength(word[:i]) <= max_width))
+            while (cut := fitting_prefix(word, font, max_width)) < len(word):  # a word wider than the slide
                 lines.append(word[:cut])
                 word = word[cut:]
             current = word
         lines.append(current)
     return [ln for ln in lines if ln] or [""]
+
+
+def fitting_prefix(word: str, font: ImageFont.FreeTypeFont, max_width: int) -> int:
+    """Length of the longest prefix of `word` no wider than `max_width` (at least 1 character).
+
+    A galloping, then binary, search: a prefix is measured only a few times, and never much
+    longer than a line, so breaking a 2,000-character word costs about as much as drawing it
+    (measuring every prefix took minutes).
+    """
+    fits, probe = 0, 1
+    while True:
+        probe = min(probe, len(word))
+        if font.getlength(word[:probe]) > max_width:
+            break
+        fits = probe
+        if probe == len(word):
+            return fits
+        probe *= 2
+    too_wide = probe
+    while too_wide - fits > 1:
+        mid = (fits + too_wide) // 2
+        if font.getlength(word[:mid]) <= max_width:
+            fits = mid
+        else:
+            too_wide = mid
+    return max(fits, 1)
 
 
 def balanced(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:

@@ -105,12 +105,23 @@ XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold: python-pptx escapes them in slide text, not in document properties."""
 
 
+CORE_PROPERTY_MAX = 255
+"""Longest value python-pptx accepts for a core property (the OPC schema's limit)."""
+
+
+def core_title(title: str) -> str:
+    """The deck's document title: XML-safe, and cut with `…` to the core-property limit (a longer
+    title made python-pptx refuse the whole note). The slides still show the whole title."""
+    clean = XML_UNSAFE.sub("", title)
+    return clean if len(clean) <= CORE_PROPERTY_MAX else clean[: CORE_PROPERTY_MAX - 1].rstrip() + "…"
+
+
 def build_deck(slides: tuple[DeckSlide, ...], font: str, title: str, modified: datetime) -> bytes:
     """The deck as .pptx bytes; first slide is the cover."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     props = deck.core_properties
-    props.title, props.last_modified_by, props.revision = XML_UNSAFE.sub("", title), "osmu", 1
+    props.title, props.last_modified_by, props.revision = core_title(title), "osmu", 1
     props.created = props.modified = modified
     for number, data in enumerate(slides):
         slide = deck.slides.add_slide(deck.slide_layouts[BLANK_LAYOUT])

@@ -58,7 +58,8 @@ def build_eml(
     unsubscribe_url: str = "",
     commercial: bool = False,
 ) -> bytes:
-    """A multipart/alternative message; `day` is `YYYY-MM-DD`, `key` makes ids unique."""
+    """A multipart/alternative message; `day` is `YYYY-MM-DD` (empty: an unsent draft without a Date
+    header, marked `X-Unsent: 1`), `key` makes ids unique."""
     subject, sender = " ".join(subject.split()), " ".join(sender.split())  # headers are one line
     digest = hashlib.sha256(f"{key}\n{subject}\n{text}\n{html}".encode()).hexdigest()
     msg = EmailMessage(policy=WRITE_POLICY)
@@ -66,7 +67,10 @@ def build_eml(
     user, _, domain = from_address.partition("@")
     msg["From"] = Address(display_name=sender, username=user, domain=domain or "localhost")
     msg["To"] = "undisclosed-recipients:;"
-    msg["Date"] = format_datetime(datetime.fromisoformat(day).replace(tzinfo=UTC))
+    if day:
+        msg["Date"] = format_datetime(datetime.fromisoformat(day).replace(tzinfo=UTC))
+    else:  # an unsent draft: the mail program or service that sends it adds the Date (RFC 6409 §8.3)
+        msg["X-Unsent"] = "1"
     msg["Message-ID"] = f"<{digest[:24]}@{domain or 'osmu.invalid'}>"
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"

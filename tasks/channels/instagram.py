@@ -196,6 +196,8 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         alt = _alt(number, len(slides), slot)
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
+        if len(alt) > int(limits["alt_max_chars"]):  # a title longer than an alt text (#18 finding 14)
+            alt = alt[: int(limits["alt_max_chars"]) - 1].rstrip() + "…"
         body = "\n".join(slot.text)
         points = [f"{n}. {p}" if slot.numbered else p for n, p in enumerate(slot.points, 1)]
         shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": points,

@@ -247,7 +247,7 @@ def email_eml(ctx: dict[str, Any]) -> bytes:
         from_address=contact,
         text=rendered[f"newsletter/{slug}.txt"].decode("utf-8"),
         html=rendered[f"newsletter/{slug}.html"].decode("utf-8"),
-        day=ctx["note"]["lastmod"],
+        day=ctx["note"]["lastmod"] if ctx["note"]["dated"] else "",  # no date of hers: the sender dates it
         key=ctx["note"]["path"],
         unsubscribe_url=options["unsubscribe_url"],
         commercial=options["commercial"],

@@ -171,7 +171,8 @@ def lint_tree(
     output's channel.yaml, so the figures are the current ones, not those of the run.
     `options`: the settings' channel options (`settings.options`); None: the defaults.
     """
-    from tasks.render.channel import load_channel  # channel specs check their rule names here
+    from tasks.project import CHANNELS_DIR
+    from tasks.render.channel import channel_names, load_channel  # channel specs check their rule names here
 
     report: dict[str, tuple[LintResult, ...]] = {}
     manifests = sorted(out_dir.rglob("manifest.json"))
@@ -179,8 +180,18 @@ def lint_tree(
         raise FileNotFoundError(f"{out_dir}: no manifest.json found (is this an osmu output folder?)")
     for manifest in manifests:
         folder = manifest.parent
-        listed = json.loads(manifest.read_text(encoding="utf-8")).get("outputs", [])
+        try:
+            listed = manifest_outputs(manifest)
+        except ValueError as exc:  # one line for the manifest, and the other notes go on
+            report[manifest.relative_to(out_dir).as_posix()] = (LintResult("manifest", False, str(exc)),)
+            continue
         for name in dict.fromkeys(o["channel"] for o in listed):
+            if name not in channel_names(CHANNELS_DIR):
+                for o in listed:
+                    if o["channel"] == name:
+                        rel = (folder / o["path"]).relative_to(out_dir).as_posix()
+                        report[rel] = (LintResult("manifest", False, f"unknown channel '{name}' in manifest.json"),)
+                continue
             spec = load_channel(name)
             values = spec.resolve_options((options or {}).get(spec.name))
             paths = [o["path"] for o in listed if o["channel"] == name]
@@ -194,6 +205,34 @@ def lint_tree(
                 own = extra.get(path.split("/", 1)[1], ())
                 report[rel] = check_output(path, file.read_bytes(), spec, values) + own
     return report
+
+
+def manifest_outputs(manifest: Path) -> list[dict[str, str]]:
+    """The `outputs` a `manifest.json` lists, each with a `channel` and a `path` inside its folder.
+
+    A manifest that is not JSON, or not shaped as osmu writes it, raises `ValueError` with one
+    line naming the line (and key) at fault: `osmu lint` reports it instead of a traceback.
+    """
+    try:
+        data = json.loads(manifest.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"line 1: manifest.json is not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {exc.lineno}: manifest.json is not valid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"line 1: manifest.json must be an object, not {type(data).__name__}")
+    listed = data.get("outputs", [])
+    if not isinstance(listed, list):
+        raise ValueError("outputs: must be a list")
+    good: list[dict[str, str]] = []
+    for n, item in enumerate(listed):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("channel", "path")):
+            raise ValueError(f"outputs.{n}: needs a 'channel' and a 'path' (strings)")
+        parts = item["path"].split("/")
+        if len(parts) < 2 or parts[0] != item["channel"] or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"outputs.{n}.path: '{item['path']}' is not a file of its channel's folder")
+        good.append({"channel": item["channel"], "path": item["path"]})
+    return good
 
 
 def violations(report: Mapping[str, Iterable[LintResult]]) -> list[str]:

@@ -317,7 +317,9 @@ def eml(data: bytes, *, max_bytes: int, rule: str) -> LintResult:
     """A parseable message: Subject, From, text/plain + text/html alternatives; ad law if commercial."""
     msg = BytesParser(policy=READ_POLICY).parsebytes(data)
     assert isinstance(msg, EmailMessage)
-    problems = [f"missing {h}" for h in ("Subject", "From", "Date", "Message-ID") if not msg[h]]
+    problems = [f"missing {h}" for h in ("Subject", "From", "Message-ID") if not msg[h]]
+    if not msg["Date"] and msg["X-Unsent"] != "1":  # a draft without a Date is dated by its sender
+        problems.append("missing Date")
     plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
     if msg.get_content_type() != "multipart/alternative" or plain is None or html is None:
         problems.append("not multipart/alternative with text and HTML")

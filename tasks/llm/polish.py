@@ -35,6 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tasks.lint.checks import check_output, run_checks
 from tasks.model import ChannelOutput, Diagnostic, Insight, LlmUsage, PolishedPart
 from tasks.render.channel import ChannelSpec, PartSpec
+from tasks.render.sandbox import render_template
 from tasks.settings import Settings
 
 SYSTEM_TEMPLATE = "prompts/system.j2"
@@ -213,7 +214,7 @@ def slots_of(
             local = {**ctx, "item": item, "current": current, "part": name, "voice": voice}
             local["insights"] = _non_quotes(item, ctx)
             try:
-                prompt = env.get_template(spec.prompt).render(local).strip()
+                prompt = render_template(env.get_template(spec.prompt), local).strip()
             except TemplateError as exc:
                 problems.append(f"{channel}.{name}: prompt {spec.prompt}: {exc}")
                 break
@@ -290,8 +291,8 @@ def polish(
     if not slots:
         return done()
     try:
-        system = env.get_template(SYSTEM_TEMPLATE).render({**ctx, "voice": voice_guide(ctx)})
-        prompt = env.get_template(BATCH_TEMPLATE).render({**ctx, "channel": spec.name, "slots": slots})
+        system = render_template(env.get_template(SYSTEM_TEMPLATE), {**ctx, "voice": voice_guide(ctx)})
+        prompt = render_template(env.get_template(BATCH_TEMPLATE), {**ctx, "channel": spec.name, "slots": slots})
     except TemplateError as exc:
         return fallback(f"prompt {BATCH_TEMPLATE}: {exc}")
     client = llm.client_for(cfg, settings.llm_cache_dir)

@@ -20,6 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tasks.llm.polish import SYSTEM_TEMPLATE, PolishLog, voice_guide
 from tasks.model import Diagnostic, Insight, RootIndex
+from tasks.render.sandbox import render_template
 from tasks.settings import Settings
 
 PROMPT = "prompts/second_opinion.j2"
@@ -67,8 +68,8 @@ def second_opinion(
     insights = [i for i in ctx["insights"] if i.type != "quote"]
     log.usage = log.usage or llm.Usage()
     try:
-        system = env.get_template(SYSTEM_TEMPLATE).render({**ctx, "voice": voice_guide(ctx)})
-        prompt = env.get_template(PROMPT).render({**ctx, "insights": insights, "all_roots": index.roots})
+        system = render_template(env.get_template(SYSTEM_TEMPLATE), {**ctx, "voice": voice_guide(ctx)})
+        prompt = render_template(env.get_template(PROMPT), {**ctx, "insights": insights, "all_roots": index.roots})
         answer = llm.client_for(cfg, settings.llm_cache_dir).complete(system, prompt, 600, log.usage)
     except (llm.LlmError, TemplateError) as exc:
         log.diagnostics.append(Diagnostic(source, 0, f"llm: second opinion skipped ({exc})", "llm-fallback"))

@@ -10,7 +10,9 @@ import re
 
 from markdown_it.rules_inline import StateInline
 
-WIKILINK = re.compile(r"!?\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+WIKILINK = re.compile(r"!?\[\[([^\[\]|#\n]*?)(#[^\[\]|\n]*?)?(?:\\?\|([^\[\]\n]*))?\]\]")
+"""`[[target#anchor|alias]]`; inside a table the `|` is escaped (`[[target\\|alias]]`, as Obsidian
+writes it), and the backslash belongs to neither the target nor the anchor."""
 
 
 ROOT_STEM = re.compile(r"^root-\d+-", re.IGNORECASE)

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from tasks.model import Note, NoteError, ParsedNote, Section
+from tasks.model import Block, Note, NoteError, ParsedNote, Section
 from tasks.process.log import (
     PROCESS_TAG,
     Entry,
@@ -29,11 +29,15 @@ TITLE_MAX = 40
 DAILY_NAME = re.compile(r"(?:^|/)(\d{4}-\d{2}-\d{2})\.md$")
 
 
-def process_projects(note: Note) -> tuple[str, ...]:
-    """Projects a note is tagged for: `process/<project>` in front matter tags or `#process/<project>` in the body."""
+def _front_matter_projects(note: Note) -> list[str]:
     raw = note.meta.get("tags") or []
     tags = [str(t).lstrip("#") for t in (raw if isinstance(raw, list) else str(raw).split(","))]
-    found = [t.strip()[len("process/") :] for t in tags if t.strip().startswith("process/")]
+    return [t.strip()[len("process/") :].rstrip(".") for t in tags if t.strip().startswith("process/")]
+
+
+def process_projects(note: Note) -> tuple[str, ...]:
+    """Projects a note is tagged for: `process/<project>` in front matter tags or `#process/<project>` in the body."""
+    found = _front_matter_projects(note)
     body = "\n".join(note.text.split("\n")[note.body_line - 1 :])
     found += PROCESS_TAG.findall(re.sub(r"```.*?```", "", body, flags=re.DOTALL))
     return tuple(dict.fromkeys(p.rstrip(".") for p in found if p.rstrip(".")))
@@ -45,15 +49,62 @@ def daily_date(path: str) -> str:
     return match.group(1) if match else ""
 
 
-def daily_entry(parsed: ParsedNote) -> Entry | None:
-    """A whole daily note as one entry (date from the file name); None when it is not one."""
+def _whole_note(note: Note, project: str) -> bool:
+    """True when the front matter tags the whole note for `project` (any project when empty)."""
+    projects = _front_matter_projects(note)
+    return bool(projects) if not project else project in projects
+
+
+def _tagged(block: Block, project: str) -> bool:
+    """True when `block` carries `#process/<project>` (any project when `project` is empty)."""
+    found = [p.rstrip(".") for p in PROCESS_TAG.findall(block.text)]
+    return bool(found) and (not project or project in found)
+
+
+def tagged_blocks(parsed: ParsedNote, project: str = "") -> list[Block]:
+    """The blocks of a daily note that belong to `#process/<project>` (shared spec vault.md: the rest
+    of a daily note is her private life and never reaches a story).
+
+    - a tagged list item, with the items nested under it;
+    - a tagged paragraph (a line of its own, or a title line ending with the tag), with what
+      follows it up to the next heading, rule or paragraph tagged for another project;
+    - with the tag in the front matter, the whole note.
+    """
+    blocks = [b for s in parsed.sections if not s.navigation for b in s.blocks]
+    if _whole_note(parsed.note, project):
+        return blocks
+    chosen: list[Block] = []
+    item_depth: int | None = None  # inside a tagged item: its depth
+    in_run = False  # inside a tagged paragraph's run
+    for block in blocks:
+        if item_depth is not None:
+            if block.kind in ("item", "task") and block.depth > item_depth:
+                chosen.append(block)
+                continue
+            item_depth = None
+        if block.kind in ("heading", "hr") or (PROCESS_TAG.search(block.text) and not _tagged(block, project)):
+            in_run = False
+        if _tagged(block, project):
+            chosen.append(block)
+            if block.kind in ("item", "task"):
+                item_depth, in_run = block.depth, False
+            else:
+                in_run = block.kind == "paragraph"
+        elif in_run:
+            chosen.append(block)
+    return chosen
+
+
+def daily_entry(parsed: ParsedNote, project: str = "") -> Entry | None:
+    """A daily note's `#process/<project>` part as one entry (date from the file name); None when it
+    is not a daily note or has no such part. Untagged lines are never part of it."""
     day = daily_date(parsed.note.path)
     if not day:
         return None
-    blocks = [b for s in parsed.sections if not s.navigation for b in s.blocks]
+    blocks = tagged_blocks(parsed, project)
     title = ""
     h1 = next((s for s in parsed.sections if s.level == 1), None)
-    if h1 is not None:
+    if h1 is not None and _whole_note(parsed.note, project):  # else the heading is her day's, not the story's
         try:
             dated = parse_date(h1.title)
         except ValueError:
@@ -74,7 +125,7 @@ def daily_entry(parsed: ParsedNote) -> Entry | None:
 def gather_daily(notes: Sequence[ParsedNote], project: str) -> ProcessLog:
     """One log from the daily notes tagged `#process/<project>`; `NoteError` when there are none."""
     chosen = [n for n in notes if daily_date(n.note.path) and project in process_projects(n.note)]
-    entries = [e for e in (daily_entry(n) for n in sorted(chosen, key=lambda n: n.note.path)) if e is not None]
+    entries = [e for e in (daily_entry(n, project) for n in sorted(chosen, key=lambda n: n.note.path)) if e]
     if not entries:
         raise NoteError(f"#process/{project}", 0, f"no daily notes (YYYY-MM-DD.md) tagged #process/{project}")
     entries.sort(key=lambda e: (e.date, e.source))

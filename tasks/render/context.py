@@ -35,6 +35,11 @@ def note_dates(parsed: ParsedNote) -> tuple[str, str]:
     return (_meta_date(meta, DATE_KEYS_CREATED) or fallback, _meta_date(meta, DATE_KEYS_UPDATED) or fallback)
 
 
+def note_dated(parsed: ParsedNote) -> bool:
+    """True when the note's front matter gives a date (`date`, `created`, `updated`…), not only its file time."""
+    return bool(_meta_date(parsed.note.meta, DATE_KEYS_UPDATED))
+
+
 def source_slug(path: str) -> str:
     """Output folder name of a source note: its file stem, made safe."""
     return safe_slug(path.rsplit("/", 1)[-1].removesuffix(".md"), fallback=path)
@@ -61,6 +66,7 @@ def base_context(
             "kind": parsed.note.kind,
             "date": created,
             "lastmod": updated,
+            "dated": note_dated(parsed),
             "tags": list(parsed.tags),
             "source_hash": parsed.note.source_hash,
         },

@@ -47,9 +47,10 @@ def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandbo
         loaders.append(FileSystemLoader(override_dir / channel_dir.name))
     builtin, shared = FileSystemLoader(channel_dir), FileSystemLoader(base)
     loaders += [builtin, shared, PrefixLoader({"builtin": builtin, "base": shared})]
+    untrusted = len(loaders) > 3  # an override folder: her templates (maybe from a shared vault) run bounded
     env = OsmuSandbox(
         loader=ChoiceLoader(loaders),
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=None if untrusted else _bytecode_cache(),  # bounded code is compiled apart
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2")),
         keep_trailing_newline=True,
@@ -57,4 +58,6 @@ def environment(channel_dir: Path, override_dir: Path | None) -> ImmutableSandbo
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    if untrusted:
+        env.untrust()
     return env

@@ -22,7 +22,7 @@ from tasks.render.channel import ChannelSpec, load_channel, preparer
 from tasks.render.context import base_context, header
 from tasks.render.environment import environment
 from tasks.render.filters import POSTPROCESSORS
-from tasks.render.sandbox import template_error
+from tasks.render.sandbox import render_template, template_error
 from tasks.settings import CHANNELS_DIR, Settings
 from tasks.slug import is_safe_component, safe_slug
 
@@ -105,7 +105,7 @@ def render_outputs(spec: ChannelSpec, settings: Settings, channel_ctx: Mapping[s
                 content = getattr(module, out.builder)({**local, "rendered": {o.path: o.content for o in outputs}})
             else:
                 try:
-                    text = env.get_template(out.template or "").render(local)
+                    text = render_template(env.get_template(out.template or ""), local)
                 except TemplateError as exc:  # one `template:line: message`, never a traceback
                     raise template_error(exc, out.template or name) from exc
                 for step in out.postprocess:

@@ -12,9 +12,12 @@ matter of every linked note, once, and recorded which are private.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from tasks.markdown.parse import parse_note
@@ -22,7 +25,7 @@ from tasks.markdown.wikilink import WIKILINK
 from tasks.model import Note, NoteError, ParsedNote
 from tasks.settings import Settings
 from tasks.vault.links import NoteIndex, resolve
-from tasks.vault.read import nfc
+from tasks.vault.read import IGNORED_DIRS, nfc
 
 _FALSE = frozenset({"false", "no", "off", "0"})
 _TRUE = frozenset({"true", "yes", "on", "1"})
@@ -43,25 +46,115 @@ def private_by_meta(meta: Mapping[str, Any]) -> str:
     return ""
 
 
+GLOB_CHARS = frozenset("*?[")
+
+
+def clean_folder(entry: str) -> str:
+    """A `private_folders` entry as an NFC vault-relative path: `./60-private/` → `60-private`,
+    `a//b` → `a/b`. Globs (`60-private/**`, `*/diary`) keep their wildcards."""
+    parts = [p for p in nfc(str(entry)).strip().replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts)
+
+
 def clean_folders(folders: Iterable[str]) -> tuple[str, ...]:
-    """Configured folders as NFC vault-relative prefixes without surrounding slashes."""
-    return tuple(f for f in (nfc(str(f)).strip().strip("/") for f in folders) if f)
+    """Configured folders as NFC vault-relative paths without `./` or surrounding slashes."""
+    return tuple(f for f in (clean_folder(f) for f in folders) if f)
+
+
+@lru_cache(maxsize=256)
+def glob_pattern(entry: str) -> re.Pattern[str]:
+    """A `private_folders` glob as a regular expression over vault paths: `*` and `?` stay inside
+    one folder name, `**` crosses folders (`60-private/**`, `**/diary`), `[…]` is a set."""
+    out, i = [], 0
+    while i < len(entry):
+        if entry.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif entry.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif entry[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif entry[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif entry[i] == "[" and "]" in entry[i + 2 :]:
+            end = entry.index("]", i + 2)
+            body = entry[i + 1 : end]
+            negate, body = body.startswith("!"), body.removeprefix("!").replace("\\", "\\\\")
+            out.append("[" + ("^" if negate else "") + body.lstrip("^") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(entry[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def folder_matches(entry: str, path: str) -> bool:
+    """True when vault path `path` (a folder, or a note with or without `.md`) is `entry` or lies
+    under what `entry` names."""
+    if not GLOB_CHARS & set(entry):
+        return path in (entry, f"{entry}.md") or path.startswith(entry + "/")
+    pattern = glob_pattern(entry)
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    if not path.endswith(".md"):
+        prefixes.append(path + ".md")  # link targets come without `.md`
+    return any(pattern.fullmatch(p) for p in prefixes)
+
+
+DAILY_GLOB = "**/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].md"
+"""Daily notes by name (`YYYY-MM-DD.md`, Obsidian's default format), wherever they are."""
+
+
+def daily_entries(daily_folder: str | None) -> tuple[str, ...]:
+    """What makes a note a daily note, as `private_folders`-style entries: its name, its folder."""
+    return (DAILY_GLOB, *((clean_folder(daily_folder),) if daily_folder and clean_folder(daily_folder) else ()))
+
+
+def is_daily(path: str, daily_folder: str | None = None) -> bool:
+    """True for a daily note: named `YYYY-MM-DD.md`, or in the configured daily-notes folder."""
+    return bool(in_private_folder(path, daily_entries(daily_folder)))
 
 
 def in_private_folder(path: str, folders: Iterable[str]) -> str:
-    """The private folder holding vault-relative `path`, or ''."""
+    """The private folder (entry) holding vault-relative `path`, or ''."""
     path = nfc(path)
-    return next((f for f in clean_folders(folders) if path == f or path.startswith(f + "/")), "")
+    return next((f for f in clean_folders(folders) if folder_matches(f, path)), "")
 
 
-def private_reason(note: Note, folders: Iterable[str]) -> str:
-    """Why `note` is private (`publish: false`, `private: true`, `folder 'x'`), or ''."""
+def unmatched_folders(vault: Path, folders: Iterable[str]) -> tuple[str, ...]:
+    """The `private_folders` entries that match no folder or note of the vault (each deserves a
+    warning: a typo there publishes what she meant to keep private)."""
+    entries = clean_folders(folders)
+    if not entries:
+        return ()
+    paths: list[str] = []
+    for here, dirs, files in os.walk(vault):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS]
+        rel = Path(here).relative_to(vault).as_posix()
+        prefix = "" if rel == "." else nfc(rel) + "/"
+        paths += [prefix + nfc(d) for d in dirs] + [prefix + nfc(f) for f in files if f.endswith(".md")]
+    return tuple(e for e in entries if not any(folder_matches(e, p) for p in paths))
+
+
+def private_reason(note: Note, folders: Iterable[str], daily_folder: str | None = None) -> str:
+    """Why `note` is private (`publish: false`, `private: true`, `folder 'x'`, a daily note), or ''.
+
+    Daily notes are private by default (shared spec vault.md); `publish: true` in one's front
+    matter publishes it. Their `#process/<project>` lines still feed stories (`tasks/process/daily.py`).
+    """
     key = private_by_meta(note.meta)
     if key:
         value = note.meta[key]
         return f"{key}: {str(value).lower() if isinstance(value, bool) else value}"
     folder = in_private_folder(note.path, folders)
-    return f"it is in the private folder '{folder}'" if folder else ""
+    if folder:
+        return f"it is in the private folder '{folder}'"
+    if is_daily(note.path, daily_folder) and not _flag(note.meta.get("publish"), _TRUE):
+        return "it is a daily note: daily notes are private unless `publish: true`"
+    return ""
 
 
 class PrivateNote(NoteError):
@@ -72,9 +165,9 @@ class PrivateNote(NoteError):
         self.reason = reason
 
 
-def refuse_private(note: Note, folders: Iterable[str]) -> None:
+def refuse_private(note: Note, folders: Iterable[str], daily_folder: str | None = None) -> None:
     """Raise `PrivateNote` (at the deciding front-matter line) when `note` is private."""
-    reason = private_reason(note, folders)
+    reason = private_reason(note, folders, daily_folder)
     if not reason:
         return
     key = private_by_meta(note.meta)
@@ -139,5 +232,5 @@ def protect(parsed: ParsedNote, hidden: frozenset[str], navigation_titles: Itera
 
 def protect_note(parsed: ParsedNote, settings: Settings, index: NoteIndex) -> ParsedNote:
     """Stage 3, privacy: refuse a private source; hide the links and embeds of private notes in a public one."""
-    refuse_private(parsed.note, settings.private_folders)
+    refuse_private(parsed.note, settings.private_folders, settings.daily_folder)
     return protect(parsed, hidden_targets_of(parsed, index), settings.navigation_sections)

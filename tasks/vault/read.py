@@ -22,6 +22,7 @@ from typing import Any, Literal
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tasks.model import Diagnostic, Note, NoteError
 
@@ -79,6 +80,72 @@ def _yaml_error(name: str, exc: YAMLError, first_line: int) -> NoteError:
     return NoteError(name, line, f"front matter is not valid YAML: {problem}")
 
 
+ALIAS_EXPANSION_MAX = 10_000
+"""Most values a front matter may hold once its YAML aliases are expanded (a "billion laughs"
+of a few lines expands to billions; a real front matter holds tens)."""
+
+
+def load_front_matter(raw: str, name: str) -> Any:
+    """The YAML front matter `raw` (file line 2 onward) as Python values, or a `NoteError` naming
+    the line and the key: invalid YAML, aliases expanding past `ALIAS_EXPANSION_MAX` values or
+    referring to themselves, and dates that do not exist (`date: 2024-13-45`).
+
+    The node tree is checked before any value is built, so nothing is ever expanded or
+    stringified without bound.
+    """
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        root = yaml.compose(raw)
+        if root is None:
+            return None
+        _check_nodes(root, name, yaml)
+        return yaml.constructor.construct_document(root)
+    except YAMLError as exc:
+        raise _yaml_error(name, exc, 1) from exc
+    except RecursionError as exc:
+        raise NoteError(name, 2, "front matter is nested too deeply") from exc
+
+
+def _check_nodes(root: Node, name: str, yaml: YAML) -> None:
+    """Raise `NoteError` for an alias bomb, a self-referring alias or an impossible date under `root`."""
+    sizes: dict[int, int] = {}
+    building: set[int] = set()
+
+    def size(node: Node, key: str) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in building:
+            raise NoteError(name, 1 + node.start_mark.line, f"{key}: a YAML alias refers to itself")
+        building.add(id(node))
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child, f"{key}.{n}") for n, child in enumerate(node.value))
+        elif isinstance(node, MappingNode):
+            total += sum(size(k, key) + size(v, _key_path(key, k)) for k, v in node.value)
+        elif node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.constructor.construct_yaml_timestamp(node)
+            except ValueError as exc:
+                raise NoteError(name, 1 + node.start_mark.line, f"{key}: {exc} ({node.value})") from exc
+        building.discard(id(node))
+        sizes[id(node)] = total
+        if total > ALIAS_EXPANSION_MAX:
+            raise NoteError(
+                name,
+                1 + node.start_mark.line,
+                f"{key}: YAML aliases expand to more than {ALIAS_EXPANSION_MAX:,} values; not read",
+            )
+        return total
+
+    size(root, "front matter")
+
+
+def _key_path(parent: str, key: Node) -> str:
+    """`date`, `events.0.when`: where a value sits in the front matter (for error messages)."""
+    shown = str(key.value)[:40] if isinstance(key, ScalarNode) else "?"
+    return shown if parent == "front matter" else f"{parent}.{shown}"
+
+
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], int]:
     """Parse the front matter of `text`; returns (metadata, 1-based body line).
 
@@ -95,10 +162,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], int]:
     handler = YAMLHandler()
     raw, _body = handler.split(text)
     body_line = text[: fences[1].end()].count("\n") + 2
-    try:
-        data = YAML(typ="safe", pure=True).load(raw)
-    except YAMLError as exc:
-        raise _yaml_error(name, exc, 1) from exc
+    data = load_front_matter(raw, name)
     if data is None:
         return {}, body_line
     if not isinstance(data, dict):
@@ -297,20 +361,43 @@ def read_private_paths(vault: Path, paths: Iterable[str], folders: Iterable[str]
         if in_private_folder(path, folders):
             private.add(path)
             continue
-        if not is_regular(vault / f"{path}.md"):  # a FIFO named `.md` would block the read: hide it
+        file = on_disk(vault, f"{path}.md")
+        if not is_regular(file):  # a FIFO named `.md` would block the read: hide it
             private.add(path)
             continue
         try:
-            text = decode((vault / f"{path}.md").read_bytes()[:65536], path)
-            meta, _ = split_front_matter(text, path)
-        except (OSError, NoteError):
-            head = (vault / f"{path}.md").read_bytes()[:4096] if (vault / f"{path}.md").is_file() else b""
-            if _PRIVATE_LINE.search(head.decode("utf-8", "replace")):
+            head = file.read_bytes()[:65536]
+        except OSError:  # listed in the vault but unreadable (or gone): when in doubt, hide
+            private.add(path)
+            continue
+        try:
+            meta, _ = split_front_matter(decode(head, path), path)
+        except NoteError:
+            if _PRIVATE_LINE.search(head[:4096].decode("utf-8", "replace")):
                 private.add(path)
             continue
         if private_by_meta(meta):
             private.add(path)
     return frozenset(private)
+
+
+def on_disk(vault: Path, rel: str) -> Path:
+    """The file a vault-relative NFC path names, as the file system spells it.
+
+    A vault synced from macOS keeps Hangul names decomposed (NFD): `vault / rel` then names
+    no file on Linux, and a private note read that way would pass for a public one.
+    """
+    direct = vault / rel
+    if direct.exists():
+        return direct
+    folder = vault
+    for part in rel.split("/"):
+        candidate = folder / part
+        if not candidate.exists() and folder.is_dir():
+            with os.scandir(folder) as entries:
+                candidate = next((Path(e.path) for e in entries if nfc(e.name) == part), candidate)
+        folder = candidate
+    return folder
 
 
 def read_roots(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
