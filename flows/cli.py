@@ -52,16 +52,16 @@ def _settings(config: Path | None, vault: Path | None, near: Path | None = None,
     try:
         if vault is None and (config is None or config_vault(config) is None):
             vault = _find_vault(near)
-        return load_settings(config, {"vault": vault, **overrides})
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    return _load(config, {"vault": vault, **overrides})
 
 
-def _bundled() -> Settings:
-    """The bundled settings alone (`osmu lint` outside any vault)."""
+def _load(config: Path | None, overrides: dict[str, Any]) -> Settings:
+    """`load_settings`, a bad settings file reported in one error and exit 2."""
     try:
-        return load_settings(None, {})
+        return load_settings(config, overrides)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -355,9 +355,8 @@ def lint(
     from tasks.lint.checks import lint_tree, violations
     from tasks.vault.obsidian import find_vault
 
-    if vault is None and config is None:  # the vault only brings its channel options: none is needed
-        vault = find_vault(Path.cwd())
-    settings = _settings(config, vault=vault) if vault is not None or config is not None else _bundled()
+    # The vault only brings its channel options (.osmu/config.yaml): outside any vault, none is needed.
+    settings = _load(config, {"vault": vault or find_vault(Path.cwd())})
     try:
         report = lint_tree(out_dir, settings.options)
     except (FileNotFoundError, ConfigError) as exc:
