@@ -200,15 +200,22 @@ def run(
     chosen = _channels(channels)
     results: list[NoteResult] = []
     errors: list[str] = []
+
+    def failed(message: str) -> None:  # said as it happens (--quiet: its first line), or in the JSON
+        errors.append(message)
+        if not as_json:
+            line = message.splitlines()[0] if quiet else message
+            console.print(f"[red]error:[/red] {escape(line)}", soft_wrap=True, highlight=False)
+
     for note in notes:
         try:
             with one_shot():
                 result = _repurpose(_note_arg(note, settings), settings, chosen, force)
         except (NoteError, LintFailed, ConfigError) as exc:
-            errors.append(str(exc))
+            failed(str(exc))
             continue
         except Exception as exc:  # never a traceback: one line naming the note
-            errors.append(f"{note}:0: unexpected {type(exc).__name__}: {exc}")
+            failed(f"{note}:0: unexpected {type(exc).__name__}: {exc}")
             continue
         results.append(result)
         if verbose and not brief:
@@ -217,15 +224,11 @@ def run(
     if as_json:
         data = {"results": [_result_json(r) for r in results], "errors": errors}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    else:
-        for error in errors:
-            first = error.splitlines()[0] if quiet else error
-            console.print(f"[red]error:[/red] {escape(first)}", soft_wrap=True, highlight=False)
-        if quiet:
-            for r in results:
-                out.print(_one_line(r), markup=False, highlight=False, soft_wrap=True)
-        elif results:
-            _summary(results)
+    elif quiet:
+        for r in results:
+            out.print(_one_line(r), markup=False, highlight=False, soft_wrap=True)
+    elif results:
+        _summary(results)
     if errors:
         raise typer.Exit(1)
 
