@@ -243,9 +243,12 @@ def _write_roots(rendered: RenderResult, settings: Settings) -> list[tuple[Rende
     """Which outputs go where: everything to the output folder; with `insight_notes`, the insight
     notes to `<vault>/_osmu` instead (their own manifest and preview page there). The output folder
     comes last: its folder and preview page are the note's result."""
-    if settings.insight_dir is None or not any(o.channel == INSIGHT_CHANNEL for o in rendered.outputs):
-        return [(rendered, settings.out_dir)]
     channels = rendered.channels or tuple(dict.fromkeys(o.channel for o in rendered.outputs))
+    if settings.insight_dir is None or INSIGHT_CHANNEL not in channels:
+        return [(rendered, settings.out_dir)]
+    had_notes = (settings.insight_dir / rendered.slug).is_dir()  # notes no longer produced are removed there
+    if not had_notes and not any(o.channel == INSIGHT_CHANNEL for o in rendered.outputs):
+        return [(rendered, settings.out_dir)]
     notes = replace(
         rendered,
         outputs=tuple(o for o in rendered.outputs if o.channel == INSIGHT_CHANNEL),
