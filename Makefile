@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 VAULT  := examples/vault
+DEMO_OUT := out/demo
 
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -19,11 +20,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-## demo: sweep the bundled example vault (changed notes only, embedded Prefect) and print where the outputs are
+## demo: sweep the bundled example vault (changed notes only, embedded Prefect) into ./out/demo, leaving the vault untouched
 demo: install
-	OSMU_PREFECT_SERVER=embedded $(BIN)/osmu sweep --vault "$(VAULT)"
-	@echo "outputs: $(CURDIR)/$(VAULT)/_osmu/ (one folder per note, with manifest.json)"
-	@echo "preview: $(CURDIR)/$(VAULT)/_osmu/index.html (open it in a browser)"
+	OSMU_PREFECT_SERVER=embedded $(BIN)/osmu sweep --vault "$(VAULT)" --out "$(DEMO_OUT)"
+	@echo "outputs: $(CURDIR)/$(DEMO_OUT)/ (one folder per note, with manifest.json)"
+	@echo "preview: $(CURDIR)/$(DEMO_OUT)/index.html (open it in a browser)"
 
 ## wheel: dist/osmu-<version>-py3-none-any.whl (offline: the dev venv's setuptools builds it; `pipx install .` also works)
 wheel: install
@@ -54,4 +55,4 @@ editorial: install
 	$(BIN)/python -m bench.editorial_eval $(EDITORIAL_ARGS)
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu build dist
+	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache $(VAULT)/_osmu $(DEMO_OUT) build dist

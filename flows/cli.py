@@ -25,7 +25,7 @@ from rich.table import Table  # noqa: E402
 
 from flows.cli_server import server_app  # noqa: E402
 from tasks.model import LlmUsage, NoteError, NoteResult, one_line  # noqa: E402
-from tasks.settings import ConfigError, Settings, load_settings  # noqa: E402
+from tasks.settings import ConfigError, Settings, config_vault, load_settings  # noqa: E402
 
 app = typer.Typer(
     help="osmu: One Source, Multi Use. 노트 하나를 블로그·뉴스레터·인스타그램·워크숍으로.",
@@ -36,13 +36,31 @@ app.add_typer(server_app, name="server")
 console = Console(stderr=True)
 out = Console()
 
-VaultOpt = Annotated[Path | None, typer.Option("--vault", help="Vault folder (default from config).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default <vault>/_osmu).")]
+VaultOpt = Annotated[
+    Path | None,
+    typer.Option("--vault", help="Vault folder (default: the folder holding .obsidian/, above the note or here)."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Output folder (default: outside the vault, see README).")
+]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A settings file merged over config/osmu.yaml.")]
 ForceOpt = Annotated[bool, typer.Option(help="Overwrite hand-edited outputs (a backup is kept).")]
 
 
-def _settings(config: Path | None, **overrides: Any) -> Settings:
+def _settings(config: Path | None, vault: Path | None, near: Path | None = None, **overrides: Any) -> Settings:
+    """The settings of the command: `vault` (--vault), else the `--config` file's, else the vault found
+    above `near` (a note given on the command line), else above the working folder."""
+    try:
+        if vault is None and (config is None or config_vault(config) is None):
+            vault = _find_vault(near)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    return _load(config, {"vault": vault, **overrides})
+
+
+def _load(config: Path | None, overrides: dict[str, Any]) -> Settings:
+    """`load_settings`, a bad settings file reported in one error and exit 2."""
     try:
         settings = load_settings(config, overrides)
     except ConfigError as exc:
@@ -61,32 +79,58 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     return settings
 
 
+def _find_vault(near: Path | None) -> Path:
+    from tasks.vault.obsidian import VAULT_RULE, find_vault
+
+    found = find_vault(near) if near is not None and near.exists() else None
+    found = found or find_vault(Path.cwd())
+    if found is None:
+        where = near.resolve() if near is not None and near.exists() else Path.cwd()
+        console.print(
+            f"[red]error:[/red] {escape(f'{where}:0: no Obsidian vault here ({VAULT_RULE}); or give --vault')}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return found
+
+
 def _note_arg(note: Path, settings: Settings) -> Path:
-    """A note given on the command line: relative to the working folder, else the vault.
+    """A note given on the command line: relative to the working folder, else the vault; refused outside the vault.
 
     Made absolute without following links: the read stage must see a link planted in the vault
     (`notes/link.md` → a file outside it) to refuse it.
     """
+    from tasks.vault.obsidian import refuse_outside
+
     if note.is_absolute():
-        return note
-    if note.exists():
-        return Path(os.path.abspath(note))
-    return Path(os.path.abspath(settings.vault / note))
+        found = note
+    elif note.exists():
+        found = Path(os.path.abspath(note))
+    else:
+        found = Path(os.path.abspath(settings.vault / note))
+    refuse_outside(found, settings.vault)
+    return found
 
 
 def _summary(results: list[NoteResult], previews: bool = True) -> None:
-    table = Table(title="osmu", show_lines=False)
-    for column in ("note", "insights", "roots", "files", "warnings", "lint", "outputs"):
-        table.add_column(column)
+    """Per note: its path on a line of its own, the figures, then the output folder, each printed whole
+    (wrapped by the terminal, never cut), so the summary reads at 80 columns as at 200."""
     for r in results:
-        changed = sum(f.status in ("created", "updated", "forced") for f in r.files)
-        kept = [f for f in r.files if f.status in ("kept-edited", "locked", "stale-kept")]
+        changed = _written(r)
+        kept = sum(f.status in ("kept-edited", "locked", "stale-kept") for f in r.files)
         removed = sum(f.status == "removed" for f in r.files)
-        files = f"{len(r.files)} ({changed} written{f', {removed} removed' if removed else ''}"
-        files += f"{f', {len(kept)} kept' if kept else ''})"
-        lint = "ok" if not r.lint_failures else f"{len(r.lint_failures)} failed"
-        table.add_row(r.source, str(r.insights), ", ".join(r.roots), files, str(len(r.warnings)), lint, r.out_dir)
-    out.print(table)
+        files = f"{len(r.files)} files ({changed} written{f', {removed} removed' if removed else ''}"
+        files += f"{f', {kept} kept' if kept else ''})"
+        lint = "lint ok" if not r.lint_failures else f"lint: {len(r.lint_failures)} failed"
+        figures = [f"{r.insights} insights", files, f"{len(r.warnings)} warnings", lint]
+        if r.skipped:  # said below, in one line
+            continue
+        out.print(f"[bold]{escape(r.source)}[/bold]", highlight=False, soft_wrap=True)
+        out.print("  " + " · ".join(figures), highlight=False, soft_wrap=True)
+        if r.roots:
+            out.print("  roots: " + escape(", ".join(r.roots)), highlight=False, soft_wrap=True)
+        out.print("  → " + escape(r.out_dir), highlight=False, soft_wrap=True)
     for r in results:
         if r.skipped:  # a note with nothing to say: one line, no posts
             out.print(f"skipped: {r.source}: {r.skipped}", highlight=False, soft_wrap=True)
@@ -123,7 +167,7 @@ def _repurpose(
     return repurpose_note(note=str(note), settings=settings, channels=channels, force=force, remember=remember)
 
 
-WITHOUT_PREFECT = frozenset({"insights", "lint", "server"})
+WITHOUT_PREFECT = frozenset({"insights", "lint", "server", "init"})
 """Commands that run no flow: they never look for a Prefect server (nor import Prefect)."""
 
 
@@ -153,7 +197,7 @@ def _reuse_local_server(ctx: typer.Context, version: VersionOpt = False) -> None
         _prefect_server(start=False)
 
 
-def _prefect_server(start: bool) -> None:
+def _prefect_server(start: bool, show: bool = True) -> None:
     """Use a running Prefect server (OSMU_PREFECT_SERVER, flows/local_server.py); before Prefect is imported."""
     from flows.local_server import ServerError, use_server
 
@@ -162,7 +206,7 @@ def _prefect_server(start: bool) -> None:
     except ServerError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    if line:
+    if line and show:
         console.print(line, highlight=False, soft_wrap=True)
 
 
@@ -176,10 +220,15 @@ def run(
     force: ForceOpt = False,
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List warnings.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="One line per note (an Obsidian notice): the result and the preview.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Repurpose note(s) through the `repurpose-note` Prefect flow."""
-    settings = _settings(config, vault=vault, out=out_dir, strict=strict or None)
-    _prefect_server(start=True)
+    brief = quiet or as_json
+    settings = _settings(config, vault=vault, near=notes[0] if notes else None, out=out_dir, strict=strict or None)
+    _prefect_server(start=True, show=not brief)
     from flows.one_shot import one_shot, settle_imports
     from tasks.pipeline import LintFailed
 
@@ -187,30 +236,70 @@ def run(
 
     chosen = _channels(channels)
     results: list[NoteResult] = []
-    failed = False
+    errors: list[str] = []
+
+    def failed(message: str) -> None:  # said as it happens (--quiet: its first line), or in the JSON
+        errors.append(message)
+        if not as_json:
+            line = message.splitlines()[0] if quiet else message
+            console.print(f"[red]error:[/red] {escape(line)}", soft_wrap=True, highlight=False)
+
     for note in notes:
         try:
             with one_shot():
                 result = _repurpose(_note_arg(note, settings), settings, chosen, force)
         except (NoteError, LintFailed, ConfigError) as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
-            failed = True
+            failed(str(exc))
             continue
         except Exception as exc:  # never a traceback: one line naming the note
-            console.print(
-                f"[red]error:[/red] {escape(f'{note}:0: unexpected {type(exc).__name__}: {one_line(str(exc))}')}",
-                soft_wrap=True,
-            )
-            failed = True
+            failed(f"{note}:0: unexpected {type(exc).__name__}: {one_line(str(exc))}")
             continue
         results.append(result)
-        if verbose:
+        if verbose and not brief:
             for warning in result.warnings:
                 console.print(f"[dim]warning:[/dim] {warning}")
-    if results:
+    if as_json:
+        data = {"results": [_result_json(r) for r in results], "errors": errors}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif quiet:
+        for r in results:
+            out.print(_one_line(r), markup=False, highlight=False, soft_wrap=True)
+    elif results:
         _summary(results)
-    if failed:
+    if errors:
         raise typer.Exit(1)
+
+
+def _written(result: NoteResult) -> int:
+    return sum(f.status in ("created", "updated", "forced") for f in result.files)
+
+
+def _one_line(result: NoteResult) -> str:
+    """A note's result in one line that fits an Obsidian notice (`osmu run --quiet`)."""
+    if result.skipped:
+        return f"osmu: {result.source}: {result.skipped}"
+    kept = sum(f.status in ("kept-edited", "locked", "stale-kept") for f in result.files)
+    extra = f", {kept} edited by hand kept" if kept else ""
+    lint = f", {len(result.lint_failures)} lint failures" if result.lint_failures else ""
+    head = f"osmu: {result.source}: {result.insights} insights, {_written(result)} files written{extra}{lint}"
+    return f"{head} · preview: {result.preview}" if result.preview else f"{head} · outputs: {result.out_dir}"
+
+
+def _result_json(result: NoteResult) -> dict[str, Any]:
+    """A note's result for `osmu run --json`."""
+    return {
+        "source": result.source,
+        "insights": result.insights,
+        "roots": list(result.roots),
+        "files": len(result.files),
+        "written": _written(result),
+        "kept": [f.written_to for f in result.files if f.status in ("kept-edited", "locked", "stale-kept")],
+        "warnings": len(result.warnings),
+        "lint_failures": list(result.lint_failures),
+        "out_dir": result.out_dir,
+        "preview": result.preview,
+        "skipped": result.skipped,
+    }
 
 
 @app.command()
@@ -223,7 +312,7 @@ def insights(
     """Print a note's insights (the pipeline's first five stages, no Prefect: quick to inspect)."""
     from tasks.pipeline import cut_insights, open_vault
 
-    settings = _settings(config, vault=vault)
+    settings = _settings(config, vault=vault, near=note)
     context = open_vault(settings)
     try:  # as the pipeline: a private note is refused, private links are hidden
         cut = cut_insights(settings, context, _note_arg(note, settings))
@@ -261,8 +350,12 @@ def story(
     from flows.digest import process_story
     from tasks.pipeline import project_name
 
-    settings = _settings(config, vault=vault, out=out_dir)
-    target = log if project_name(log) else str(_note_arg(Path(log), settings))
+    settings = _settings(config, vault=vault, near=None if project_name(log) else Path(log), out=out_dir)
+    try:
+        target = log if project_name(log) else str(_note_arg(Path(log), settings))
+    except NoteError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from exc
     _run_process(process_story, settings, force, log=target, since=since, until=until)
 
 
@@ -300,8 +393,10 @@ def lint(
 ) -> None:
     """Re-check written outputs against their channel's rules (with your channel options); exit 1 on any violation."""
     from tasks.lint.checks import lint_tree, violations
+    from tasks.vault.obsidian import find_vault
 
-    settings = _settings(config, vault=vault)
+    # The vault only brings its channel options (.osmu/config.yaml): outside any vault, none is needed.
+    settings = _load(config, {"vault": vault or find_vault(Path.cwd())})
     try:
         report = lint_tree(out_dir, settings.options)
     except (FileNotFoundError, ConfigError) as exc:
@@ -472,6 +567,24 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     temporary (embedded) server, stopped by one of those, was left running with parent pid 1.
     """
     raise SystemExit(128 + signum)
+
+
+@app.command()
+def init(
+    vault: Annotated[
+        Path | None, typer.Argument(help="The vault (default: the folder holding .obsidian/, above here).")
+    ] = None,
+) -> None:
+    """Set a vault up: write a commented .osmu/config.yaml, hide the insight-notes folder from Obsidian."""
+    from tasks.vault.obsidian import init_vault
+
+    folder = vault.resolve() if vault is not None else _find_vault(None)
+    try:
+        for line in init_vault(folder):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    except NoteError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from exc
 
 
 def main() -> None:

@@ -215,19 +215,50 @@ def finish(
     failures = tuple(f"{o.path}: {r.rule}: {r.message}" for o in rendered.outputs for r in o.lint if not r.ok)
     if settings.strict and failures:
         raise LintFailed(f"{parsed.note.path}: {len(failures)} lint failure(s):\n  " + "\n  ".join(failures))
-    report = stages.write(rendered, parsed.note.source_hash, insights, warnings, settings.out_dir, force)
+    writes = [
+        stages.write(part, parsed.note.source_hash, insights, warnings, root, force)
+        for part, root in _write_roots(rendered, settings)
+    ]
+    report = writes[-1]
+    files = tuple(f for w in writes for f in w.files)
     return NoteResult(
         source=parsed.note.path,
         ok=True,
         insights=len(insights),
         roots=tuple(dict.fromkeys(s for o in rendered.outputs for s in o.root_concepts)),
         out_dir=report.out_dir,
-        files=report.files,
+        files=files,
         warnings=warnings,
         lint_failures=failures,
         preview=report.preview,
         llm=rendered.llm,
     )
+
+
+INSIGHT_CHANNEL = "atoms"
+"""The channel of the insight notes (`insight_notes: true` writes it into `<vault>/_osmu`)."""
+
+
+def _write_roots(rendered: RenderResult, settings: Settings) -> list[tuple[RenderResult, Path]]:
+    """Which outputs go where: everything to the output folder; with `insight_notes`, the insight
+    notes to `<vault>/_osmu` instead (their own manifest and preview page there). The output folder
+    comes last: its folder and preview page are the note's result."""
+    channels = rendered.channels or tuple(dict.fromkeys(o.channel for o in rendered.outputs))
+    if settings.insight_dir is None or INSIGHT_CHANNEL not in channels:
+        return [(rendered, settings.out_dir)]
+    had_notes = (settings.insight_dir / rendered.slug).is_dir()  # notes no longer produced are removed there
+    if not had_notes and not any(o.channel == INSIGHT_CHANNEL for o in rendered.outputs):
+        return [(rendered, settings.out_dir)]
+    notes = replace(
+        rendered,
+        outputs=tuple(o for o in rendered.outputs if o.channel == INSIGHT_CHANNEL),
+        channels=(INSIGHT_CHANNEL,),
+    )
+    rest = tuple(c for c in channels if c != INSIGHT_CHANNEL)
+    if not rest:
+        return [(notes, settings.insight_dir)]
+    main = replace(rendered, outputs=tuple(o for o in rendered.outputs if o.channel != INSIGHT_CHANNEL), channels=rest)
+    return [(notes, settings.insight_dir), (main, settings.out_dir)]
 
 
 # Process logs: a story of one log, and the weekly digest across logs.

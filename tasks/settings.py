@@ -25,6 +25,7 @@ from tasks.project import DEFAULT_CONFIG as DEFAULT_CONFIG
 from tasks.project import PROJECT_ROOT as PROJECT_ROOT
 from tasks.project import ConfigError as ConfigError
 from tasks.render.channel import channel_names, check_options
+from tasks.vault.obsidian import CONFIG, INSIGHT_FOLDER, default_out_dir
 
 
 class _Strict(BaseModel):
@@ -140,7 +141,11 @@ class Settings(_Strict):
     vault: Path = Path("examples/vault")
     """Vault folder to read."""
     out: Path | None = None
-    """Output folder; None means `<vault>/_osmu`."""
+    """Output folder; None: outside the vault, `<user data folder>/osmu/<vault-name>-<hash>`
+    (`tasks/vault/obsidian.py`, `default_out_dir`; `OSMU_DATA_DIR` replaces `<user data folder>/osmu`)."""
+    insight_notes: bool = False
+    """Write the insight notes (the `atoms` channel) into `<vault>/_osmu/`, the one vault folder
+    `osmu init` adds to Obsidian's Excluded files; False: with the other outputs."""
     channels: tuple[str, ...]
     """Channels rendered by default (the list lives in config/osmu.yaml only)."""
     digest_channels: tuple[str, ...]
@@ -211,8 +216,13 @@ class Settings(_Strict):
 
     @property
     def out_dir(self) -> Path:
-        """The output folder, defaulting to `<vault>/_osmu`."""
-        return self.out if self.out is not None else self.vault / "_osmu"
+        """The output folder, by default outside the vault (`default_out_dir`)."""
+        return self.out if self.out is not None else default_out_dir(self.vault)
+
+    @property
+    def insight_dir(self) -> Path | None:
+        """Where the insight notes go when not with the other outputs: `<vault>/_osmu`, or None."""
+        return self.vault / INSIGHT_FOLDER if self.insight_notes else None
 
     @property
     def templates_dir(self) -> Path | None:
@@ -312,8 +322,16 @@ def validate(data: dict[str, Any], source: str = "settings", options_source: str
     return settings
 
 
+def config_vault(config_file: Path) -> Path | None:
+    """The `vault:` a settings file names (resolved against its folder), or None."""
+    if not config_file.is_file():
+        return None
+    vault = _resolve(_load_yaml(config_file), config_file.parent).get("vault")
+    return Path(vault) if isinstance(vault, str | Path) and str(vault) else None
+
+
 def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Bundled defaults, then the user file (explicit or in the vault), then `overrides`.
+    """Bundled defaults, then `<vault>/.osmu/config.yaml`, then `config_file`, then `overrides`.
 
     Relative paths in the bundled file are relative to the project root; in a user file,
     to that file's folder; in `overrides` (CLI arguments), to the working directory.
@@ -322,15 +340,21 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     sources = [str(DEFAULT_CONFIG)]
     options_from = sources[0]
     over = _resolve({k: v for k, v in (overrides or {}).items() if v is not None}, Path.cwd())
-    vault = Path(over.get("vault", data.get("vault", ".")))
-    user_file = config_file or vault / ".osmu" / "config.yaml"
-    if user_file.is_file():
-        user = _resolve(_load_yaml(user_file), user_file.parent)
+    explicit: dict[str, Any] = {}
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError([f"{config_file}: settings file not found"])
+        explicit = _resolve(_load_yaml(config_file), config_file.parent)
+    vault = Path(over.get("vault", explicit.get("vault", data.get("vault", "."))))
+    vault_file = vault / CONFIG  # the vault's own settings are always read, under an explicit --config
+    files = [vault_file] if vault_file.is_file() else []
+    if config_file is not None and not (files and files[0].resolve() == config_file.resolve()):
+        files.append(config_file)
+    for user_file in files:
+        user = explicit if user_file is config_file else _resolve(_load_yaml(user_file), user_file.parent)
         data = _merge(data, user)
         sources.append(str(user_file))
         options_from = str(user_file) if "options" in user else options_from
-    elif config_file is not None:
-        raise ConfigError([f"{config_file}: settings file not found"])
     options_from = "overrides" if "options" in over else options_from
     merged = _merge(data, over)
     if merged.get("daily_folder") is None:

@@ -19,6 +19,9 @@ os.environ["OSMU_PREFECT_SERVER"] = "embedded"
 # The root-index cache (tasks/roots/cache.py) of this test process only, never the developer's.
 os.environ["OSMU_CACHE_DIR"] = tempfile.mkdtemp(prefix="osmu-cache-")
 atexit.register(shutil.rmtree, os.environ["OSMU_CACHE_DIR"], True)
+# Default output folders (outside the vault, tasks/vault/obsidian.py) under a temporary folder, never the real home.
+os.environ["OSMU_DATA_DIR"] = tempfile.mkdtemp(prefix="osmu-data-")
+atexit.register(shutil.rmtree, os.environ["OSMU_DATA_DIR"], True)
 for _name in [n for n in os.environ if n.startswith("OSMU_LLM_")]:
     del os.environ[_name]  # a developer's LLM settings must not change test outputs (or spend money)
 

@@ -25,13 +25,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tasks.model import Diagnostic, Note, NoteError
+from tasks.vault.obsidian import INSIGHT_FOLDER
 
 _YAML_FENCE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 _ROOT_FILE = re.compile(r"(^|/)root-\d+-[^/]+\.md$")
 _TEMPLATER = re.compile(r"<%[-_*~+]?.*?%>", re.DOTALL)
 _DATED_HEADING = re.compile(r"^##\s+\d{4}-\d{2}-\d{2}\b", re.MULTILINE)
-IGNORED_DIRS = frozenset({"_osmu", ".obsidian", ".trash", ".git", ".osmu"})
-"""Folders never read as notes (outputs, app state, hidden)."""
+IGNORED_DIRS = frozenset({INSIGHT_FOLDER, ".obsidian", ".trash", ".git", ".osmu"})
+"""Folders never read as notes (the insight notes osmu writes, app state, hidden)."""
 
 NoteKind = Literal["root", "knowledge", "process-log", "project"]
 
