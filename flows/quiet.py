@@ -26,6 +26,9 @@ QUIET_PREFECT = {
     # tracebacks ("Error flushing 1 events") after successful runs. Its errors are the run's
     # business only when the run fails, and the run reports that itself.
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    # Prefect gives its temporary server 20 s to start; a busy 2-core machine needs longer, and
+    # a run that gives up there fails for no fault of the note.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 EMBEDDED_ONLY = frozenset({"PREFECT_SERVER_LOGGING_LEVEL"})
 """Defaults for the temporary server only: a server with its own log (`osmu server start`) keeps Prefect's."""

@@ -13,6 +13,8 @@ import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Shared, noisy machines: Prefect's 20 s for its temporary server to start made flow tests flaky.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # `osmu run` would otherwise start a detached Prefect server that outlives the test (its own
 # session, out of reach of the process-group kills); tests/test_local_server.py opts back in.
 os.environ["OSMU_PREFECT_SERVER"] = "embedded"
