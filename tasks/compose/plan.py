@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.compose.ideas import Idea, Point, bare, point_line
+from tasks.compose.ideas import Figure, Idea, Point, bare, point_line
 from tasks.compose.outline import Chapter, Outline, idea_title
 
 
@@ -48,6 +48,8 @@ class Slot:
     """Sentences shown after `points`."""
     quote: bool = False
     """True when the text is a quotation (shown as a blockquote)."""
+    figures: tuple[Figure, ...] = ()
+    """Code, tables, images and math shown with the text (`after`: sentences of `text`, or of `coda`, before each)."""
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form: role, title and the insights that fill the slot."""

@@ -21,14 +21,46 @@ from dataclasses import replace
 
 from tasks.insight.cut import Cut, cut_section
 from tasks.insight.kind import insight_type
-from tasks.model import Insight, NoteRoots, ParsedNote, RootIndex
+from tasks.model import Block, Insight, NoteRoots, ParsedNote, RootIndex
 from tasks.nlp import korean
 from tasks.roots.tags import link_context, tag_insight
 from tasks.vault.read import nfc
 
+RICH_KINDS = frozenset({"code", "table", "image", "math"})
+"""Blocks that are content but not sentences: each goes with the insight next to it."""
+NOT_WORDS = re.compile(r"`+[^`\n]*`+|https?://\S+|www\.\S+|\$[^$\n]+\$|#[0-9a-fA-F]{3,8}\b")
+"""Inline code, URLs, math and CSS colours: never keywords or hashtags."""
 TITLE_MAX = 40
 HASHTAGS_MAX = 6
 """Hashtag candidates per insight (roots first, then noun phrases and nouns)."""
+
+
+def attach_blocks(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Insight, ...]:
+    """Every code, table, image and math block of a non-navigation section, given to one insight: the
+    last insight of its section that starts before it, else the section's first, else the last
+    insight before it in the note, else the first after it. None is dropped while the note has an insight."""
+    if not insights:
+        return tuple(insights)
+    given: dict[int, list[Block]] = {}
+    starts = [i.lines[0] for i in insights]
+    for section in parsed.sections:
+        if section.navigation:
+            continue
+        own = [n for n, i in enumerate(insights) if i.section == section.title and section.lines[0] <= i.lines[0] <= section.lines[1]]
+        for block in section.blocks:
+            if block.kind not in RICH_KINDS or (block.kind != "image" and not block.text.strip()):
+                continue
+            line = block.lines[0]
+            before = [n for n in own if starts[n] <= line]
+            if before:
+                target = before[-1]
+            elif own:
+                target = own[0]
+            else:
+                earlier = [n for n, s in enumerate(starts) if s <= line]
+                target = earlier[-1] if earlier else 0
+            given.setdefault(target, []).append(block)
+    return tuple(replace(i, blocks=tuple(given[n])) if n in given else i for n, i in enumerate(insights))
 
 
 def insight_id(path: str, text: str) -> str:
@@ -84,7 +116,7 @@ def make_insight(
     lines = (start, max(b.lines[1] for b in cut.blocks))
     kind = insight_type(cut)
     points = _points(cut)
-    keywords = korean.nouns(text)
+    keywords = korean.nouns(NOT_WORDS.sub(" ", text))
     roots = tag_insight(text, lines[0], parsed.note.path, note_roots, index, context)
     slugs = tuple(dict.fromkeys(t.slug for t in roots))
     label = cut.section.title if cut.whole_section and kind == "case" else text
@@ -97,7 +129,7 @@ def make_insight(
         section=cut.section.title,
         roots=roots,
         keywords=keywords,
-        hashtags=hashtags(slugs, text, keywords),
+        hashtags=hashtags(slugs, NOT_WORDS.sub(" ", text), keywords),
         points=points,
     )
 
@@ -125,4 +157,4 @@ def extract_insights(parsed: ParsedNote, note_roots: NoteRoots, index: RootIndex
             insight = replace(insight, id=f"{insight.id}-{insight.lines[0]}")
         seen.add(insight.id)
         out.append(insight)
-    return tuple(out)
+    return attach_blocks(parsed, out)

@@ -18,6 +18,7 @@ from jinja2 import TemplateError
 from tasks.compose.plan import TooLittle
 from tasks.compose.stage import Composition, compose_note
 from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, NoteRoots, ParsedNote, RootIndex
+from tasks.render.images import find_images
 from tasks.render.channel import ChannelSpec, load_channel, preparer
 from tasks.render.context import base_context, header
 from tasks.render.environment import environment
@@ -141,9 +142,11 @@ def render_note(
     if composition is None:
         composition = compose_note(parsed, insights, settings, chosen)
     ctx = {**base_context(parsed, insights, note_roots, index, settings), "outline": composition.outline}
+    files, missing = find_images(settings.vault, parsed.note.path, insights, settings.private_folders)
+    ctx["image_files"] = files  # each image resolved once; channels copy what they show (place_images)
     silent = composition.outline is None and parsed.note.kind != "process-log"  # nothing to say: no posts
     drafts: list[ChannelDraft] = []
-    notes = list(composition.diagnostics)
+    notes = [*composition.diagnostics, *missing]
     for name in chosen:
         if silent or name in composition.skipped:
             drafts.append(_silent(name, ctx, settings))
