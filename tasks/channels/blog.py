@@ -215,7 +215,20 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "reading_minutes": minutes,
         "front_matter": front,
         "images": images,
+        "note_blocks": note_blocks(ctx["insights"], ctx.get("image_files", {})),
     }
+
+
+def note_blocks(insights: list[Any], files: dict[str, Any]) -> dict[str, int]:
+    """How many code blocks, tables and images (those that can be shown) the note has: the post's
+    header records them, and the `keeps-blocks` check counts them back in the post."""
+    counts = {"code": 0, "table": 0, "image": 0}
+    for block in (b for i in insights for b in i.blocks):
+        if block.kind == "image" and not (block.get("src").startswith(("http://", "https://")) or files.get(block.get("src"))):
+            continue
+        if block.kind in counts:
+            counts[block.kind] += 1
+    return {k: n for k, n in counts.items() if n}
 
 
 def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
