@@ -97,7 +97,18 @@ class Block:
     """One block of body content: a paragraph, a list item, a quote, a heading…"""
 
     kind: Literal[
-        "paragraph", "item", "quote", "callout", "heading", "code", "table", "task", "hr", "html", "image", "math",
+        "paragraph",
+        "item",
+        "quote",
+        "callout",
+        "heading",
+        "code",
+        "table",
+        "task",
+        "hr",
+        "html",
+        "image",
+        "math",
         "footnote",
     ]
     """Block type. List items are `item` (or `task` for `- [ ]`); `image` is a paragraph of only an embed

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from PIL import Image
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.text.text import _Run
@@ -121,7 +121,14 @@ def _code_box(slide: object, box: tuple[int, int, int, int], code: str, font: st
     lines = tuple(code.split("\n"))
     longest = max((len(line) for line in lines), default=1)
     # a monospace character is about 0.6 em wide, a line about 1.2 em high
-    size = next((z for z in CODE_SIZES if longest * z * 0.6 * EMU_PER_PT <= box[2] - 2 * INSET_X and len(lines) * z * 1.2 * EMU_PER_PT <= box[3]), CODE_SIZES[-1])
+    size = next(
+        (
+            z
+            for z in CODE_SIZES
+            if longest * z * 0.6 * EMU_PER_PT <= box[2] - 2 * INSET_X and len(lines) * z * 1.2 * EMU_PER_PT <= box[3]
+        ),
+        CODE_SIZES[-1],
+    )
     shape = slide.shapes.add_textbox(*box)  # type: ignore[attr-defined]
     shape.fill.solid()
     shape.fill.fore_color.rgb = PANEL
@@ -133,7 +140,7 @@ def _code_box(slide: object, box: tuple[int, int, int, int], code: str, font: st
         run.text = line
         set_font(run, MONO_FONT, size)
         rpr = run._r.get_or_add_rPr()
-        rpr.find(qn("a:ea")).set("typeface", font)  # type: ignore[union-attr]
+        rpr.find(qn("a:ea")).set("typeface", font)
 
 
 def _table(slide: object, box: tuple[int, int, int, int], block: Block, font: str) -> None:

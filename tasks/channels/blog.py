@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, is_lead_in, plain, point_line
@@ -17,8 +17,8 @@ from tasks.compose.plan import Plan, Slot
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
-from tasks.render.images import image_bytes, place_images
 from tasks.render.filters import whole
+from tasks.render.images import image_bytes, place_images
 from tasks.slug import safe_slug
 
 __all__ = ["image_bytes", "plan", "prepare"]  # `image_bytes`: the builder that copies the post's images
@@ -117,7 +117,13 @@ def plan(
     lead, lead_id = outline.hook, outline.hooks[0].id if outline.hooks else ""
     if not lead:  # no line stops a reader: the first whole sentence opens the post
         first = next(
-            ((s, i.id) for i in outline.ideas if i.callout not in ASIDE_CALLOUTS for s in i.sentences if not is_lead_in(s)),
+            (
+                (s, i.id)
+                for i in outline.ideas
+                if i.callout not in ASIDE_CALLOUTS
+                for s in i.sentences
+                if not is_lead_in(s)
+            ),
             ("", ""),
         )
         lead, lead_id = first
@@ -224,7 +230,9 @@ def note_blocks(insights: list[Any], files: dict[str, Any]) -> dict[str, int]:
     header records them, and the `keeps-blocks` check counts them back in the post."""
     counts = {"code": 0, "table": 0, "image": 0}
     for block in (b for i in insights for b in i.blocks):
-        if block.kind == "image" and not (block.get("src").startswith(("http://", "https://")) or files.get(block.get("src"))):
+        if block.kind == "image" and not (
+            block.get("src").startswith(("http://", "https://")) or files.get(block.get("src"))
+        ):
             continue
         if block.kind in counts:
             counts[block.kind] += 1

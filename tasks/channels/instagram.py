@@ -18,6 +18,7 @@ from tasks.model import Insight
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
+from tasks.render.blocks import unmath
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
 
@@ -196,16 +197,22 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         alt = _alt(number, len(slides), slot)
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
-        body = "\n".join(slot.text)
-        points = [f"{n}. {p}" if slot.numbered else p for n, p in enumerate(slot.points, 1)]
-        shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": points,
+        text = [unmath(t) for t in slot.text]
+        body = "\n".join(text)
+        points = [unmath(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
+        shown.append({"role": slot.role, "title": unmath(slot.title), "text": text, "points": points,
                       "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
+    on_slides = {i for s in slides for i in s.insights}
+    left: dict[str, int] = {}
+    for block in (b for i in ctx["insights"] if i.id in on_slides for b in i.blocks):
+        left[block.kind] = left.get(block.kind, 0) + 1
     return {
         "plan": p,
-        "hook": p.role("hook")[0].text[0],
-        "paragraphs": [s.text[0] for s in p.role("paragraph")],
-        "question": p.role("question")[0].text[0],
+        "hook": unmath(p.role("hook")[0].text[0]),
+        "paragraphs": [unmath(s.text[0]) for s in p.role("paragraph")],
+        "question": unmath(p.role("question")[0].text[0]),
+        "left_out": dict(sorted(left.items())),
         "hashtags": tags,
         "hashtag_line": " ".join(f"#{t}" for t in tags),
         "slides": shown,

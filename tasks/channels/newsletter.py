@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 from tasks.builders.email import build_eml
+from tasks.channels.blog import source_lines
 from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, TooLittle, fit, idea_slot, pick, title_of
-from tasks.channels.blog import source_lines
 from tasks.model import Block, Insight
 from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
@@ -120,9 +120,7 @@ def in_letter(block: Block) -> bool:
 
 
 def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
-    slot = idea_slot(
-        idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90, shows=in_letter
-    )
+    slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90, shows=in_letter)
     if slot is None or not any(says_something(t) for t in (*slot.text, *slot.points)):
         return None
     return slot
@@ -183,7 +181,7 @@ def plan(
         *takeaways,
         *([quote_slot] if quote_slot else []),
         Slot("button", labels["read_more"], (url,)),
-        *([Slot("sources", labels["post_sources"], (), tuple(lines))] if (lines := source_lines(outline)) else []),
+        *([Slot("sources", labels["post_sources"], (), tuple(cited))] if (cited := source_lines(outline)) else []),
         Slot("signoff", "", (options["signoff"] or labels["signoff"],)),
     ]
     return [Plan("newsletter", "letter", tuple(slots), (("subject", tuple(c for c, _ in candidates[1:4])),))]

@@ -15,20 +15,20 @@ from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import Figure, Idea, bare, plain
 from tasks.compose.outline import Outline, key_phrase
 from tasks.compose.plan import Plan, Slot, idea_slot, title_of
+from tasks.model import Block
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
-from tasks.model import Block
-from tasks.render.channel import ChannelSpec
 from tasks.render.blocks import unmath
-from tasks.render.images import image_bytes, place_images
+from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
+from tasks.render.images import image_bytes, place_images
 
 __all__ = ["deck_pptx", "image_bytes", "plan", "prepare"]  # `image_bytes`: the builder that copies the deck's images
 
 LINE_CHARS = 80
 SLIDE_CODE_LINES = 14
-"""A code block of at most this many lines gets a slide of its own (in a monospace box); longer ones stay in the post."""
+"""A code block of at most this many lines gets a slide of its own (a monospace box); longer ones stay in the post."""
 SLIDE_TABLE_ROWS = 8
 """A table of at most this many rows (header included) gets a slide of its own (a native table in the PPTX)."""
 
@@ -59,6 +59,8 @@ def figure_slots(slot: Slot, title: str, labels: dict[str, Any]) -> list[Slot]:
             )
         )
     return out
+
+
 """Longest slide line, in characters."""
 CASE_BLOCKS = (
     # (name, share of the total time, say, do, materials)
@@ -285,7 +287,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         notes = "\n".join(slot.notes) or note_comment(labels["agenda_note"])
         marked = [ln if re.match(r"\d+\. ", ln) or ln.endswith((":", "：")) else f"- {ln}" for ln in lines]
         figure = slot.figures[0].block if slot.figures else None
-        slides.append({"title": slot.title, "lines": marked, "bullets": lines, "notes": notes, "figure": figure})
+        slide: dict[str, Any] = {"title": slot.title, "lines": marked, "bullets": lines, "notes": notes}
+        slides.append({**slide, "figure": figure})
     intro, items = exercise(outline, labels)
     used = set(deck.insights)
     shown = {bare(line) for s in slides for line in s["bullets"]}

@@ -35,7 +35,8 @@ BOOK_TAGS = frozenset({"book", "books", "독서", "책", "book-notes", "reading"
 URL = re.compile(r"https?://[^\s)>\]\"']+")
 MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 CREDIT = re.compile(
-    r"(읽고 정리|정리한 글|요약한 글|번역한 글|참고하여|참고해 |바탕으로 (쓴|정리)|출처:|based on|summar(y|ises|izes) of|adapted from|source:)",
+    r"(읽고 정리|정리한 글|요약한 글|번역한 글|참고하여|참고해 |바탕으로 (쓴|정리)|출처:"
+    r"|based on|summar(y|ises|izes) of|adapted from|source:)",
     re.IGNORECASE,
 )
 """A line of the note saying where its ideas come from: kept in the sources, never lost."""

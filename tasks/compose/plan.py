@@ -176,8 +176,8 @@ def idea_slot(
         title = ""
     figures: list[Figure] = []
     whole = len(text) == len(sentences)
-    for figure in idea.figures if shows is not None else ():
-        if not shows(figure.block):
+    for figure in idea.figures:
+        if shows is None or not shows(figure.block):
             continue
         before = len(text) if figure.coda else sum(1 for t in idea.sentences[: figure.after] if t in sentences)
         if before < len(text) or (before == len(text) and (whole or not figure.coda)):

@@ -46,7 +46,11 @@ def attach_blocks(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Insi
     for section in parsed.sections:
         if section.navigation:
             continue
-        own = [n for n, i in enumerate(insights) if i.section == section.title and section.lines[0] <= i.lines[0] <= section.lines[1]]
+        own = [
+            n
+            for n, i in enumerate(insights)
+            if i.section == section.title and section.lines[0] <= i.lines[0] <= section.lines[1]
+        ]
         for block in section.blocks:
             if block.kind not in RICH_KINDS or (block.kind != "image" and not block.text.strip()):
                 continue

@@ -782,8 +782,27 @@ def keeps_blocks(text: str, *, rule: str) -> LintResult:
     except (ValueError, AttributeError):
         return LintResult(rule, False, f"unreadable block counts {header.group(1)!r}")
     shown = _shown_blocks(text)
-    problems = [f"{shown.get(kind, 0)} of {n} {kind} block(s) shown" for kind, n in had.items() if shown.get(kind, 0) < n]
+    problems = [
+        f"{shown.get(kind, 0)} of {n} {kind} block(s) shown" for kind, n in had.items() if shown.get(kind, 0) < n
+    ]
     return _result(rule, problems, ", ".join(f"{n} {k}" for k, n in had.items()) + " kept")
+
+
+LEFT_OUT = re.compile(r"^left_out:\s*(\{[^}\n]*\})", re.MULTILINE)
+
+
+def notes_left_out(text: str, *, rule: str) -> LintResult:
+    """A note, never a violation: the code blocks, tables, images and math of the carousel's ideas
+    that it leaves out (front matter `left_out:`); the post shows them."""
+    found = LEFT_OUT.search(text)
+    if found is None:
+        return LintResult(rule, True, "nothing left out")
+    try:
+        counts = {str(k): int(v) for k, v in json.loads(found.group(1)).items()}
+    except (ValueError, AttributeError):
+        return LintResult(rule, False, f"unreadable left_out {found.group(1)!r}")
+    listed = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return LintResult(rule, True, f"left out (shown in the post): {listed}")
 
 
 EDITORIAL_RULES: dict[str, Callable[..., LintResult]] = {
@@ -807,5 +826,6 @@ EDITORIAL_RULES: dict[str, Callable[..., LintResult]] = {
     "speaker-notes-talk-track": speaker_notes_talk_track,
     "guide-break": guide_break,
     "keeps-blocks": keeps_blocks,
+    "notes-left-out": notes_left_out,
 }
 """Rule name → text rule (registered in `tasks.lint.checks.RULES`)."""

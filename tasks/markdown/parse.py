@@ -56,7 +56,8 @@ def blank_comments(text: str) -> str:
 
 def inline_text(token: Token) -> str:
     """Plain text of an inline token: markup dropped, wikilinks shown as their display text, inline
-    code kept in backticks, inline math kept as `$…$`, footnote references dropped (with the space before them: `한다 [^1].` → `한다.`)."""
+    code kept in backticks, inline math kept as `$…$`, footnote references dropped (with the space
+    before them: `한다 [^1].` → `한다.`)."""
     parts: list[str] = []
     dropped = False
     for child in token.children or ():
@@ -274,7 +275,9 @@ def _footnote(w: _Walker, tokens: Sequence[Token], i: int) -> int:
         j += 1
     if texts:
         span = (first, max(first, last))
-        w.footnotes.append(Block("footnote", "\n".join(t for t in texts if t), w.source(span), span, meta=(("label", label),)))
+        w.footnotes.append(
+            Block("footnote", "\n".join(t for t in texts if t), w.source(span), span, meta=(("label", label),))
+        )
     return j + 1
 
 

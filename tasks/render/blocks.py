@@ -39,7 +39,9 @@ def math_text(tex: str) -> str:
     text = re.sub(r"\\(?:text|mathrm|mathbf|operatorname)\{([^{}]*)\}", r"\1", text)
     for name in sorted(LATEX, key=len, reverse=True):
         text = re.sub(re.escape(name) + r"(?![A-Za-z])", LATEX[name], text)
-    text = re.sub(r"\^\{([0-9+\-=()n]+)\}|\^([0-9+\-=()n])", lambda m: (m.group(1) or m.group(2)).translate(SUPERSCRIPT), text)
+    text = re.sub(
+        r"\^\{([0-9+\-=()n]+)\}|\^([0-9+\-=()n])", lambda m: (m.group(1) or m.group(2)).translate(SUPERSCRIPT), text
+    )
     text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
     text = text.replace("{", "").replace("}", "").replace("\\", "")
     return re.sub(r"[ \t]+", " ", text).strip()
@@ -147,7 +149,9 @@ def table_html(block: Block) -> str:
         style = CELL_STYLE + (" background: #f3f1ed; font-weight: bold;" if n == 0 else "")
         cells = [html.escape(unmath(c)) for c in [*row, *[""] * (width - len(row))]]
         out.append(
-            "<tr>" + "".join(f'<{tag} style="{style.format(align=a)}">{c}</{tag}>' for c, a in zip(cells, align, strict=True)) + "</tr>"
+            "<tr>"
+            + "".join(f'<{tag} style="{style.format(align=a)}">{c}</{tag}>' for c, a in zip(cells, align, strict=True))
+            + "</tr>"
         )
     out.append("</table>")
     return "\n".join(out)
@@ -171,7 +175,7 @@ def block_html(block: Block, image_width: int = 0) -> Markup:
         return Markup(f'<p><img src="{html.escape(src)}" alt="{alt}"{width} style="{style}"></p>')
     if block.kind == "math":
         return Markup(
-            '<p style="text-align: center; font-family: \'Times New Roman\', serif; font-size: 17px;">'
+            "<p style=\"text-align: center; font-family: 'Times New Roman', serif; font-size: 17px;\">"
             f"{html.escape(math_text(block.text))}</p>"
         )
     return Markup(f"<p>{html.escape(block.text)}</p>")

@@ -75,10 +75,24 @@ def find_images(
             continue
         path = resolve_image(vault, note_path, src)
         if path is not None and _private(vault, path, private_folders):
-            warnings.append(Diagnostic(note_path, block.lines[0], f"image '{src}' is in a private folder: its alt text is shown instead", "private-image"))
+            warnings.append(
+                Diagnostic(
+                    note_path,
+                    block.lines[0],
+                    f"image '{src}' is in a private folder: its alt text is shown instead",
+                    "private-image",
+                )
+            )
             path = None
         elif path is None:
-            warnings.append(Diagnostic(note_path, block.lines[0], f"image '{src}' not found in the vault: its alt text is shown instead", "missing-image"))
+            warnings.append(
+                Diagnostic(
+                    note_path,
+                    block.lines[0],
+                    f"image '{src}' not found in the vault: its alt text is shown instead",
+                    "missing-image",
+                )
+            )
         found[src] = path
     return found, tuple(warnings)
 

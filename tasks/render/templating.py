@@ -18,11 +18,11 @@ from jinja2 import TemplateError
 from tasks.compose.plan import TooLittle
 from tasks.compose.stage import Composition, compose_note
 from tasks.model import ChannelOutput, Diagnostic, Insight, NoteError, NoteRoots, ParsedNote, RootIndex
-from tasks.render.images import find_images
 from tasks.render.channel import ChannelSpec, load_channel, preparer
 from tasks.render.context import base_context, header
 from tasks.render.environment import environment
 from tasks.render.filters import POSTPROCESSORS
+from tasks.render.images import find_images
 from tasks.render.sandbox import template_error
 from tasks.settings import CHANNELS_DIR, Settings
 from tasks.slug import is_safe_component, safe_slug
