@@ -166,7 +166,7 @@ def plan(
         None,
     )
     if quote_slot is None:  # no quotation in the note: its strongest line not already said
-        said = {bare(t) for s in takeaways for t in (*s.text, *s.points)} | {bare(subject)}
+        said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
         lines = [*zip(outline.hook_lines, outline.hooks, strict=True)]
         strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
         lines += [(t, i) for i in strongest for t in i.sentences if says_something(t)]

@@ -210,10 +210,11 @@ def table_text(block: Block) -> str:
 
 
 def block_text(block: Block) -> str:
-    """The block as plain text: an aligned table, code indented by four spaces, an image as its alt
+    """The block as plain text: an aligned table, code between fences, an image as its alt
     text (and address), math as readable text."""
-    if block.kind == "code":
-        return "\n".join(f"    {line}" if line else "" for line in block.text.split("\n"))
+    if block.kind == "code":  # fenced, as plain-text mail readers know it from Markdown
+        fence = _fence(block.text)
+        return f"{fence}\n{block.text}\n{fence}"
     if block.kind == "table":
         return table_text(block)
     if block.kind == "image":

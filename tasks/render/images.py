@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from tasks.compose.ideas import Figure
 from tasks.compose.plan import Plan, Slot
@@ -128,7 +129,8 @@ def place_images(
         else:
             if path not in names:
                 names[path] = copy_name(path, taken)
-            target = f"{prefix}{folder}/{names[path]}"
+            name = quote(names[path]) if prefix.startswith(REMOTE) else names[path]
+            target = f"{prefix}{folder}/{name}"
         meta = tuple((k, target if k == "src" else v) for k, v in block.meta)
         return replace(block, meta=meta)
 
