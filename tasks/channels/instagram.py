@@ -194,7 +194,7 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
     tags = choose_hashtags(outline, ctx["note"]["tags"], ctx["options"]["brand_hashtags"], int(limits["max_hashtags"]))
     shown = []
     for number, slot in enumerate(slides, 1):
-        alt = _alt(number, len(slides), slot)
+        alt = unmath(_alt(number, len(slides), slot))
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
         text = [unmath(t) for t in slot.text]

@@ -132,7 +132,7 @@ CELL_STYLE = "border: 1px solid #d9d4cc; padding: 6px 10px; text-align: {align};
 PRE_STYLE = (
     "background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 4px; padding: 12px 14px; overflow-x: auto; "
     "font-family: 'D2Coding', Consolas, 'Courier New', monospace; font-size: 14px; line-height: 1.5; "
-    "white-space: pre; color: #24292e;"
+    "white-space: pre-wrap; overflow-wrap: anywhere; color: #24292e;"
 )
 
 
