@@ -257,3 +257,28 @@ def test_chromium_shows_the_letter_table_and_code(results: dict[str, RenderResul
     row = [shot.getpixel((x, 300)) for x in range(shot.width)]
     white = [x for x, px in enumerate(row) if px == (255, 255, 255)]
     assert white[-1] - white[0] + 1 <= 600  # the table and the code stay inside the 600 px column
+
+
+def test_atoms_carry_their_insights_blocks(results: dict[str, RenderResult]) -> None:
+    atoms = [o.content.decode() for o in results[TECH].outputs if o.channel == "atoms"]
+    assert any("```cpp\nstruct Loose {" in a for a in atoms)
+    table = next(a for a in atoms if "| :--- | :--- | ---: |" in a)
+    assert "![[메모리-배치도.png|구조체 두 개의 메모리 배치]]" in table  # an Obsidian embed: the vault shows it
+
+
+def test_an_image_in_a_private_folder_is_never_copied(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    (vault / "60-private").mkdir(parents=True)
+    (vault / "30-knowledge").mkdir()
+    secret = Image.new("RGB", (40, 20), "#123456")
+    secret.save(vault / "60-private" / "가계부-화면.png")
+    (vault / "30-knowledge" / "공개-노트.md").write_text(
+        "---\ntitle: 공개 노트\n---\n\n# 공개 노트\n\n## 정리\n\n지출을 매주 적으니 새는 돈이 보였다. 기록이 습관을 바꾼다.\n\n"
+        "![[가계부-화면.png|지출 기록 화면]]\n\n## 다음\n\n다음 달에는 식비만 따로 적어 본다. 작게 시작해야 오래 간다.\n",
+        encoding="utf-8",
+    )
+    result = render(vault, "30-knowledge/공개-노트.md", ("blog",), private_folders=("60-private/",))
+    assert any(d.code == "private-image" for d in result.diagnostics)
+    assert not any(o.path.endswith(".png") for o in result.outputs)
+    post = next(o.content.decode() for o in result.outputs if o.path.endswith(".md"))
+    assert "*(지출 기록 화면)*" in post and "가계부-화면" not in post
