@@ -33,6 +33,8 @@ ROOT_LABEL = re.compile(r"^\s*(Root\s*\d+\s*[-:–—]|\d{2}\.\d{2}(?=\s))\s*", 
 """Filing labels at the start of a title: `Root 04 - `, a Johnny-Decimal id (`13.01 `)."""
 BOOK_TAGS = frozenset({"book", "books", "독서", "책", "book-notes", "reading"})
 URL = re.compile(r"https?://[^\s)>\]\"']+")
+WIKILINK_TEXT = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]*))?\]\]")
+"""A wikilink in a front-matter value, shown as its alias (else its last path part)."""
 MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 CREDIT = re.compile(
     r"(읽고 정리|정리한 글|요약한 글|번역한 글|참고하여|참고해 |바탕으로 (쓴|정리)|출처:"
@@ -360,7 +362,8 @@ def attribution(parsed: ParsedNote) -> Attribution:
     tags = {t.lower().rsplit("/", 1)[-1] for t in parsed.tags}
     source = str(meta.get("source", "") or "").strip()
     book = bool(tags & BOOK_TAGS) or "/books/" in f"/{parsed.note.path}" or source in ("book", "book-notes")
-    named = source if source and not URL.match(source) and source not in ("book", "book-notes") else ""
+    shown = WIKILINK_TEXT.sub(lambda m: m.group(2) or m.group(1).rsplit("/", 1)[-1], source).strip()
+    named = shown if shown and not URL.match(shown) and shown not in ("book", "book-notes") else ""
     work = str(meta.get("book") or meta.get("work") or "") or (clean_title(parsed.title) if book else "")
     author = str(meta.get("author") or meta.get("저자") or meta.get("authors") or "")
     urls: list[str] = []
