@@ -273,8 +273,10 @@ def test_an_image_in_a_private_folder_is_never_copied(tmp_path: Path) -> None:
     secret = Image.new("RGB", (40, 20), "#123456")
     secret.save(vault / "60-private" / "가계부-화면.png")
     (vault / "30-knowledge" / "공개-노트.md").write_text(
-        "---\ntitle: 공개 노트\n---\n\n# 공개 노트\n\n## 정리\n\n지출을 매주 적으니 새는 돈이 보였다. 기록이 습관을 바꾼다.\n\n"
-        "![[가계부-화면.png|지출 기록 화면]]\n\n## 다음\n\n다음 달에는 식비만 따로 적어 본다. 작게 시작해야 오래 간다.\n",
+        "---\ntitle: 공개 노트\n---\n\n# 공개 노트\n\n## 정리\n\n"
+        "지출을 매주 적으니 새는 돈이 보였다. 기록이 습관을 바꾼다.\n\n"
+        "![[가계부-화면.png|지출 기록 화면]]\n\n## 다음\n\n"
+        "다음 달에는 식비만 따로 적어 본다. 작게 시작해야 오래 간다.\n",
         encoding="utf-8",
     )
     result = render(vault, "30-knowledge/공개-노트.md", ("blog",), private_folders=("60-private/",))

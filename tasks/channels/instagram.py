@@ -18,7 +18,7 @@ from tasks.model import Insight
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
-from tasks.render.blocks import unmath
+from tasks.render.blocks import spoken
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
 
@@ -194,13 +194,13 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
     tags = choose_hashtags(outline, ctx["note"]["tags"], ctx["options"]["brand_hashtags"], int(limits["max_hashtags"]))
     shown = []
     for number, slot in enumerate(slides, 1):
-        alt = unmath(_alt(number, len(slides), slot))
+        alt = spoken(_alt(number, len(slides), slot))
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
-        text = [unmath(t) for t in slot.text]
+        text = [spoken(t) for t in slot.text]
         body = "\n".join(text)
-        points = [unmath(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
-        shown.append({"role": slot.role, "title": unmath(slot.title), "text": text, "points": points,
+        points = [spoken(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
+        shown.append({"role": slot.role, "title": spoken(slot.title), "text": text, "points": points,
                       "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
     on_slides = {i for s in slides for i in s.insights}
@@ -209,9 +209,9 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         left[block.kind] = left.get(block.kind, 0) + 1
     return {
         "plan": p,
-        "hook": unmath(p.role("hook")[0].text[0]),
-        "paragraphs": [unmath(s.text[0]) for s in p.role("paragraph")],
-        "question": unmath(p.role("question")[0].text[0]),
+        "hook": spoken(p.role("hook")[0].text[0]),
+        "paragraphs": [spoken(s.text[0]) for s in p.role("paragraph")],
+        "question": spoken(p.role("question")[0].text[0]),
         "left_out": dict(sorted(left.items())),
         "hashtags": tags,
         "hashtag_line": " ".join(f"#{t}" for t in tags),

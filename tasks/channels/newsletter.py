@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from tasks.builders.email import build_eml
 from tasks.channels.blog import source_lines
-from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, plain, says_something
+from tasks.compose.ideas import CONTEXT_CALLOUTS, Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, TooLittle, fit, idea_slot, pick, title_of
 from tasks.model import Block, Insight
@@ -101,7 +101,7 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
 
 
 def _strong(idea: Idea, least: float) -> bool:
-    return not idea.quote and idea.callout not in ASIDE_CALLOUTS and idea.score >= least
+    return not idea.quote and idea.callout not in CONTEXT_CALLOUTS and idea.score >= least
 
 
 LETTER_CODE_LINES = 30

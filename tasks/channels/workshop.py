@@ -19,7 +19,7 @@ from tasks.model import Block
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
-from tasks.render.blocks import unmath
+from tasks.render.blocks import spoken
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
 from tasks.render.images import image_bytes, place_images
@@ -398,8 +398,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
 def _bullets(slide: dict[str, Any]) -> tuple[str, ...]:
     """A slide's lines without the markdown `- ` marker (story slides carry only `lines`)."""
     if "bullets" in slide:
-        return tuple(unmath(line) for line in slide["bullets"])
-    return tuple(unmath(line.removeprefix("- ")) for line in slide["lines"])
+        return tuple(spoken(line) for line in slide["bullets"])
+    return tuple(spoken(line.removeprefix("- ")) for line in slide["lines"])
 
 
 def deck_pptx(ctx: dict[str, Any]) -> bytes:

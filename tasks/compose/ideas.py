@@ -28,6 +28,8 @@ QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
 SKIPPED = frozenset({"hr", "html", "code", "table", "image", "math", "footnote"})
 ASIDE_CALLOUTS = frozenset({"info", "tip", "note", "cite", "abstract", "summary", "todo", "example"})
 """Callouts that set a note's context or give a reference: never a post's lead or hook."""
+CONTEXT_CALLOUTS = frozenset({"info", "note", "cite", "abstract", "summary"})
+"""Callouts that only say where the note comes from or what it is about: never a letter's takeaway."""
 TYPE_WEIGHT = {
     "framework": 3.0,
     "contrast": 2.6,

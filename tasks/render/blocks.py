@@ -67,6 +67,12 @@ def inline_html(text: str) -> Markup:
     return Markup("".join(out))
 
 
+def spoken(text: str) -> str:
+    """A sentence for plain-text surfaces without Markdown (captions, slide images, PPTX): inline
+    code without its backticks, math as readable text."""
+    return unmath(CODE_SPAN.sub(lambda m: m.group(2), text))
+
+
 def runs(slot: Any, part: str = "text") -> list[dict[str, Any]]:
     """The slot's `text` (or `coda`) in runs: `{"text": (sentences…)}` and `{"block": Block}`, in order.
 
