@@ -284,3 +284,16 @@ def test_an_image_in_a_private_folder_is_never_copied(tmp_path: Path) -> None:
     assert not any(o.path.endswith(".png") for o in result.outputs)
     post = next(o.content.decode() for o in result.outputs if o.path.endswith(".md"))
     assert "*(지출 기록 화면)*" in post and "가계부-화면" not in post
+
+
+def test_an_image_inside_a_sentence_or_an_item_never_leaves_its_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "vault" / "30-knowledge"
+    folder.mkdir(parents=True)
+    (folder / "문장-속-그림.md").write_text(
+        "# 문장 속 그림\n\n변화량은 ![[DELTA.png]] 처럼 그린다. 선이 길수록 차이가 크다.\n\n- ![[발효-탱크-기록.png]]\n"
+        "- 기록은 매일 남긴다.\n",
+        encoding="utf-8",
+    )
+    parsed, *_ = pipeline(tmp_path / "vault", "30-knowledge/문장-속-그림.md")
+    texts = [b.text for s in parsed.sections for b in s.blocks]
+    assert texts and not any(".png" in t for t in texts), texts

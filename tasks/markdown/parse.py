@@ -61,6 +61,8 @@ def inline_text(token: Token) -> str:
     parts: list[str] = []
     dropped = False
     for child in token.children or ():
+        if child.type == "wikilink" and child.meta.get("embed") and IMAGE_FILE.search(str(child.meta["target"])):
+            continue  # an image inside a sentence or an item: never its bare file name
         if child.type in ("text", "wikilink"):
             if dropped and parts and PUNCT.match(child.content):
                 parts[-1] = BEFORE_PUNCT.sub("", parts[-1])
