@@ -788,6 +788,13 @@ def keeps_blocks(text: str, *, rule: str) -> LintResult:
     return _result(rule, problems, ", ".join(f"{n} {k}" for k, n in had.items()) + " kept")
 
 
+def no_control_chars(text: str, *, rule: str) -> LintResult:
+    """No control character anywhere in the file (a pasted backspace is drawn as a box); tabs and
+    line ends are fine."""
+    found = sorted(set(CONTROL.findall(text)))
+    return _result(rule, [f"control character U+{ord(c):04X}" for c in found], "no control characters")
+
+
 LEFT_OUT = re.compile(r"^left_out:\s*(\{[^}\n]*\})", re.MULTILINE)
 
 
@@ -827,5 +834,6 @@ EDITORIAL_RULES: dict[str, Callable[..., LintResult]] = {
     "guide-break": guide_break,
     "keeps-blocks": keeps_blocks,
     "notes-left-out": notes_left_out,
+    "no-control-chars": no_control_chars,
 }
 """Rule name → text rule (registered in `tasks.lint.checks.RULES`)."""
