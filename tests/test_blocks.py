@@ -297,3 +297,24 @@ def test_an_image_inside_a_sentence_or_an_item_never_leaves_its_file_name(tmp_pa
     parsed, *_ = pipeline(tmp_path / "vault", "30-knowledge/문장-속-그림.md")
     texts = [b.text for s in parsed.sections for b in s.blocks]
     assert texts and not any(".png" in t for t in texts), texts
+
+
+def test_an_image_elsewhere_in_the_vault_is_found_by_its_name_as_obsidian_does(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    (vault / "90-attachments" / "2025").mkdir(parents=True)
+    (vault / "30-knowledge").mkdir()
+    Image.new("RGB", (30, 20), "#7bb661").save(vault / "90-attachments" / "2025" / "온도-기록표.png")
+    (vault / "_osmu" / "old").mkdir(parents=True)
+    (vault / "_osmu" / "old" / "온도-기록표.png").write_bytes(b"an old output, never a source")
+    (vault / "30-knowledge" / "온도-노트.md").write_text(
+        "# 온도 노트\n\n## 기록\n\n밤마다 온도를 적었다. 적어 두니 떨어지는 시간이 보였다.\n\n![[온도-기록표.png]]\n\n"
+        "## 다음\n\n다음 달에는 습도도 함께 적는다. 숫자가 쌓이면 이유가 보인다.\n",
+        encoding="utf-8",
+    )
+    result = render(vault, "30-knowledge/온도-노트.md", ("blog",))
+    copied = _files(result)["blog/images/온도-기록표.png"]
+    assert copied == (vault / "90-attachments" / "2025" / "온도-기록표.png").read_bytes()
+    assert not [d for d in result.diagnostics if d.code.endswith("-image")]
+    assert "![온도 기록표](<images/온도-기록표.png>)" in next(
+        c.decode() for p, c in _files(result).items() if p.endswith(".md")
+    )

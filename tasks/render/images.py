@@ -9,7 +9,9 @@ files to copy; a URL stays a URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,16 +34,28 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _by_name(vault: Path, name: str) -> Path | None:
-    for path in sorted(vault.rglob(name), key=lambda p: (len(p.parts), p.as_posix())):
-        rel = path.relative_to(vault).parts
-        if path.is_file() and not any(part in SKIPPED_DIRS or part.startswith(".") for part in rel[:-1]):
-            return path
-    return None
+def name_index(vault: Path) -> dict[str, Path]:
+    """Every file of the vault by its name (the shallowest first, as Obsidian's shortest path picks),
+    outputs, hidden and trash folders left out: one walk for all the images of a note."""
+    best: dict[str, tuple[int, str, Path]] = {}
+    for folder, dirs, files in os.walk(vault):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        depth = folder.count(os.sep)
+        for name in files:
+            key, path = unicodedata.normalize("NFC", name), Path(folder) / name
+            rank = (depth, path.as_posix(), path)
+            if key not in best or rank[:2] < best[key][:2]:
+                best[key] = rank
+    return {name: rank[2] for name, rank in best.items()}
 
 
-def resolve_image(vault: Path, note_path: str, src: str) -> Path | None:
-    """The vault file an image embed or link names, or None (a URL, or nothing of that name)."""
+def resolve_image(
+    vault: Path, note_path: str, src: str, names: Callable[[], Mapping[str, Path]] | None = None
+) -> Path | None:
+    """The vault file an image embed or link names, or None (a URL, or nothing of that name).
+
+    `names`: the vault's files by name (`name_index`), asked for only when the file is neither next
+    to the note nor at that path from the vault root."""
     if not src or src.startswith(REMOTE) or "\x00" in src:
         return None
     target = src.split("#", 1)[0].split("?", 1)[0].strip()
@@ -49,8 +63,11 @@ def resolve_image(vault: Path, note_path: str, src: str) -> Path | None:
     for candidate in (note_dir / target, vault / target):
         if candidate.is_file() and _inside(candidate, vault):
             return candidate
-    name = PurePosixPath(target).name
-    return _by_name(vault, name) if name and is_safe_component(name) else None
+    name = unicodedata.normalize("NFC", PurePosixPath(target).name)
+    if not name or not is_safe_component(name):
+        return None
+    found = (names() if names is not None else name_index(vault)).get(name)
+    return found if found is not None and found.is_file() and _inside(found, vault) else None
 
 
 def _private(vault: Path, path: Path, folders: Sequence[str]) -> bool:
@@ -70,11 +87,18 @@ def find_images(
     image that cannot be shown (missing, or in a private folder)."""
     found: dict[str, Path | None] = {}
     warnings: list[Diagnostic] = []
+    walked: list[dict[str, Path]] = []
+
+    def names() -> dict[str, Path]:
+        if not walked:
+            walked.append(name_index(vault))
+        return walked[0]
+
     for block in image_blocks(insights):
         src = block.get("src")
         if src.startswith(REMOTE) or src in found:
             continue
-        path = resolve_image(vault, note_path, src)
+        path = resolve_image(vault, note_path, src, names)
         if path is not None and _private(vault, path, private_folders):
             warnings.append(
                 Diagnostic(
