@@ -106,8 +106,23 @@ class Link:
 class Block:
     """One block of body content: a paragraph, a list item, a quote, a heading…"""
 
-    kind: Literal["paragraph", "item", "quote", "callout", "heading", "code", "table", "task", "hr", "html"]
-    """Block type. List items are `item` (or `task` for `- [ ]`)."""
+    kind: Literal[
+        "paragraph",
+        "item",
+        "quote",
+        "callout",
+        "heading",
+        "code",
+        "table",
+        "task",
+        "hr",
+        "html",
+        "image",
+        "math",
+        "footnote",
+    ]
+    """Block type. List items are `item` (or `task` for `- [ ]`); `image` is a paragraph of only an embed
+    or image (one block per image), `math` a `$$…$$` block, `footnote` a `[^label]: …` definition."""
     text: str
     """Plain text (markup removed, wikilinks replaced by their display text)."""
     source: str
@@ -121,7 +136,16 @@ class Block:
     level: int = 0
     """Heading level (1–6) for headings; 0 otherwise."""
     meta: tuple[tuple[str, str], ...] = ()
-    """Small extra facts as pairs (callout type and title, checked task state…)."""
+    """Small extra facts as pairs (callout type and title, checked task state, a code block's `lang`, an
+    image's `src` and `embed`, a footnote's `label`…)."""
+    rows: tuple[tuple[str, ...], ...] = ()
+    """A table's cells as plain text, row by row, the header row first; empty for other blocks."""
+    align: tuple[str, ...] = ()
+    """A table's column alignment (`left`, `center`, `right` or ""), one per column."""
+
+    def get(self, key: str, default: str = "") -> str:
+        """The value of one `meta` pair (`default` when absent)."""
+        return next((v for k, v in self.meta if k == key), default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +182,8 @@ class ParsedNote:
     """Front matter tags and inline `#tags`, de-duplicated, in order of appearance."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings found while parsing."""
+    footnotes: tuple[Block, ...] = ()
+    """Footnote definitions (`[^label]: …`), in order: blocks of kind `footnote` with their `label`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +310,9 @@ class Insight:
     """Entry date (`YYYY-MM-DD`) of a process-log insight; empty for other notes."""
     source: str = ""
     """Vault path of the note the lines are in, when it is not the output's source (gathered logs)."""
+    blocks: tuple[Block, ...] = ()
+    """The note's code, table, image and math blocks this insight carries (those within its lines, and
+    those after it up to the next insight of its section), in order; channels render them where they can."""
 
     @property
     def root_slugs(self) -> tuple[str, ...]:
@@ -304,6 +333,7 @@ class Insight:
             "roots": [t.to_json() for t in self.roots],
             **({"date": self.date} if self.date else {}),
             **({"source": self.source} if self.source else {}),
+            **({"blocks": [{"kind": b.kind, "lines": list(b.lines)} for b in self.blocks]} if self.blocks else {}),
         }
 
 

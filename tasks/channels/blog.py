@@ -8,16 +8,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from tasks.compose.ideas import Idea, bare, is_lead_in, plain, point_line
+from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, is_lead_in, plain, point_line
 from tasks.compose.outline import Chapter, Outline
 from tasks.compose.plan import Plan, Slot
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
+from tasks.render.images import image_bytes, place_images
 from tasks.slug import safe_slug
+
+__all__ = ["image_bytes", "plan", "prepare"]  # `image_bytes`: the builder that copies the post's images
 
 HANGUL_SYLLABLE = re.compile(r"[가-힣]")
 LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -40,11 +44,16 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
-    """An idea in full, as the post shows it (the lead's sentence left out: it is said once)."""
+    """An idea in full, as the post shows it (the lead's sentence left out: it is said once), with
+    its code, tables, images and math where the note has them."""
     sentences = tuple(t for t in idea.sentences if plain(t) != drop)
     label = idea.name if idea.named and _unnumbered(idea.name) != _unnumbered(chapter.title) else ""
-    if not sentences and not idea.points and not idea.coda:
+    if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
+    figures = tuple(
+        f if f.coda else replace(f, after=sum(1 for t in idea.sentences[: f.after] if plain(t) != drop))
+        for f in idea.figures
+    )
     numbered = bool(idea.points) and all(p.number for p in idea.points)
     return Slot(
         "quote" if idea.quote else "idea",
@@ -57,6 +66,7 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
         intro=idea.intro,
         coda=idea.coda,
         quote=idea.quote,
+        figures=figures,
     )
 
 
@@ -75,7 +85,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
         run.clear()
 
     for idea in ideas:
-        if idea.item and not idea.quote:
+        if idea.item and not idea.quote and not idea.figures:
             run.append(idea)
             continue
         flush()
@@ -83,7 +93,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
         if made is not None:
             slots.append(made)
     flush()
-    return [s for s in slots if s.text or s.points or s.coda]
+    return [s for s in slots if s.text or s.points or s.coda or s.figures]
 
 
 def _unnumbered(title: str) -> str:
@@ -95,7 +105,7 @@ def description(outline: Outline, limit: int) -> str:
     head = f"『{outline.attribution.work}』: " if outline.book else f"{outline.title}: "
     names: list[str] = []
     for chapter in outline.chapters:
-        if len(head) + len(", ".join([*names, chapter.title])) <= limit:
+        if chapter.title and len(head) + len(", ".join([*names, chapter.title])) <= limit:
             names.append(chapter.title)
     return (head + ", ".join(names)) if names else outline.title[:limit]
 
@@ -106,7 +116,16 @@ def plan(
     """The long form: a lead said once, the note's chapters with every idea, a closing section, sources."""
     lead, lead_id = outline.hook, outline.hooks[0].id if outline.hooks else ""
     if not lead:  # no line stops a reader: the first whole sentence opens the post
-        first = next(((s, i.id) for i in outline.ideas for s in i.sentences if not is_lead_in(s)), ("", ""))
+        first = next(
+            (
+                (s, i.id)
+                for i in outline.ideas
+                if i.callout not in ASIDE_CALLOUTS
+                for s in i.sentences
+                if not is_lead_in(s)
+            ),
+            ("", ""),
+        )
         lead, lead_id = first
     slots = [Slot("lead", "", (lead,) if lead else (), (), (lead_id,) if lead_id else ())]
     closing = outline.closing
@@ -124,15 +143,24 @@ def plan(
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
     if bare(outline.question) not in said:  # the note's own question may be in its body already
         slots.append(Slot("closing", "", (outline.question,)))
-    credit = outline.attribution
-    sources = []
-    if credit.work:
-        sources.append(f"『{credit.work}』" + (f", {credit.author}" if credit.author else ""))
-    sources += list(credit.urls)
+    sources = source_lines(outline)
     if sources:
         slots.append(Slot("section", labels["post_sources"], (), (), (), level=2))
         slots.append(Slot("sources", "", (), tuple(sources)))
     return [Plan("blog", "post", tuple(slots))]
+
+
+def source_lines(outline: Outline) -> list[str]:
+    """The "출처" lines: the note's own credit lines, the work and its author, every cited page."""
+    credit = outline.attribution
+    lines = list(credit.credit)
+    if credit.work:
+        lines.append(f"『{credit.work}』" + (f", {credit.author}" if credit.author else ""))
+    elif credit.author and not any(credit.author in line for line in lines):
+        lines.append(credit.author)
+    titles = dict(credit.titles)
+    lines += [f"{titles[u]} — {u}" if u in titles else u for u in credit.urls]
+    return list(dict.fromkeys(lines))
 
 
 def blocks(p: Plan) -> list[dict[str, Any]]:
@@ -162,7 +190,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
     outline: Outline = ctx["outline"]
-    post: Plan = ctx["plans"][0]
+    placed, images = place_images(ctx["plans"][:1], ctx.get("image_files", {}))
+    post: Plan = placed[0]
     note = ctx["note"]
     lead_slot = post.role("lead")[0]
     lead = " ".join(lead_slot.text)
@@ -191,7 +220,23 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "description": about,
         "reading_minutes": minutes,
         "front_matter": front,
+        "images": images,
+        "note_blocks": note_blocks(ctx["insights"], ctx.get("image_files", {})),
     }
+
+
+def note_blocks(insights: list[Any], files: dict[str, Any]) -> dict[str, int]:
+    """How many code blocks, tables and images (those that can be shown) the note has: the post's
+    header records them, and the `keeps-blocks` check counts them back in the post."""
+    counts = {"code": 0, "table": 0, "image": 0}
+    for block in (b for i in insights for b in i.blocks):
+        if block.kind == "image" and not (
+            block.get("src").startswith(("http://", "https://")) or files.get(block.get("src"))
+        ):
+            continue
+        if block.kind in counts:
+            counts[block.kind] += 1
+    return {k: n for k, n in counts.items() if n}
 
 
 def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
@@ -219,6 +264,7 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     sections = [{"title": f"{p['label']} — {p['heading']}", "insights": p["insights"]} for p in out["parts"]]
     return {
         **out,
+        "images": [],
         "front_matter": front,
         "description": description,
         "reading_minutes": minutes,

@@ -18,6 +18,7 @@ from tasks.model import Insight
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
+from tasks.render.blocks import spoken
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
 
@@ -193,21 +194,27 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
     tags = choose_hashtags(outline, ctx["note"]["tags"], ctx["options"]["brand_hashtags"], int(limits["max_hashtags"]))
     shown = []
     for number, slot in enumerate(slides, 1):
-        alt = _alt(number, len(slides), slot)
+        alt = spoken(_alt(number, len(slides), slot))
         if len(alt) > int(limits["alt_max_chars"]):
             alt = f"{number}/{len(slides)}. {slot.title}"
         if len(alt) > int(limits["alt_max_chars"]):  # a title longer than an alt text (#18 finding 14)
             alt = alt[: int(limits["alt_max_chars"]) - 1].rstrip() + "…"
-        body = "\n".join(slot.text)
-        points = [f"{n}. {p}" if slot.numbered else p for n, p in enumerate(slot.points, 1)]
-        shown.append({"role": slot.role, "title": slot.title, "text": list(slot.text), "points": points,
+        text = [spoken(t) for t in slot.text]
+        body = "\n".join(text)
+        points = [spoken(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
+        shown.append({"role": slot.role, "title": spoken(slot.title), "text": text, "points": points,
                       "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
+    on_slides = {i for s in slides for i in s.insights}
+    left: dict[str, int] = {}
+    for block in (b for i in ctx["insights"] if i.id in on_slides for b in i.blocks):
+        left[block.kind] = left.get(block.kind, 0) + 1
     return {
         "plan": p,
-        "hook": p.role("hook")[0].text[0],
-        "paragraphs": [s.text[0] for s in p.role("paragraph")],
-        "question": p.role("question")[0].text[0],
+        "hook": spoken(p.role("hook")[0].text[0]),
+        "paragraphs": [spoken(s.text[0]) for s in p.role("paragraph")],
+        "question": spoken(p.role("question")[0].text[0]),
+        "left_out": dict(sorted(left.items())),
         "hashtags": tags,
         "hashtag_line": " ".join(f"#{t}" for t in tags),
         "slides": shown,

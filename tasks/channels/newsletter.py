@@ -12,14 +12,16 @@ from typing import Any
 from urllib.parse import quote
 
 from tasks.builders.email import build_eml
-from tasks.compose.ideas import Idea, bare, plain, says_something
+from tasks.channels.blog import source_lines
+from tasks.compose.ideas import CONTEXT_CALLOUTS, Idea, bare, plain, says_something
 from tasks.compose.outline import Outline
 from tasks.compose.plan import Plan, Slot, TooLittle, fit, idea_slot, pick, title_of
-from tasks.model import Insight
+from tasks.model import Block, Insight
 from tasks.nlp.korean import has_hangul
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
+from tasks.render.images import place_images
 from tasks.slug import safe_slug
 
 AD_PREFIX = "(광고)"
@@ -99,11 +101,26 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
 
 
 def _strong(idea: Idea, least: float) -> bool:
-    return not idea.quote and idea.score >= least
+    return not idea.quote and idea.callout not in CONTEXT_CALLOUTS and idea.score >= least
+
+
+LETTER_CODE_LINES = 30
+"""A code block of at most this many lines goes into the letter (longer ones stay in the post)."""
+LETTER_TABLE_ROWS = 15
+"""A table of at most this many rows goes into the letter."""
+
+
+def in_letter(block: Block) -> bool:
+    """Whether a code, table, image or math block of a takeaway is shown in the letter."""
+    if block.kind == "code":
+        return block.text.count("\n") < LETTER_CODE_LINES
+    if block.kind == "table":
+        return len(block.rows) <= LETTER_TABLE_ROWS
+    return block.kind in ("image", "math")
 
 
 def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
-    slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90)
+    slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90, shows=in_letter)
     if slot is None or not any(says_something(t) for t in (*slot.text, *slot.points)):
         return None
     return slot
@@ -149,7 +166,7 @@ def plan(
         None,
     )
     if quote_slot is None:  # no quotation in the note: its strongest line not already said
-        said = {bare(t) for s in takeaways for t in (*s.text, *s.points)} | {bare(subject)}
+        said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
         lines = [*zip(outline.hook_lines, outline.hooks, strict=True)]
         strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
         lines += [(t, i) for i in strongest for t in i.sentences if says_something(t)]
@@ -164,6 +181,7 @@ def plan(
         *takeaways,
         *([quote_slot] if quote_slot else []),
         Slot("button", labels["read_more"], (url,)),
+        *([Slot("sources", labels["post_sources"], (), tuple(cited))] if (cited := source_lines(outline)) else []),
         Slot("signoff", "", (options["signoff"] or labels["signoff"],)),
     ]
     return [Plan("newsletter", "letter", tuple(slots), (("subject", tuple(c for c, _ in candidates[1:4])),))]
@@ -174,7 +192,9 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     `signoff`) and the footer fields."""
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
-    letter: Plan = ctx["plans"][0]
+    url = post_url(ctx["settings"].site.base_url, ctx["outline"].title, "")
+    placed, _ = place_images(ctx["plans"][:1], ctx.get("image_files", {}), prefix=url)  # linked, never attached
+    letter: Plan = placed[0]
     subject = letter.role("subject")[0].text[0]
     if ctx["options"]["commercial"]:
         subject = f"{AD_PREFIX} {subject}"
@@ -197,6 +217,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "takeaways": takeaways,
         "quote": (letter.role("quote") or (None,))[0],
         "button": letter.role("button")[0],
+        "sources": (letter.role("sources") or (None,))[0],
         "signoff": letter.role("signoff")[0].text[0],
         **footer(ctx["options"]),
     }

@@ -12,16 +12,55 @@ from datetime import datetime
 from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
-from tasks.compose.ideas import Idea, bare, plain
+from tasks.compose.ideas import Figure, Idea, bare, plain
 from tasks.compose.outline import Outline, key_phrase
 from tasks.compose.plan import Plan, Slot, idea_slot, title_of
+from tasks.model import Block
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
 from tasks.process.telling import hook_body, hook_head, says, story_context
+from tasks.render.blocks import spoken
 from tasks.render.channel import ChannelSpec
 from tasks.render.filters import whole
+from tasks.render.images import image_bytes, place_images
+
+__all__ = ["deck_pptx", "image_bytes", "plan", "prepare"]  # `image_bytes`: the builder that copies the deck's images
 
 LINE_CHARS = 80
+SLIDE_CODE_LINES = 14
+"""A code block of at most this many lines gets a slide of its own (a monospace box); longer ones stay in the post."""
+SLIDE_TABLE_ROWS = 8
+"""A table of at most this many rows (header included) gets a slide of its own (a native table in the PPTX)."""
+
+
+def on_slide(block: Block) -> bool:
+    """Whether a code, table, image or math block of an idea fits a slide of its own."""
+    if block.kind == "code":
+        return block.text.count("\n") < SLIDE_CODE_LINES
+    if block.kind == "table":
+        return len(block.rows) <= SLIDE_TABLE_ROWS
+    return block.kind in ("image", "math")
+
+
+def figure_slots(slot: Slot, title: str, labels: dict[str, Any]) -> list[Slot]:
+    """A slide per figure of an idea's slide, after it: titled by the idea and what the figure is."""
+    out = []
+    for figure in slot.figures:
+        kind = labels["figure_kinds"][figure.block.kind]
+        out.append(
+            Slot(
+                "figure",
+                labels["figure_title"].format(title=title, kind=kind),
+                (),
+                (),
+                slot.insights,
+                notes=(note_comment(labels["figure_note"].format(kind=kind)),),
+                figures=(Figure(figure.block, 0),),
+            )
+        )
+    return out
+
+
 """Longest slide line, in characters."""
 CASE_BLOCKS = (
     # (name, share of the total time, say, do, materials)
@@ -114,7 +153,9 @@ def plan(
                 title = chapter.title if chapter.title not in titles else ""
             if not title:
                 continue
-            slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2)
+            slot = idea_slot(
+                idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2, shows=on_slide
+            )
             if slot is None:
                 continue
             if not slot.title:  # its first line says the title whole: name the slide by what it is about
@@ -134,7 +175,8 @@ def plan(
             if not slot.text and not slot.points:
                 continue
             titles.add(title)
-            slots.append(replace(slot, notes=_talk(idea, slot, title, first, labels)))
+            slots.append(replace(slot, notes=_talk(idea, slot, title, first, labels), figures=()))
+            slots += figure_slots(slot, title, labels)
             first = ""
     return [Plan("workshop", "deck", tuple(slots))]
 
@@ -235,7 +277,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     if ctx["note"]["kind"] == "process-log":
         return prepare_story(ctx, spec)
     outline: Outline = ctx["outline"]
-    deck: Plan = ctx["plans"][0]
+    placed, images = place_images(ctx["plans"][:1], ctx.get("image_files", {}))
+    deck: Plan = placed[0]
     labels = ctx["labels"]
     total = int(ctx["options"]["total_minutes"])
     slides = []
@@ -243,7 +286,9 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         lines = [*slot.text, *((f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1))]
         notes = "\n".join(slot.notes) or note_comment(labels["agenda_note"])
         marked = [ln if re.match(r"\d+\. ", ln) or ln.endswith((":", "：")) else f"- {ln}" for ln in lines]
-        slides.append({"title": slot.title, "lines": marked, "bullets": lines, "notes": notes})
+        figure = slot.figures[0].block if slot.figures else None
+        slide: dict[str, Any] = {"title": slot.title, "lines": marked, "bullets": lines, "notes": notes}
+        slides.append({**slide, "figure": figure})
     intro, items = exercise(outline, labels)
     used = set(deck.insights)
     shown = {bare(line) for s in slides for line in s["bullets"]}
@@ -256,6 +301,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "deck_title": outline.title,
         "deck_subtitle": subtitle,
         "slides": slides,
+        "images": images,
         "blocks": run_of_show(total, deck, outline, labels, spec.limits),
         "exercise_intro": intro,
         "exercise": items,
@@ -337,6 +383,7 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     ]
     return {
         **out,
+        "images": [],
         "slides": case_slides(out, timeline, exercise, max_lines),
         "opening_note": "만드는 과정을 실패와 피벗까지 그대로 보여주는 사례입니다. 결과보다 과정에 집중해 주세요.",
         "blocks": case_run_of_show(
@@ -351,8 +398,8 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
 def _bullets(slide: dict[str, Any]) -> tuple[str, ...]:
     """A slide's lines without the markdown `- ` marker (story slides carry only `lines`)."""
     if "bullets" in slide:
-        return tuple(slide["bullets"])
-    return tuple(line.removeprefix("- ") for line in slide["lines"])
+        return tuple(spoken(line) for line in slide["bullets"])
+    return tuple(spoken(line.removeprefix("- ")) for line in slide["lines"])
 
 
 def deck_pptx(ctx: dict[str, Any]) -> bytes:
@@ -362,6 +409,9 @@ def deck_pptx(ctx: dict[str, Any]) -> bytes:
     byline = f"『{outline.attribution.work}』" if outline is not None and outline.book else ""
     opening = ctx.get("opening_note") or title
     cover = DeckSlide(title, (byline,) if byline else (), opening)
-    body = tuple(DeckSlide(s["title"], _bullets(s), s["notes"] or s["title"]) for s in ctx["slides"])
+    files = {f"images/{i['name']}": i["file"] for i in ctx.get("images", ())}
+    body = tuple(
+        DeckSlide(s["title"], _bullets(s), s["notes"] or s["title"], s.get("figure"), files) for s in ctx["slides"]
+    )
     modified = datetime.fromisoformat(ctx["note"]["lastmod"])
     return build_deck((cover, *body), ctx["options"]["pptx_font"], title, modified)

@@ -25,7 +25,11 @@ BACKREF = re.compile(
 )
 TAG_LINE = re.compile(r"^(#[^\s#]+\s*)+$")
 QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
-SKIPPED = frozenset({"hr", "html", "code", "table"})
+SKIPPED = frozenset({"hr", "html", "code", "table", "image", "math", "footnote"})
+ASIDE_CALLOUTS = frozenset({"info", "tip", "note", "cite", "abstract", "summary", "todo", "example"})
+"""Callouts that set a note's context or give a reference: never a post's lead or hook."""
+CONTEXT_CALLOUTS = frozenset({"info", "note", "cite", "abstract", "summary"})
+"""Callouts that only say where the note comes from or what it is about: never a letter's takeaway."""
 TYPE_WEIGHT = {
     "framework": 3.0,
     "contrast": 2.6,
@@ -48,6 +52,18 @@ class Point:
     """Its number (`1.`, `2)`) when the author numbered it; 0 otherwise."""
     children: tuple[str, ...] = ()
     """Nested items under it (examples, details), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A code, table, image or math block of an idea, and where it stands among the idea's words."""
+
+    block: Block
+    """The block (kind `code`, `table`, `image` or `math`)."""
+    after: int
+    """How many of the idea's sentences (or, when `coda`, of its coda sentences) come before it."""
+    coda: bool = False
+    """True when it comes after the idea's list (among the coda)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +105,10 @@ class Idea:
     """How strongly the idea itself speaks of its roots (text and link evidence; 0 when none)."""
     score: float
     """How much the idea deserves a slot (type, completeness, roots); higher is better."""
+    figures: tuple[Figure, ...] = ()
+    """The code, tables, images and math the idea carries (its insight's `blocks`), in order."""
+    callout: str = ""
+    """The callout type (`info`, `tip`, `note`, `cite`, `warning`…) when the idea is one callout; "" otherwise."""
 
     @property
     def body(self) -> tuple[str, ...]:
@@ -257,7 +277,9 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
     points: list[Point] = []
     coda: list[str] = []
     lead_name = grouped = False
+    marks: list[tuple[int, int, bool, int]] = []  # (first line, sentences, points started, coda) before each group
     for index, (block, children) in enumerate(groups):
+        marks.append((block.lines[0], len(sentences), bool(points), len(coda)))
         number, text = _number(block)
         if TAG_LINE.match(text.strip()):
             continue
@@ -302,6 +324,8 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
         points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
     if not name and not quote and sentences and len(sentences[0]) <= NAME_MAX and (len(sentences) > 1 or points):
         name = bare(sentences[0])
+    marks.append((insight.lines[1] + 10**9, len(sentences), bool(points), len(coda)))
+    figures = tuple(_figure(b, marks) for b in insight.blocks)
     idea = Idea(
         id=insight.id,
         type=insight.type,
@@ -320,10 +344,18 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
         roots=insight.root_slugs,
         root_strength=_strength(insight),
         score=0.0,
+        figures=figures,
+        callout=first.get("type") if first.kind == "callout" and len(groups) == 1 else "",
     )
-    if not idea.text.strip():
+    if not idea.text.strip() and not figures:
         return None
     return replace(idea, score=_score(idea, insight))
+
+
+def _figure(block: Block, marks: Sequence[tuple[int, int, bool, int]]) -> Figure:
+    """Where a block stands: before the first group of the idea that starts after it."""
+    _, said, listed, coda = next((m for m in marks if m[0] > block.lines[0]), marks[-1])
+    return Figure(block, coda if listed else said, listed)
 
 
 def point_line(point: Point) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.compose.ideas import BACKREF, NAME_MAX, Idea, bare, ideas_of, plain, says_something
+from tasks.compose.ideas import ASIDE_CALLOUTS, BACKREF, NAME_MAX, Idea, bare, ideas_of, plain, says_something
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -33,6 +33,15 @@ ROOT_LABEL = re.compile(r"^\s*(Root\s*\d+\s*[-:–—]|\d{2}\.\d{2}(?=\s))\s*", 
 """Filing labels at the start of a title: `Root 04 - `, a Johnny-Decimal id (`13.01 `)."""
 BOOK_TAGS = frozenset({"book", "books", "독서", "책", "book-notes", "reading"})
 URL = re.compile(r"https?://[^\s)>\]\"']+")
+WIKILINK_TEXT = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]*))?\]\]")
+"""A wikilink in a front-matter value, shown as its alias (else its last path part)."""
+MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+CREDIT = re.compile(
+    r"(읽고 정리|정리한 글|요약한 글|번역한 글|참고하여|참고해 |바탕으로 (쓴|정리)|출처:"
+    r"|based on|summar(y|ises|izes) of|adapted from|source:)",
+    re.IGNORECASE,
+)
+"""A line of the note saying where its ideas come from: kept in the sources, never lost."""
 CONNECTIVE = re.compile(r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|but|so|and)\b", re.I)
 QUOTED = re.compile(r"'([^'\s][^']{0,11})'|‘([^’\s][^’]{0,11})’|\"([^\"\s][^\"]{0,11})\"|“([^”\s][^”]{0,11})”")
 
@@ -61,6 +70,10 @@ class Attribution:
     """Its author when the front matter names one."""
     urls: tuple[str, ...]
     """Web pages the note cites, in order."""
+    credit: tuple[str, ...] = ()
+    """The note's own lines that say where it comes from (`본 글은 … 논문을 읽고 정리한 글입니다`)."""
+    titles: tuple[tuple[str, str], ...] = ()
+    """(url, link text) for the cited pages the note names with a Markdown link."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +296,8 @@ def hook_score(sentence: str, idea: Idea, title: str = "") -> float:
 def _hooks(ideas: Sequence[Idea], title: str = "") -> list[tuple[float, str, Idea]]:
     scored: list[tuple[float, str, Idea]] = []
     for n, idea in enumerate(ideas):
+        if idea.callout in ASIDE_CALLOUTS:  # a reference or context box is never the lead
+            continue
         for sentence in idea.sentences[:2]:
             score = hook_score(sentence, idea, title) + (0.4 if n < 3 else 0.0)  # the note's opening sets its theme
             if score > 0:
@@ -345,20 +360,41 @@ def attribution(parsed: ParsedNote) -> Attribution:
     """The book and author of a book note, and the web pages the note cites."""
     meta = parsed.note.meta
     tags = {t.lower().rsplit("/", 1)[-1] for t in parsed.tags}
-    source = str(meta.get("source", "") or "")
+    source = str(meta.get("source", "") or "").strip()
     book = bool(tags & BOOK_TAGS) or "/books/" in f"/{parsed.note.path}" or source in ("book", "book-notes")
+    shown = WIKILINK_TEXT.sub(lambda m: m.group(2) or m.group(1).rsplit("/", 1)[-1], source).strip()
+    named = shown if shown and not URL.match(shown) and shown not in ("book", "book-notes") else ""
     work = str(meta.get("book") or meta.get("work") or "") or (clean_title(parsed.title) if book else "")
     author = str(meta.get("author") or meta.get("저자") or meta.get("authors") or "")
     urls: list[str] = []
     for key in ("url", "source_url", "link"):
         if isinstance(meta.get(key), str) and URL.match(str(meta[key])):
             urls.append(str(meta[key]))
+    credit: list[str] = []
+    if named and not work:  # a paper or article the note is about (`source: "Drepper, …"`)
+        who = author.strip("[]'\" ")
+        credit.append(named + (f", {who}" if who and who not in named else ""))
+    titles: dict[str, str] = {}
     for section in parsed.sections:
-        if not section.navigation:
-            urls += [u.rstrip(".,") for b in section.blocks for u in URL.findall(b.source)]
+        for b in section.blocks:
+            if b.kind in ("code", "html"):
+                continue
+            urls += [u.rstrip(".,") for u in URL.findall(b.source)]
+            titles.update((u, t.strip()) for t, u in MD_LINK.findall(b.source) if t.strip() and u not in titles)
+            if b.kind in ("paragraph", "callout", "quote") and CREDIT.search(b.text):
+                credit += [s for s in (plain(x) for x in b.text.split("\n")) if CREDIT.search(s)]
+    for foot in parsed.footnotes:
+        urls += [u.rstrip(".,") for u in URL.findall(foot.source)]
     if URL.match(source):
         urls.insert(0, source)
-    return Attribution(work, author.strip("[]'\" "), tuple(dict.fromkeys(urls)))
+    unique = tuple(dict.fromkeys(urls))
+    return Attribution(
+        work,
+        author.strip("[]'\" "),
+        unique,
+        tuple(dict.fromkeys(credit)),
+        tuple((u, titles[u]) for u in unique if u in titles),
+    )
 
 
 def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outline:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.compose.ideas import Idea, Point, bare, point_line
+from tasks.compose.ideas import Figure, Idea, Point, bare, point_line
 from tasks.compose.outline import Chapter, Outline, idea_title
+from tasks.model import Block
 
 
 class TooLittle(Exception):
@@ -48,6 +49,8 @@ class Slot:
     """Sentences shown after `points`."""
     quote: bool = False
     """True when the text is a quotation (shown as a blockquote)."""
+    figures: tuple[Figure, ...] = ()
+    """Code, tables, images and math shown with the text (`after`: sentences of `text`, or of `coda`, before each)."""
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form: role, title and the insights that fill the slot."""
@@ -141,11 +144,13 @@ def idea_slot(
     budget: int,
     max_points: int = 6,
     point_chars: int = 0,
+    shows: Callable[[Block], bool] | None = None,
 ) -> Slot | None:
     """An idea in a slot of `budget` characters: whole sentences and whole points that fit, or None.
 
     Sentences that repeat the title are left out; a point longer than `point_chars` (when given)
-    is left out rather than cut.
+    is left out rather than cut. The idea's code, tables, images and math that `shows` accepts go
+    with the sentences they follow (those after the list, at the end); none when `shows` is None.
     """
     every = idea.body if title == idea.name else idea.sentences
     sentences = [s for s in every if bare(s) != bare(title)]
@@ -169,4 +174,12 @@ def idea_slot(
         return None
     if title and text and bare(text[0]).startswith(bare(title)):  # the first line says the title whole
         title = ""
-    return Slot(role, title, tuple(text), tuple(points), (idea.id,), numbered=numbered)
+    figures: list[Figure] = []
+    whole = len(text) == len(sentences)
+    for figure in idea.figures:
+        if shows is None or not shows(figure.block):
+            continue
+        before = len(text) if figure.coda else sum(1 for t in idea.sentences[: figure.after] if t in sentences)
+        if before < len(text) or (before == len(text) and (whole or not figure.coda)):
+            figures.append(Figure(figure.block, min(before, len(text))))
+    return Slot(role, title, tuple(text), tuple(points), (idea.id,), numbered=numbered, figures=tuple(figures))

@@ -34,8 +34,9 @@ SMALL_SECTION_UNITS = 8
 LABEL_MAX = 30
 """A label is a short line: at most this many characters."""
 QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
-SKIPPED_KINDS = frozenset({"hr", "html", "code"})
-"""Blocks that hold no sentences of the author (rules, raw HTML, code)."""
+SKIPPED_KINDS = frozenset({"hr", "html", "code", "table", "image", "math", "footnote"})
+"""Blocks that hold no sentences of the author (rules, raw HTML, code); tables, images and math are
+carried by the insight next to them (`tasks.insight.extract.attach_blocks`), never cut into sentences."""
 BACKREF = re.compile(
     r"^(이게|이것이|이것은|이건|이는|이를|이처럼|그들은|그들이|그는|그녀는|즉|반대로|그렇기 때문에|그렇기에|"
     r"이유는|왜냐하면|그 이유는|예를 들어|예컨대|요컨대)(?=[\s,.:]|$)"

@@ -14,6 +14,7 @@ module; `extract_insights` hands them over before any of this runs.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Sequence
@@ -21,14 +22,51 @@ from dataclasses import replace
 
 from tasks.insight.cut import Cut, cut_section
 from tasks.insight.kind import insight_type
-from tasks.model import Insight, NoteRoots, ParsedNote, RootIndex
+from tasks.model import Block, Insight, NoteRoots, ParsedNote, RootIndex
 from tasks.nlp import korean
 from tasks.roots.tags import link_context, tag_insight
 from tasks.vault.read import nfc
 
+RICH_KINDS = frozenset({"code", "table", "image", "math"})
+"""Blocks that are content but not sentences: each goes with the insight next to it."""
+NOT_WORDS = re.compile(r"`+[^`\n]*`+|https?://\S+|www\.\S+|\$[^$\n]+\$|#[0-9a-fA-F]{3,8}\b")
+"""Inline code, URLs, math and CSS colours: never keywords or hashtags."""
 TITLE_MAX = 40
 HASHTAGS_MAX = 6
 """Hashtag candidates per insight (roots first, then noun phrases and nouns)."""
+
+
+def attach_blocks(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Insight, ...]:
+    """Every code, table, image and math block of a non-navigation section, given to one insight: the
+    last insight of its section that starts before it, else the section's first, else the last
+    insight before it in the note, else the first after it. None is dropped while the note has an insight.
+
+    Linear in the note (insights looked up by section title, then by line): a 2 MB note has thousands."""
+    if not insights:
+        return tuple(insights)
+    given: dict[int, list[Block]] = {}
+    starts = [i.lines[0] for i in insights]
+    by_title: dict[str, list[int]] = {}
+    for n, insight in enumerate(insights):
+        by_title.setdefault(insight.section, []).append(n)
+    for section in parsed.sections:
+        rich = [b for b in section.blocks if b.kind in RICH_KINDS and (b.kind == "image" or b.text.strip())]
+        if section.navigation or not rich:
+            continue
+        first, last = section.lines
+        own = [n for n in by_title.get(section.title, ()) if first <= starts[n] <= last]
+        own_starts = [starts[n] for n in own]
+        for block in rich:
+            line = block.lines[0]
+            at = bisect.bisect_right(own_starts, line)
+            if at:
+                target = own[at - 1]
+            elif own:
+                target = own[0]
+            else:
+                target = max(0, bisect.bisect_right(starts, line) - 1)
+            given.setdefault(target, []).append(block)
+    return tuple(replace(i, blocks=tuple(given[n])) if n in given else i for n, i in enumerate(insights))
 
 
 def insight_id(path: str, text: str) -> str:
@@ -84,7 +122,7 @@ def make_insight(
     lines = (start, max(b.lines[1] for b in cut.blocks))
     kind = insight_type(cut)
     points = _points(cut)
-    keywords = korean.nouns(text)
+    keywords = korean.nouns(NOT_WORDS.sub(" ", text))
     roots = tag_insight(text, lines[0], parsed.note.path, note_roots, index, context)
     slugs = tuple(dict.fromkeys(t.slug for t in roots))
     label = cut.section.title if cut.whole_section and kind == "case" else text
@@ -97,7 +135,7 @@ def make_insight(
         section=cut.section.title,
         roots=roots,
         keywords=keywords,
-        hashtags=hashtags(slugs, text, keywords),
+        hashtags=hashtags(slugs, NOT_WORDS.sub(" ", text), keywords),
         points=points,
     )
 
@@ -125,4 +163,4 @@ def extract_insights(parsed: ParsedNote, note_roots: NoteRoots, index: RootIndex
             insight = replace(insight, id=f"{insight.id}-{insight.lines[0]}")
         seen.add(insight.id)
         out.append(insight)
-    return tuple(out)
+    return attach_blocks(parsed, out)

@@ -19,6 +19,7 @@ The channel-shape rules read their own structure and say in their docstring what
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -736,6 +737,81 @@ def guide_break(text: str, *, min_minutes: int = 90, names: list[str] | None = N
     return LintResult(rule, found, message)
 
 
+# Structure (code, tables, images).
+
+KEPT_HEADER = re.compile(r"(?:note_blocks:|<!--\s*osmu-blocks)\s*(\{[^}\n]*\})")
+"""What the note had, as the output's header records it (`note_blocks: {"code": 1, …}` in the front
+matter, `<!-- osmu-blocks {…} -->` in an HTML head)."""
+MD_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(")
+
+
+def _shown_blocks(text: str) -> dict[str, int]:
+    """Code blocks, tables and images an output shows."""
+    if is_html(text):
+        body = text.split("</head>", 1)[-1]
+        tables = re.findall(r"<table\b[^>]*>", body, re.IGNORECASE)
+        return {
+            "code": len(re.findall(r"<pre\b", body, re.IGNORECASE)),
+            "table": sum(1 for t in tables if "presentation" not in t),
+            "image": len(re.findall(r"<img\b", body, re.IGNORECASE)),
+        }
+    body = FRONT_MATTER.sub("", text.replace("\r\n", "\n"), count=1)
+    fences = 0
+    open_fence = ""
+    for match in MD_FENCE_OPEN.finditer(body):
+        mark = match.group(1)
+        if not open_fence:
+            open_fence, fences = mark, fences + 1
+        elif mark[0] == open_fence[0] and len(mark) >= len(open_fence):
+            open_fence = ""
+    outside = FENCE.sub("", body)
+    return {"code": fences, "table": len(MD_TABLE_RULE.findall(outside)), "image": len(MD_IMAGE.findall(outside))}
+
+
+def keeps_blocks(text: str, *, rule: str) -> LintResult:
+    """A post shows every code block, table and image of its note (the counts its header records:
+    images that cannot be shown, missing from the vault, are not counted); nothing else to check
+    when the header records none."""
+    header = KEPT_HEADER.search(text)
+    if header is None:
+        return LintResult(rule, True, "no blocks recorded")
+    try:
+        had = {str(k): int(v) for k, v in json.loads(header.group(1)).items()}
+    except (ValueError, AttributeError):
+        return LintResult(rule, False, f"unreadable block counts {header.group(1)!r}")
+    shown = _shown_blocks(text)
+    problems = [
+        f"{shown.get(kind, 0)} of {n} {kind} block(s) shown" for kind, n in had.items() if shown.get(kind, 0) < n
+    ]
+    return _result(rule, problems, ", ".join(f"{n} {k}" for k, n in had.items()) + " kept")
+
+
+def no_control_chars(text: str, *, rule: str) -> LintResult:
+    """No control character anywhere in the file (a pasted backspace is drawn as a box); tabs and
+    line ends are fine."""
+    found = sorted(set(CONTROL.findall(text)))
+    return _result(rule, [f"control character U+{ord(c):04X}" for c in found], "no control characters")
+
+
+LEFT_OUT = re.compile(r"^left_out:\s*(\{[^}\n]*\})", re.MULTILINE)
+
+
+def notes_left_out(text: str, *, rule: str) -> LintResult:
+    """A note, never a violation: the code blocks, tables, images and math of the carousel's ideas
+    that it leaves out (front matter `left_out:`); the post shows them."""
+    found = LEFT_OUT.search(text)
+    if found is None:
+        return LintResult(rule, True, "nothing left out")
+    try:
+        counts = {str(k): int(v) for k, v in json.loads(found.group(1)).items()}
+    except (ValueError, AttributeError):
+        return LintResult(rule, False, f"unreadable left_out {found.group(1)!r}")
+    listed = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return LintResult(rule, True, f"left out (shown in the post): {listed}")
+
+
 EDITORIAL_RULES: dict[str, Callable[..., LintResult]] = {
     "no-ellipsis-cut": no_ellipsis_cut,
     "no-internal-refs": no_internal_refs,
@@ -756,5 +832,8 @@ EDITORIAL_RULES: dict[str, Callable[..., LintResult]] = {
     "heading-levels": heading_levels,
     "speaker-notes-talk-track": speaker_notes_talk_track,
     "guide-break": guide_break,
+    "keeps-blocks": keeps_blocks,
+    "notes-left-out": notes_left_out,
+    "no-control-chars": no_control_chars,
 }
 """Rule name → text rule (registered in `tasks.lint.checks.RULES`)."""

@@ -238,11 +238,24 @@ def marp_slides(text: str) -> list[str]:
     return [s for s in re.split(r"^---$", body, flags=re.MULTILINE) if s.strip()]
 
 
-def lines_per_slide(text: str, *, max: int, rule: str) -> LintResult:
-    """Each slide shows at most `max` lines (speaker notes and blank lines not counted)."""
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def lines_per_slide(text: str, *, max: int, block_lines: int = 16, rule: str) -> LintResult:
+    """Each slide shows at most `max` lines (speaker notes and blank lines not counted); a code block
+    or a table counts as one line, and shows at most `block_lines` lines itself."""
     problems = []
     for i, slide in enumerate(marp_slides(text), 1):
-        visible = [ln for ln in re.sub(r"<!--.*?-->", "", slide, flags=re.DOTALL).splitlines() if ln.strip()]
+        shown = re.sub(r"<!--.*?-->", "", slide, flags=re.DOTALL)
+        blocks = [m.group(0) for m in CODE_FENCE.finditer(shown)]
+        shown = CODE_FENCE.sub("```", shown)
+        table = [ln for ln in shown.splitlines() if ln.lstrip().startswith("|")]
+        blocks += ["\n".join(table)] if table else []
+        visible = [ln for ln in shown.splitlines() if ln.strip() and not ln.lstrip().startswith("|")]
+        visible += ["|"] if table else []
+        big = [b for b in blocks if b.count("\n") + 1 > block_lines + 2]
+        if big:
+            problems.append(f"slide {i}: a block of {big[0].count(chr(10)) + 1} lines (max {block_lines})")
         if len(visible) > max:
             problems.append(f"slide {i}: {len(visible)} lines (max {max})")
     return _result(rule, problems, f"every slide ≤ {max} lines")

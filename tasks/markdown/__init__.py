@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -37,6 +38,8 @@ def build_parser() -> MarkdownIt:
         .use(front_matter_plugin)
         .use(footnote_plugin)
         .use(tasklists_plugin)
+        # `$…$` and `$$…$$`; never `$5 and $6` (no digit before an opening, no space inside the dollars)
+        .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, allow_blank_lines=False)
     )
     md.inline.ruler.at("emphasis", cjk_emphasis_rule)
     for name, rule, before in INLINE_RULES:

@@ -21,6 +21,18 @@ from tasks.model import Block, Diagnostic, Link, Note, ParsedNote, Section
 COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 """`%% comment %%`; as in Obsidian, a `%%` never closed hides the rest of the note."""
 INLINE_TAG = re.compile(r"(?<![\w#&/])#([^\s#!-/:-@\[-^`{-~][^\s#!-,./:-@\[-^`{-~]*)")
+NOT_A_TAG = re.compile(r"^(\d+|[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+"""What Obsidian never reads as a tag: only digits (`#1`), or a CSS colour (`#000000`, `#fff`)."""
+NOT_PROSE = re.compile(r"`+[^`\n]*`+|\]\([^)\s]*\)|<[^>\n]*>|https?://\S+|\$[^$\n]+\$")
+"""Inline code, link targets, HTML tags, URLs and math in a line: where a `#` is never a tag."""
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+"""Control characters (a pasted backspace): removed from the body before parsing, never drawn as boxes."""
+IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp|svg|avif|bmp)$", re.IGNORECASE)
+"""The embeds that are images (an embedded note or PDF stays a link)."""
+SIZE = re.compile(r"^\d+(x\d+)?$")
+"""An embed's `|200` or `|200x100`: a size, not alt text."""
+BEFORE_PUNCT = re.compile(r"[ \t]+$")
+PUNCT = re.compile(r"^[.,!?;:)\]。、」』’”]")
 QUOTE_HEADING_MIN_LEVEL = 4
 """`####` lines between list items are the author's highlighted quotes, not sections."""
 _BLOCK_OPEN = {
@@ -43,16 +55,58 @@ def blank_comments(text: str) -> str:
 
 
 def inline_text(token: Token) -> str:
-    """Plain text of an inline token: markup dropped, wikilinks shown as their display text."""
+    """Plain text of an inline token: markup dropped, wikilinks shown as their display text, inline
+    code kept in backticks, inline math kept as `$…$`, footnote references dropped (with the space
+    before them: `한다 [^1].` → `한다.`)."""
     parts: list[str] = []
+    dropped = False
     for child in token.children or ():
-        if child.type in ("text", "code_inline", "wikilink"):
+        if child.type == "wikilink" and child.meta.get("embed") and IMAGE_FILE.search(str(child.meta["target"])):
+            continue  # an image inside a sentence or an item: never its bare file name
+        if child.type in ("text", "wikilink"):
+            if dropped and parts and PUNCT.match(child.content):
+                parts[-1] = BEFORE_PUNCT.sub("", parts[-1])
             parts.append(child.content)
+        elif child.type == "code_inline":  # kept as code: never a tag, keyword or hashtag
+            fence = "``" if "`" in child.content else "`"
+            parts.append(f"{fence}{child.content}{fence}")
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif child.type == "image":
             parts.append(child.content)
+        elif child.type == "math_inline":
+            parts.append(f"${child.content}$")
+        dropped = child.type == "footnote_ref"
     return "".join(parts).strip()
+
+
+def alt_of(target: str, alias: str | None) -> str:
+    """An image's alt text: the embed's alias unless it is a size, else its file name as words
+    (`발효-탱크-기록.png` → `발효 탱크 기록`), never the bare file name."""
+    if alias and not SIZE.match(alias.strip()):
+        return alias.strip()
+    stem = target.rsplit("/", 1)[-1]
+    stem = IMAGE_FILE.sub("", stem)
+    return re.sub(r"[-_\s]+", " ", stem).strip()
+
+
+def image_blocks(token: Token, span: tuple[int, int], source: str) -> list[Block] | None:
+    """The images of a paragraph made only of image embeds or images (one block each); None otherwise."""
+    found: list[Block] = []
+    for child in token.children or ():
+        if child.type in ("softbreak", "hardbreak") or (child.type == "text" and not child.content.strip()):
+            continue
+        if child.type == "wikilink" and child.meta.get("embed") and IMAGE_FILE.search(child.meta["target"]):
+            target = str(child.meta["target"])
+            meta = (("src", target), ("embed", "1"))
+            found.append(Block("image", alt_of(target, child.meta.get("alias")), source, span, meta=meta))
+        elif child.type == "image":
+            target = str(child.attrs.get("src", ""))
+            alt = child.content.strip() or alt_of(target, None)
+            found.append(Block("image", alt, source, span, meta=(("src", target), ("embed", ""))))
+        else:
+            return None
+    return found or None
 
 
 def _span(token: Token) -> tuple[int, int]:
@@ -73,6 +127,7 @@ class _Walker:
     heading: tuple[str, int, int] = ("", 0, 1)
     stack: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    footnotes: list[Block] = field(default_factory=list)
 
     def source(self, lines: tuple[int, int]) -> str:
         return "\n".join(self.lines[lines[0] - 1 : lines[1]]).rstrip()
@@ -115,7 +170,7 @@ class _Walker:
 def _mostly_links(blocks: Iterable[Block]) -> bool:
     """A section of link lists: ≥ 3 items and ≥ 80 % of them start with a wikilink."""
     items = [b for b in blocks if b.kind in ("item", "paragraph")]
-    linked = [b for b in items if re.match(r"^\s*[-*+]?\s*(\*\*)?!?\[\[", b.source)]
+    linked = [b for b in items if re.match(r"^\s*[-*+]?\s*(\*\*)?!?\[(\[|[^\]\n]+\]\(https?://)", b.source)]
     return len(items) >= 3 and len(linked) >= 0.8 * len(items)
 
 
@@ -164,11 +219,22 @@ def _walk(w: _Walker, tokens: Sequence[Token]) -> None:
             continue
         elif tok.type == "list_item_open" and container == 0 and not _wraps_list(tokens, i):
             w.blocks.append(_item_block(w, tokens, i, list_depth, ordered[-1] if ordered else False))
+        elif tok.type == "footnote_open":
+            i = _footnote(w, tokens, i)
+            continue
+        elif tok.type == "paragraph_open" and list_depth < 0 and container == 0 and _image_paragraph(w, tokens, i):
+            i += 3
+            continue
         elif tok.type in _BLOCK_OPEN and list_depth < 0 and container == 0:
             w.blocks.append(_container_block(w, tokens, i))
         elif tok.type in ("fence", "code_block") and container == 0:
             span = _span(tok)
-            w.blocks.append(Block("code", tok.content.rstrip("\n"), w.source(span), span))
+            lang = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
+            meta = (("lang", lang),) if lang else ()
+            w.blocks.append(Block("code", tok.content.rstrip("\n"), w.source(span), span, meta=meta))
+        elif tok.type == "math_block" and container == 0 and list_depth < 0:
+            span = _span(tok)
+            w.blocks.append(Block("math", tok.content.strip(), w.source(span), span))
         elif tok.type == "hr" and list_depth < 0:
             w.blocks.append(Block("hr", "", "---", _span(tok)))
         elif tok.type == "html_block" and list_depth < 0:
@@ -179,6 +245,42 @@ def _walk(w: _Walker, tokens: Sequence[Token]) -> None:
         elif tok.type in ("blockquote_close", "callout_close"):
             container -= 1
         i += 1
+
+
+def _image_paragraph(w: _Walker, tokens: Sequence[Token], i: int) -> bool:
+    """A paragraph of only images becomes image blocks (True); any other paragraph is left alone."""
+    inline = tokens[i + 1]
+    span = _span(tokens[i])
+    if inline.type != "inline":
+        return False
+    found = image_blocks(inline, span, w.source(span))
+    if found is None:
+        return False
+    w.collect_links(inline)
+    w.blocks.extend(found)
+    return True
+
+
+def _footnote(w: _Walker, tokens: Sequence[Token], i: int) -> int:
+    """A footnote definition (`[^1]: …`) as one `footnote` block; returns the index after it."""
+    label = str(tokens[i].meta.get("label", ""))
+    texts: list[str] = []
+    first = last = 0
+    j = i + 1
+    while j < len(tokens) and tokens[j].type != "footnote_close":
+        tok = tokens[j]
+        if tok.type == "inline":
+            w.collect_links(tok)
+            texts.append(inline_text(tok))
+            span = _span(tok)
+            first, last = first or span[0], span[1]
+        j += 1
+    if texts:
+        span = (first, max(first, last))
+        w.footnotes.append(
+            Block("footnote", "\n".join(t for t in texts if t), w.source(span), span, meta=(("label", label),))
+        )
+    return j + 1
 
 
 def _wraps_list(tokens: Sequence[Token], i: int) -> bool:
@@ -225,11 +327,20 @@ def _container_block(w: _Walker, tokens: Sequence[Token], i: int) -> Block:
     kind = _BLOCK_OPEN[open_tok.type]
     close_type = open_tok.type.replace("_open", "_close")
     texts: list[str] = []
+    rows: list[list[str]] = []
+    align: list[str] = []
     depth = 0
     for tok in _after(tokens, i):
         depth += tok.nesting if tok.type in (open_tok.type, close_type) else 0
         if tok.type == "inline":
             texts.append(inline_text(tok))
+            if rows:
+                rows[-1].append(inline_text(tok))
+        elif tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "th_open" and len(rows) == 1:
+            style = str(tok.attrs.get("style", ""))
+            align.append(style.removeprefix("text-align:").strip() if style.startswith("text-align:") else "")
         if tok.type == close_type and depth == 0:
             break
     span = _span(open_tok)
@@ -237,7 +348,9 @@ def _container_block(w: _Walker, tokens: Sequence[Token], i: int) -> Block:
     if kind == "callout":
         meta = (("type", str(open_tok.meta["type"])), ("title", str(open_tok.meta["title"])))
     sep = " | " if kind == "table" else "\n"
-    return Block(kind, sep.join(t for t in texts if t), w.source(span), span, meta=meta)  # type: ignore[arg-type]
+    table = tuple(tuple(r) for r in rows) if kind == "table" else ()
+    text = sep.join(t for t in texts if t)
+    return Block(kind, text, w.source(span), span, meta=meta, rows=table, align=tuple(align))  # type: ignore[arg-type]
 
 
 def note_title(note: Note, sections: Sequence[Section]) -> str:
@@ -253,9 +366,10 @@ def note_tags(note: Note, blocks: Iterable[Block]) -> tuple[str, ...]:
     """Front matter tags, then inline `#tags` from body text, de-duplicated."""
     raw = note.meta.get("tags") or []
     tags = [str(t).lstrip("#") for t in (raw if isinstance(raw, list) else str(raw).split(","))]
-    for block in blocks:
-        if block.kind != "code":
-            tags.extend(INLINE_TAG.findall(block.text))
+    for block in blocks:  # the written line, without inline code and link targets (CSS, URLs): never tags
+        if block.kind not in ("code", "math", "image", "html", "table"):
+            line = NOT_PROSE.sub(" ", block.source)
+            tags.extend(t for t in INLINE_TAG.findall(line) if not NOT_A_TAG.match(t))
     return tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
 
@@ -263,7 +377,7 @@ def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
     """Split a note into sections and blocks with line spans; collect links and tags."""
     lines = note.text.split("\n")
     body = "\n".join(lines[note.body_line - 1 :])
-    padded = "\n" * (note.body_line - 1) + blank_comments(body)
+    padded = "\n" * (note.body_line - 1) + CONTROL.sub("", blank_comments(body))
     tokens = build_parser().parse(padded, {})
     walker = _Walker(note, padded.split("\n"), frozenset(t.casefold() for t in navigation_titles))
     _walk(walker, tokens)
@@ -277,6 +391,7 @@ def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
         links=tuple(walker.links),
         tags=note_tags(note, all_blocks),
         diagnostics=tuple(walker.diagnostics),
+        footnotes=tuple(walker.footnotes),
     )
     if note.kind == "process-log":  # out-of-order, duplicate and undated entries
         from tasks.process.log import log_warnings

@@ -71,6 +71,7 @@ def base_context(
             "source_hash": parsed.note.source_hash,
         },
         "insights": list(insights),
+        "footnotes": [{"label": b.get("label"), "text": b.text} for b in parsed.footnotes],
         "roots": roots,
         "root_slugs": [r.slug for r in roots],
         "labels": labels(lang),  # fixed words in the note's language (tasks/labels.py)

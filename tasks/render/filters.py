@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from tasks.builders.sanitize import sanitize_email
+from tasks.render import blocks
 
 _NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 """Characters JSON leaves raw but YAML refuses or reads as line breaks (DEL, C1 controls, line and
@@ -58,6 +59,12 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "front_matter": front_matter,
     "clip": clip,
     "whole": whole,
+    "runs": blocks.runs,
+    "block_md": blocks.block_md,
+    "block_html": blocks.block_html,
+    "block_text": blocks.block_text,
+    "unmath": blocks.unmath,
+    "inline_html": blocks.inline_html,
 }
 
 

@@ -22,6 +22,7 @@ from tasks.render.channel import ChannelSpec, load_channel, preparer
 from tasks.render.context import base_context, header
 from tasks.render.environment import environment
 from tasks.render.filters import POSTPROCESSORS
+from tasks.render.images import find_images
 from tasks.render.sandbox import render_template, template_error
 from tasks.settings import CHANNELS_DIR, Settings
 from tasks.slug import is_safe_component, safe_slug
@@ -141,9 +142,11 @@ def render_note(
     if composition is None:
         composition = compose_note(parsed, insights, settings, chosen)
     ctx = {**base_context(parsed, insights, note_roots, index, settings), "outline": composition.outline}
+    files, missing = find_images(settings.vault, parsed.note.path, insights, settings.private_folders)
+    ctx["image_files"] = files  # each image resolved once; channels copy what they show (place_images)
     silent = composition.outline is None and parsed.note.kind != "process-log"  # nothing to say: no posts
     drafts: list[ChannelDraft] = []
-    notes = list(composition.diagnostics)
+    notes = [*composition.diagnostics, *missing]
     for name in chosen:
         if silent or name in composition.skipped:
             drafts.append(_silent(name, ctx, settings))
