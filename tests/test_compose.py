@@ -200,3 +200,30 @@ def test_an_embedded_image_never_becomes_a_slide_or_a_hashtag(tmp_path: Path) ->
     hashtags = caption.strip().split("\n")[-1].split()
     assert "#카페" in hashtags and not {"#000000", "#exported"} & set(hashtags)
     assert caption.strip().split("\n")[-3].endswith("?")  # the caption asks the reader
+
+
+def test_bullets_without_full_stops_stay_a_list_never_one_run_on_sentence(tmp_path: Path) -> None:
+    """`- 바쁜 아침에는 그 3분이 없다` / `- 빈 노트가 … 쓰게 된다` read "그 3분이 없다 빈 노트가…" when
+    their sentences were joined as prose; bullets of whole sentences still read as prose, and a
+    heading-like first bullet (`열정적으로 공감하게 하라`) still names its idea."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "habit.md").write_text(
+        "# 데일리 노트 자동화\n\n## 왜 자동화했나\n\n"
+        "기록이 끊기는 날은 대부분 노트를 만드는 단계에서 막힌 날이었다.\n\n"
+        "- 날짜 파일 이름을 치고, 템플릿을 붙이고, 어제 할 일을 옮기는 데 3분\n- 바쁜 아침에는 그 3분이 없다\n"
+        "- 빈 노트가 미리 열려 있으면 한 줄은 쓰게 된다\n\n## 써 보니\n\n"
+        "- 한 달 동안 빠진 날이 열흘에서 하루로 줄었다\n- 사흘 넘게 남은 할 일은 안 할 일이다. 지운다.\n\n"
+        "## 공감\n\n- 열정적으로 공감하게 하라\n- 진심으로 몰두하는 사람을 보면 주변 사람들은 그를 응원하고 싶어진다.\n"
+        "- 이것이 과정을 공개하는 일의 묘미다.\n",
+        encoding="utf-8",
+    )
+    parsed, _, _, insights, _ = pipeline(vault, "habit.md")
+    named = next(i for i in ideas_of(parsed, insights) if "응원하고 싶어진다" in i.text)
+    assert named.name == "열정적으로 공감하게 하라" and named.named and not named.points
+    post = _body(_text(render(vault, "habit.md", ("blog",)), ".md", "blog"))
+    assert "- 바쁜 아침에는 그 3분이 없다\n- 빈 노트가 미리 열려 있으면 한 줄은 쓰게 된다" in post
+    assert "옮기는 데 3분\n- 바쁜 아침에는" in post  # one list, not two
+    assert "**열정적으로 공감하게 하라**\n\n진심으로 몰두하는" in post
+    assert "- 한 달 동안 빠진 날이 열흘에서 하루로 줄었다\n- 사흘 넘게" in post
+    assert not re.search(r"(없다|줄었다) [가-힣]", post)  # no bullet runs into the next one

@@ -71,22 +71,28 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
 
 
 def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
-    """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list."""
+    """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list,
+    and so does a run that goes on into a list of bare bullets (an idea that is only points)."""
     slots: list[Slot] = []
     run: list[Idea] = []
+    more: list[tuple[str, str]] = []  # bare bullets that continue the run: (line, idea id)
 
     def flush() -> None:
-        if len(run) >= 2:
+        if len(run) + bool(more) >= 2:
             lines = tuple(" ".join(t for t in i.sentences if plain(t) != lead) for i in run)
-            kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line]
-            slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(i for _, i in kept)))
+            kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line] + more
+            slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(dict.fromkeys(i for _, i in kept))))
         else:
             slots.extend(s for s in (_idea_slot(i, chapter, lead) for i in run) if s is not None)
         run.clear()
+        more.clear()
 
     for idea in ideas:
-        if idea.item and not idea.quote and not idea.figures:
+        if idea.item and not idea.quote and not idea.figures and not more:
             run.append(idea)
+            continue
+        if run and _bare_bullets(idea):
+            more.extend((point_line(p), idea.id) for p in idea.points)
             continue
         flush()
         made = _idea_slot(idea, chapter, lead)
@@ -94,6 +100,15 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
             slots.append(made)
     flush()
     return [s for s in slots if s.text or s.points or s.coda or s.figures]
+
+
+def _bare_bullets(idea: Idea) -> bool:
+    """An idea that is only unnumbered bullets without nested ones: nothing names or introduces it."""
+    return (
+        bool(idea.points)
+        and not (idea.name or idea.intro or idea.sentences or idea.coda or idea.quote or idea.figures)
+        and all(not p.number and not p.children for p in idea.points)
+    )
 
 
 def _unnumbered(title: str) -> str:

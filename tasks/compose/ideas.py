@@ -261,6 +261,19 @@ def _score(idea: Idea, insight: Insight) -> float:
     return round(score + 0.6 * idea.root_strength, 4)
 
 
+SENTENCE_STOP = re.compile(r"[.!?。！？…]['\"’”』」)\]]*\s*$")
+"""A line that ends as a sentence does (its full stop, maybe inside closing quotes or brackets)."""
+
+
+def _runs_on(text: str, first: bool) -> bool:
+    """Whether a bullet without a full stop would run into the next one as prose: any such bullet
+    after the first; the first only when it is a statement (`… 없다`), not a heading-like line that
+    names the idea (`열정적으로 공감하게 하라`)."""
+    if SENTENCE_STOP.search(text):
+        return False
+    return not first or len(text) > NAME_MAX or text.rstrip().endswith("다")
+
+
 def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks) -> Idea | None:
     """The idea of one insight; None when it says nothing a reader could use (a line of tags)."""
     groups = _groups(note.within(*insight.lines))
@@ -277,6 +290,18 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
     points: list[Point] = []
     coda: list[str] = []
     lead_name = grouped = False
+    # Bullets side by side (`- 바쁜 아침에는 그 3분이 없다` / `- 빈 노트가 … 쓰게 된다`) stay a list: run
+    # together as sentences, bullets without a full stop read as one sentence that never ends.
+    # Only plain bullets, and only when one of them has no full stop (bullets of whole sentences read
+    # as prose); a numbered one or a lead-in (`이유는`) shapes the idea as the rules below say.
+    bullets = (
+        len(groups) > 1
+        and all(
+            b.kind in ("item", "task") and not _number(b)[0] and not is_lead_in(_number(b)[1]) and not is_label(b.text)
+            for b, _ in groups
+        )
+        and any(_runs_on(plain(b.text), first=i == 0) for i, (b, _) in enumerate(groups[:-1]))
+    )
     marks: list[tuple[int, int, bool, int]] = []  # (first line, sentences, points started, coda) before each group
     for index, (block, children) in enumerate(groups):
         marks.append((block.lines[0], len(sentences), bool(points), len(coda)))
@@ -313,7 +338,7 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
             intro = plain(text).rstrip(":：").strip()
             points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
             continue
-        if block.kind == "task" or (block.kind == "item" and (number > 0 or (not head and listed))):
+        if block.kind == "task" or (block.kind == "item" and (number > 0 or bullets or (not head and listed))):
             points.append(Point(plain(text), number, tuple(plain(c.text) for c in children)))
             continue
         said = split_sentences(text)
@@ -324,6 +349,10 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
         points += [Point(plain(_number(c)[1]), _number(c)[0]) for c in children]
     if not name and not quote and sentences and len(sentences[0]) <= NAME_MAX and (len(sentences) > 1 or points):
         name = bare(sentences[0])
+        if first.kind in ("item", "task") and len(groups) > 1 and not SENTENCE_STOP.search(plain(sentences[0])):
+            # a heading-like bullet without a full stop (`열정적으로 공감하게 하라`) names what follows;
+            # said as prose it would run into the next sentence
+            named, sentences = True, sentences[1:]
     marks.append((insight.lines[1] + 10**9, len(sentences), bool(points), len(coda)))
     figures = tuple(_figure(b, marks) for b in insight.blocks)
     idea = Idea(
