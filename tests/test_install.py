@@ -135,6 +135,30 @@ def test_the_wheel_carries_its_files_installs_in_a_new_venv_and_renders_a_note(v
     (preview,) = [line.removeprefix("preview: ") for line in done.stdout.splitlines() if line.startswith("preview: ")]
     assert Path(preview) == folder / "index.html" and Path(preview).is_file(), done.stdout
 
+    # The acceptance sequence of #19, with the installed tool: `osmu init` on a vault with
+    # `.obsidian/`, then `osmu run NOTE --quiet` from inside the vault with no other flags.
+    from tasks.vault.obsidian import INSIGHT_FOLDER
+    from tests.test_obsidian import _obsidian_vault, _tree
+
+    bundled = _tree(ROOT / "examples" / "vault")
+    mine = _obsidian_vault(tmp_path / "home")
+    before = _tree(mine)
+    env["OSMU_DATA_DIR"] = str(tmp_path / "data")  # the user data folder, kept out of the real home
+    init = run("init", str(mine))
+    assert init.returncode == 0 and "wrote" in init.stdout, init.stdout + init.stderr
+    inside = mine / "34-learning"
+    quiet = subprocess.run(
+        [osmu, "run", str(Path(BOOK).relative_to("34-learning")), "--quiet"],
+        cwd=inside, env=env, capture_output=True, text=True, timeout=400, check=False,
+    )  # fmt: skip
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert len((quiet.stdout + quiet.stderr).splitlines()) == 1, quiet.stdout + quiet.stderr
+    shown = Path(quiet.stdout.strip().split(" · preview: ", 1)[1])
+    assert shown.is_file() and shown.is_relative_to(tmp_path / "data") and not shown.is_relative_to(mine)
+    changed = {p for p, h in _tree(mine).items() if before.get(p) != h}
+    assert not {p for p in changed if not p.startswith((".obsidian/", ".osmu/", f"{INSIGHT_FOLDER}/"))}, changed
+    assert _tree(ROOT / "examples" / "vault") == bundled  # the bundled example vault untouched
+
 
 def _imports(package: Path) -> set[str]:
     """Top-level modules `package` imports, besides those inside `try: … except ImportError` (optional)."""
