@@ -30,7 +30,7 @@ def _atom(insight: Insight, ctx: dict[str, Any], roots: dict[str, RootConcept], 
         "tags": ["osmu/atom", f"osmu/{insight.type}"],
     }
     return {
-        "slug": safe_slug(insight.title, insight.id)[:limit].rstrip("-"),
+        "slug": _clip(safe_slug(insight.title, insight.id), limit),
         "insight": insight,
         "insights": [insight],
         "roots": linked,
@@ -44,3 +44,10 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     roots = {r.slug: r for r in ctx["roots"]}
     limit = int(spec.limits["slug_max_chars"])
     return {**ctx, "atoms": [_atom(i, ctx, roots, limit) for i in ctx["insights"] if i.text.strip()]}
+
+
+def _clip(slug: str, limit: int) -> str:
+    """`slug` in at most `limit` characters, cut between words (`…-finished`, never `…-finished-produc`)."""
+    if len(slug) <= limit:
+        return slug
+    return (slug[: limit + 1].rsplit("-", 1)[0] or slug[:limit]).rstrip("-")

@@ -76,12 +76,15 @@ def insight_id(path: str, text: str) -> str:
 
 
 def short_title(text: str) -> str:
-    """First line, cut at a word boundary to about `TITLE_MAX` characters."""
+    """The first line when it is short (about `TITLE_MAX` characters), else its first whole
+    sentence: never a sentence cut off with "…" (spec/editorial.md)."""
     first = text.strip().split("\n", 1)[0].strip(" -:")
     if len(first) <= TITLE_MAX:
         return first
-    cut = first[:TITLE_MAX].rsplit(" ", 1)[0]
-    return (cut or first[:TITLE_MAX]) + "…"
+    number = re.match(r"\d+[.)]\s+", first)  # `1. Self: …`: the numbering is no sentence of its own
+    head = number.group(0) if number else ""
+    sentences = korean.sentences(first[len(head) :])
+    return head + sentences[0].strip() if sentences else first
 
 
 def hashtags(root_slugs: Sequence[str], text: str, keywords: Sequence[str]) -> tuple[str, ...]:
