@@ -142,7 +142,8 @@ def test_an_out_folder_inside_the_vault_is_refused_with_one_clear_error(vault: P
 
 
 def test_the_default_an_obsidian_excluded_or_an_outside_out_folder_is_allowed(vault: Path, tmp_path: Path) -> None:
-    assert settings_for(vault).out_dir == vault / "_osmu"
+    assert not settings_for(vault).out_dir.is_relative_to(vault)  # the default: outside the vault (#19)
+    assert settings_for(vault, out=vault / "_osmu").out_dir == vault / "_osmu"  # the folder osmu init hides
     assert settings_for(vault, out=tmp_path / "elsewhere").out_dir == tmp_path / "elsewhere"
     (vault / ".obsidian").mkdir(exist_ok=True)
     (vault / ".obsidian" / "app.json").write_text(json.dumps({"userIgnoreFilters": ["published/"]}), encoding="utf-8")
