@@ -115,11 +115,12 @@ def test_blog_markdown_keeps_every_block_and_copies_the_image(vault: Path, resul
     sources = post.split("## 출처", 1)[1]
     for line in (
         "Drepper, What Every Programmer Should Know About Memory, Ulrich Drepper",
-        "본 글은 Drepper의 메모리 논문을 읽고 정리한 글입니다.",
         "https://people.freebsd.org/~lstewart/articles/cpumemory.pdf",
         "Data structure alignment — https://en.wikipedia.org/wiki/Data_structure_alignment",
     ):
         assert f"- {line}" in sources
+    credit = "본 글은 Drepper의 메모리 논문을 읽고 정리한 글입니다."
+    assert post.count(credit) == 1 and credit not in sources  # the post says its credit line once, up front
     english = _text(results[ENGLISH], ".md", "blog")
     assert (
         "| Format | Opens in 20 years | Links between notes | Export effort |\n| --- | :---: | :---: | --- |" in english

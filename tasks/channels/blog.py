@@ -158,7 +158,9 @@ def plan(
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
     if bare(outline.question) not in said:  # the note's own question may be in its body already
         slots.append(Slot("closing", "", (outline.question,)))
-    sources = source_lines(outline)
+    # A credit line the post already says (`본 글은 … 읽고 정리한 글입니다`) is not said again under 출처.
+    said |= {bare(t) for s in slots if s.role == "lead" for t in s.text}
+    sources = [line for line in source_lines(outline) if bare(line) not in said]
     if sources:
         slots.append(Slot("section", labels["post_sources"], (), (), (), level=2))
         slots.append(Slot("sources", "", (), tuple(sources)))
