@@ -12,10 +12,11 @@ results by default (`PREFECT_RESULTS_PERSIST_BY_DEFAULT=true`) still stores no p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import task
+from prefect import Task, task
 from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -50,40 +51,33 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(
-    name="read-note",
-    persist_result=False,
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=0.2,
-    retry_condition_fn=_transient,
-)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def stage_task(name: str, **retries: Any) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """`@task(name=…)` that never persists its result nor keys a cache (the module docstring says
+    why); `retries`: Prefect's retry options for stages a disk may fail."""
+    return task(name=name, persist_result=False, cache_policy=NO_CACHE, **retries)
+
+
+RETRIED = {"retries": 2, "retry_delay_seconds": 0.2}
+"""Reads that a synced disk may fail once (with `retry_condition_fn=_transient`)."""
+
+
+@stage_task("read-note", **RETRIED, retry_condition_fn=_transient)
 def read_task(vault: Path, path: Path, notes: NoteIndex, private_folders: tuple[str, ...]) -> Note:
     """Read one note and the front matter of the notes it links (retried: synced disks hiccup)."""
     return read_source(vault, path, notes, private_folders)
 
 
-@task(
-    name="list-vault",
-    persist_result=False,
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=0.2,
-    retry_condition_fn=_transient,
-)
+@stage_task("list-vault", **RETRIED, retry_condition_fn=_transient)
 def list_vault_task(vault: Path) -> tuple[str, ...]:
     """The vault's note paths."""
     return list_vault(vault)
 
 
-@task(
-    name="read-roots",
-    persist_result=False,
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=0.2,
-    retry_condition_fn=_transient,
-)
+@stage_task("read-roots", **RETRIED, retry_condition_fn=_transient)
 def read_roots_task(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[Diagnostic, ...]]:
     """The vault's root-concept notes."""
     return read_roots(vault, folder)
@@ -91,21 +85,19 @@ def read_roots_task(vault: Path, folder: str) -> tuple[tuple[Note, ...], tuple[D
 
 TASKS = pipeline.Stages(
     read=read_task,
-    parse=task(name="parse-note", persist_result=False, cache_policy=NO_CACHE)(parse_note),
-    protect=task(name="protect-private", persist_result=False, cache_policy=NO_CACHE)(protect_note),
-    roots=task(name="resolve-roots", persist_result=False, cache_policy=NO_CACHE)(resolve_note_roots),
-    insights=task(name="extract-insights", persist_result=False, cache_policy=NO_CACHE)(extract_insights),
-    compose=task(name="compose-plans", persist_result=False, cache_policy=NO_CACHE)(compose_note),
-    render=task(name="render-channels", persist_result=False, cache_policy=NO_CACHE)(render_note),
-    polish=task(name="polish", persist_result=False, cache_policy=NO_CACHE)(polish_note),
-    lint=task(name="lint", persist_result=False, cache_policy=NO_CACHE)(lint_note),
-    write=task(name="write-outputs", persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=0.5)(
-        write_outputs
-    ),
-    log_insights=task(name="process-insights", persist_result=False, cache_policy=NO_CACHE)(log_insights),
+    parse=stage_task("parse-note")(parse_note),
+    protect=stage_task("protect-private")(protect_note),
+    roots=stage_task("resolve-roots")(resolve_note_roots),
+    insights=stage_task("extract-insights")(extract_insights),
+    compose=stage_task("compose-plans")(compose_note),
+    render=stage_task("render-channels")(render_note),
+    polish=stage_task("polish")(polish_note),
+    lint=stage_task("lint")(lint_note),
+    write=stage_task("write-outputs", retries=2, retry_delay_seconds=0.5)(write_outputs),
+    log_insights=stage_task("process-insights")(log_insights),
     list_vault=list_vault_task,
     read_roots=read_roots_task,
-    root_index=task(name="load-roots", persist_result=False, cache_policy=NO_CACHE)(build_root_index),
+    root_index=stage_task("load-roots")(build_root_index),
 )
 """Every stage as a Prefect task (one-note flows: repurpose, story, digest)."""
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -28,6 +27,7 @@ from flows import pool, progress
 from flows.report import publish_note_artifacts, write_sweep_preview
 from flows.repurpose import settings_of
 from flows.run_names import label_run, publish_preview_link, sweep_run_name
+from flows.stages import stage_task
 from tasks import changes
 from tasks.model import NoteError, NoteResult, one_line
 from tasks.nlp.korean import warm_up
@@ -103,13 +103,13 @@ def render_one(
     return outcome
 
 
-@task(name="find-changes", cache_policy=NO_CACHE, persist_result=False)
+@stage_task("find-changes")
 def find_changes(settings: Settings, channels: tuple[str, ...], state: changes.SweepState, full: bool) -> changes.Plan:
     """Stat (and hash only what changed) every note of the vault; compare with the last sweep."""
     return changes.plan(settings, channels, state, full)
 
 
-@task(name="render-batch", cache_policy=NO_CACHE, persist_result=False)
+@stage_task("render-batch")
 def render_batch(
     batch: tuple[changes.Candidate, ...],
     settings: Settings,
@@ -148,7 +148,7 @@ def render_in_tasks(
         yield futures[future], future.result()
 
 
-@task(name="render-in-processes", cache_policy=NO_CACHE, persist_result=False)
+@stage_task("render-in-processes")
 def render_in_processes(
     parts: Sequence[tuple[changes.Candidate, ...]],
     settings: Settings,
@@ -167,7 +167,7 @@ def render_in_processes(
     return finished
 
 
-@task(name="save-state", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=0.5)
+@stage_task("save-state", retries=2, retry_delay_seconds=0.5)
 def save_state(state: changes.SweepState) -> None:
     """Write the state file atomically."""
     state.save()
