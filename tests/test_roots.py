@@ -212,3 +212,39 @@ def test_text_alone_needs_a_name_or_a_distinctive_phrase() -> None:
     assert [(t.slug, t.reason) for t in bubble] == [("인사이드-아웃", "text")] and "필터 버블" in bubble[0].evidence
     # root-07's quotation shares `정답`, `다음`, `골몰` with this sentence: no evidence
     assert slugs("정답을 찾는 데 골몰한 다음 대중 앞에 선보인다.") == []
+
+
+def _declared(index: RootIndex, *slugs: str) -> NoteRoots:
+    """Roots a note declares in front matter, the first being its main root."""
+    from tasks.model import RootTag
+
+    return NoteRoots(tuple(RootTag(s, "frontmatter", "root-concepts", 2, 1.0) for s in slugs))
+
+
+def test_an_english_insight_under_korean_root_notes_inherits_the_main_root() -> None:
+    """The Korean root notes cannot share a word with an English sentence: no shared word is then
+    no evidence against the main root the note declares (show-your-work: `Tell good stories …
+    keep the failures in the story`). A root named outright still outweighs it, and a Korean
+    sentence still needs the main root's words."""
+    _, _, index, _, _ = pipeline(EXAMPLE_VAULT, BOOK)
+    note = _declared(index, "프로세스-공유", "응원-경제")
+
+    def slugs(text: str) -> list[str]:
+        return [t.slug for t in tag_insight(text, 9, "x.md", note, index)]
+
+    assert slugs("Tell good stories. A story needs a struggle, so keep the failures in it.") == ["프로세스-공유"]
+    assert slugs("Start from the inside out, with what you care about.") == ["인사이드-아웃"]
+    assert slugs("오늘 점심은 김치찌개였다.") == []
+
+
+def test_the_main_roots_link_line_lends_it_one_word() -> None:
+    """A note links its main root with its own reason (`커피 맛보다 이유`): one word of that
+    reason in an insight carries the main root; another root needs two."""
+    from tests.conftest import ROOT
+
+    note = ROOT / "tests" / "fixtures" / "insights" / "카페-브랜딩-메모.md"
+    _, _, _, insights, _ = pipeline(EXAMPLE_VAULT, str(note))
+    coffee = next(i for i in insights if i.text.startswith("손님은 커피를"))
+    tag = next(t for t in coffee.roots if t.slug == "의미가치")
+    assert "커피" in tag.evidence
+    assert "현장감" not in coffee.root_slugs

@@ -92,6 +92,12 @@ QUOTE_ROOTS = 2
 two); a run more of them use is the vault's common phrasing."""
 CASE_SCORE = 0.75
 """A named case of the root note in the text (`RootConcept.cases`: `파타고니아`, `Y Combinator`)."""
+FOREIGN_SHARE = 0.2
+"""Share of a root's profile words that must be in the insight's script (Latin for an insight
+without Hangul) for its vocabulary to count as evidence. Under it the root note cannot speak to
+the insight at all (an English note under Korean root notes): absence of shared words is then
+no evidence against the note's main root, which such an insight inherits as the note declares
+it, unless another root is named outright."""
 
 
 @lru_cache(maxsize=512)
@@ -340,6 +346,19 @@ def _either(a: float, b: float) -> float:
     return round(1 - (1 - a) * (1 - b), 3)
 
 
+@lru_cache(maxsize=512)
+def _latin_share(root: RootConcept) -> float:
+    """Share of the root's profile words written in Latin letters."""
+    words = [w for w, _ in root.profile]
+    return sum(not korean.has_hangul(w) for w in words) / len(words) if words else 0.0
+
+
+def foreign(text: str, root: RootConcept) -> bool:
+    """Whether the root note's vocabulary cannot speak to `text`: the text has no Hangul and
+    fewer than `FOREIGN_SHARE` of the root's profile words are Latin."""
+    return not korean.has_hangul(text) and _latin_share(root) < FOREIGN_SHARE
+
+
 def main_root(note_path: str, note_roots: NoteRoots, index: RootIndex) -> str:
     """The note's main root: first in front matter, else the first linked root; none for a
     root note (it never carries itself, and its links name related roots, not its topic)."""
@@ -387,15 +406,22 @@ def tag_insight(
     spread = _spread(index.roots)
     own = next((_profile(r) for r in index.roots if r.path == note_path), MappingProxyType({}))
     phrase = {slug: _quotes(shared, spread, own) for slug, (_, shared) in evidence.items()}
-    # Words the note itself uses when it links a (secondary) root: two of them are a quote of its
-    # reason; one is enough when it is a Latin word of the root's own English name (`- archive
-    # thinking` and `the archive turns into stories`; Korean name words, `가치`, are everyday).
+    # Another root named outright outweighs a bare word of the main root's name (`프로세스를
+    # 만들어 내는 사고방식` next to `인사이드 아웃`): then only the main root's full name keeps it cheap.
+    named_rival = any(slug != main for slug in names) and main not in names
+    # Words the note itself uses when it links a root: two of them are a quote of its reason; one
+    # is enough when it is a Latin word of the root's own English name (`- archive thinking` and
+    # `the archive turns into stories`; Korean name words, `가치`, are everyday), or for the main
+    # root, unless another root is named outright (`커피 맛보다 이유` and `커피를 사러 오지만`).
     for slug, said in (context or {}).items():
         root_ = index.get(slug)
         named_word = root_ is not None and any(
             len(w) >= NAME_WORD_LETTERS and not korean.has_hangul(w) for w in said & set(words) & _name_parts(root_)
         )
-        if slug != main and slug in evidence and (len(said & set(words)) >= CONTEXT_WORDS or named_word):
+        if slug == main and named_rival:
+            continue
+        need = 1 if slug == main else CONTEXT_WORDS
+        if slug in evidence and (len(said & set(words)) >= need or named_word):
             phrase[slug] = True
             weight, shared = evidence[slug]
             evidence[slug] = (weight, tuple(dict.fromkeys((*sorted(said & set(words)), *shared))))
@@ -404,9 +430,6 @@ def tag_insight(
     # then it needs as much as any other root.
     main_root_ = index.get(main)
     own_name = main in names or (main_root_ is not None and bool(_name_parts(main_root_) & set(words)))
-    # Another root named outright outweighs a bare word of the main root's name (`프로세스를
-    # 만들어 내는 사고방식` next to `인사이드 아웃`): then only the main root's full name keeps it cheap.
-    named_rival = any(slug != main for slug in names) and main not in names
     rival = named_rival or (any(slug != main and phrase[slug] for slug in evidence) and not own_name)
     found: list[RootTag] = []
     for root in index.roots:
@@ -418,6 +441,8 @@ def tag_insight(
             name, score = names[root.slug]
             found.append(RootTag(root.slug, "text", name, line, _either(score, _score(weight))))
         bar = MAIN_MIN if root.slug == main and (not rival or root.slug in names) else OTHER_MIN
+        if root.slug == main and not named_rival and foreign(text, root):
+            bar = 0.0
         if root.slug in noted and (weight >= bar or phrase[root.slug]):
             for note_tag in noted[root.slug]:
                 score = round(note_tag.score * _either(0.5, _score(weight)), 3)
