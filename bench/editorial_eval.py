@@ -5,7 +5,9 @@
 
 Copies the example vault to a temporary folder, adds the fixture notes of
 `tests/fixtures/editorial-notes/` (a Korean book note, an essay with a table and an image, an
-English note, a tech note with code) under `40-editorial/`, runs `tasks.pipeline.run_note` on
+English note, a tech note with code) under `40-editorial/`, and the hand-labelled notes of
+`tests/fixtures/insights/` (memos, a book note, a project note, English notes; four of them
+written blind for the held-aside labels) under `40-editorial/labelled/`, runs `tasks.pipeline.run_note` on
 every non-daily note of the copy (outputs in the temporary folder, never in the repo), lints
 what was written with every channel's `checks:` (`tasks.lint.checks.lint_tree`) and prints the
 failed checks per channel and rule, per note, and the totals. It reports and always exits 0:
@@ -29,8 +31,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_VAULT = ROOT / "examples" / "vault"
 FIXTURE_NOTES = ROOT / "tests" / "fixtures" / "editorial-notes"
+LABELLED_NOTES = ROOT / "tests" / "fixtures" / "insights"
 FIXTURE_FOLDER = "40-editorial"
 """Vault folder the fixture notes are copied into."""
+LABELLED_FOLDER = f"{FIXTURE_FOLDER}/labelled"
+"""… and the labelled notes (some share a name with an editorial note)."""
 
 
 @dataclass
@@ -76,11 +81,13 @@ class Report:
         }
 
 
-def build_vault(work: Path, notes: Path = FIXTURE_NOTES) -> Path:
-    """A copy of the example vault (without outputs) with the fixture notes under `40-editorial/`."""
+def build_vault(work: Path, notes: Path = FIXTURE_NOTES, labelled: Path = LABELLED_NOTES) -> Path:
+    """A copy of the example vault (without outputs) with the fixture notes under `40-editorial/`
+    and the labelled notes under `40-editorial/labelled/`."""
     vault = work / "vault"
     shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("_osmu", ".osmu"))
     shutil.copytree(notes, vault / FIXTURE_FOLDER)
+    shutil.copytree(labelled, vault / LABELLED_FOLDER)
     return vault
 
 

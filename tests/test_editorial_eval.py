@@ -10,7 +10,9 @@ import pytest
 from bench import editorial_eval
 from tasks.lint.checks import lint_tree
 
-FIXTURE_NOTES = sorted(p.name for p in editorial_eval.FIXTURE_NOTES.glob("*.md"))
+FIXTURE_NOTES = sorted(
+    p.name for folder in (editorial_eval.FIXTURE_NOTES, editorial_eval.LABELLED_NOTES) for p in folder.glob("*.md")
+)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from typing import Any
 from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, is_lead_in, plain, point_line
 from tasks.compose.outline import Chapter, Outline
 from tasks.compose.plan import Plan, Slot
+from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
@@ -43,15 +44,15 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
-    """An idea in full, as the post shows it (the lead's sentence left out: it is said once), with
-    its code, tables, images and math where the note has them."""
-    sentences = tuple(t for t in idea.sentences if plain(t) != drop)
+def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | None:
+    """An idea in full, as the post shows it (the lead's sentences left out: they are said once),
+    with its code, tables, images and math where the note has them."""
+    sentences = tuple(t for t in idea.sentences if plain(t) not in drop)
     label = idea.name if idea.named and _unnumbered(idea.name) != _unnumbered(chapter.title) else ""
     if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
     figures = tuple(
-        f if f.coda else replace(f, after=sum(1 for t in idea.sentences[: f.after] if plain(t) != drop))
+        f if f.coda else replace(f, after=sum(1 for t in idea.sentences[: f.after] if plain(t) not in drop))
         for f in idea.figures
     )
     numbered = bool(idea.points) and all(p.number for p in idea.points)
@@ -70,7 +71,7 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: str) -> Slot | None:
     )
 
 
-def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
+def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slot]:
     """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list,
     and so does a run that goes on into a list of bare bullets (an idea that is only points)."""
     slots: list[Slot] = []
@@ -79,7 +80,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: str) -> list[Slot]:
 
     def flush() -> None:
         if len(run) + bool(more) >= 2:
-            lines = tuple(" ".join(t for t in i.sentences if plain(t) != lead) for i in run)
+            lines = tuple(" ".join(t for t in i.sentences if plain(t) not in lead) for i in run)
             kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line] + more
             slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(dict.fromkeys(i for _, i in kept))))
         else:
@@ -120,8 +121,9 @@ def description(outline: Outline, limit: int) -> str:
     head = f"『{outline.attribution.work}』: " if outline.book else f"{outline.title}: "
     names: list[str] = []
     for chapter in outline.chapters:
-        if chapter.title and len(head) + len(", ".join([*names, chapter.title])) <= limit:
-            names.append(chapter.title)
+        name = korean.as_title(chapter.title)
+        if name and len(head) + len(", ".join([*names, name])) <= limit:
+            names.append(name)
     return (head + ", ".join(names)) if names else outline.title[:limit]
 
 
@@ -142,17 +144,18 @@ def plan(
             ("", ""),
         )
         lead, lead_id = first
-    slots = [Slot("lead", "", (lead,) if lead else (), (), (lead_id,) if lead_id else ())]
+    lead_text, said_once = _whole_lead(outline, lead, lead_id)
+    slots = [Slot("lead", "", lead_text, (), (lead_id,) if lead_id else ())]
     closing = outline.closing
     for chapter in outline.chapters:
         ideas = [i for i in chapter.ideas if i is not closing]
-        body = _body(ideas, chapter, lead)
+        body = _body(ideas, chapter, said_once)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
             slots += body
     slots.append(Slot("section", labels["post_closing"], (), (), (), level=2))
     if closing is not None:
-        made = _idea_slot(closing, Chapter("", 2, (), False), lead)
+        made = _idea_slot(closing, Chapter("", 2, (), False), said_once)
         if made is not None:
             slots.append(made)
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
@@ -165,6 +168,28 @@ def plan(
         slots.append(Slot("section", labels["post_sources"], (), (), (), level=2))
         slots.append(Slot("sources", "", (), tuple(sources)))
     return [Plan("blog", "post", tuple(slots))]
+
+
+LEAD_SENTENCES = 2
+"""Sentences of one idea the lead may take whole (`Every post is also an archive entry. In a year,
+the back catalogue does the selling.`): the lead never leaves half an idea behind in the body."""
+
+
+def _whole_lead(outline: Outline, lead: str, lead_id: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The lead's sentences, and those the body leaves out (said once). A lead taken from an idea
+    of two sentences with nothing else takes the idea whole; from a longer idea, only its sentence."""
+    if not lead:
+        return (), frozenset()
+    idea = next((i for i in outline.ideas if i.id == lead_id), None)
+    if (
+        idea is not None
+        and 1 < len(idea.sentences) <= LEAD_SENTENCES
+        and not (idea.points or idea.coda or idea.figures or idea.named or idea.quote)
+        and lead in (plain(t) for t in idea.sentences)
+    ):
+        whole = tuple(plain(t) for t in idea.sentences)
+        return (" ".join(whole),), frozenset(whole)
+    return (lead,), frozenset((lead,))
 
 
 def source_lines(outline: Outline) -> list[str]:

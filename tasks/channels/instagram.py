@@ -139,9 +139,16 @@ def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int) -> list[Slot
         slot = idea_slot(idea, "idea", title, budget, max_points=5)
         if slot is None or (not slot.title and not slot.points and len(slot.text) == 1 and len(slot.text[0]) < 12):
             continue
+        if slot.points and _numbered(idea) and len(slot.points) < len(idea.points):
+            continue  # `… works for three reasons` over two of them: a numbered list is shown whole or not at all
         titles.add(bare(slot.title))
         slides.append(slot)
     return slides
+
+
+def _numbered(idea: Idea) -> bool:
+    """Whether the author numbered the idea's list (`1.`, `2.`, `3.`)."""
+    return bool(idea.points) and all(p.number for p in idea.points)
 
 
 def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:

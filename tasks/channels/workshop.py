@@ -139,7 +139,7 @@ def plan(
     where = {i.id: c for c in outline.chapters for i in c.ideas}
     slots: list[Slot] = []
     titles: set[str] = set()
-    agenda = [c.title for c in chapters if c.title]
+    agenda = [korean.as_title(c.title) for c in chapters if c.title]
     pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
     for n, page in enumerate(pages, 1):
         name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))

@@ -333,6 +333,17 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
                 intro = said[-1].rstrip(":：").strip()
             points += [Point(plain(c.text)) for c in children]
             continue
+        if (
+            head
+            and not named
+            and not quote
+            and not number
+            and index + 1 < len(groups)
+            and _number(groups[index + 1][0])[0] == 1
+            and korean.ending(plain(text)) == "fragment"
+        ):  # an unfinished line right before a list numbered from 1 announces it (`… rests on three habits`)
+            intro = plain(text)
+            continue
         listed = number > 0 or named or bool(intro) or bool(points)
         if not head and not listed and is_lead_in(text) and (index + 1 < len(groups) or children):
             intro = plain(text).rstrip(":：").strip()

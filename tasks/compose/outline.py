@@ -24,7 +24,7 @@ FLAT_MAX = 8
 GENERIC_TITLES = frozenset(
     {"핵심 인사이트", "인사이트", "핵심", "메모", "내용", "노트", "정리", "요약", "key insights", "insights",
      "notes", "summary", "highlights", "하이라이트", "본문", "key ideas", "ideas", "main ideas", "takeaways",
-     "핵심 아이디어", "핵심 내용", "주요 내용", "배운 점", "메모들"}
+     "핵심 아이디어", "핵심 내용", "주요 내용", "메모들"}
 )  # fmt: skip
 ASKS = re.compile(r"([?？]|까[.…]*)\s*$")
 """How a question ends (what `korean.ending` calls a question), checked before asking the analyser."""
@@ -210,6 +210,17 @@ def _topic_title(topic: Sequence[Idea], fallback: str) -> str:
     return idea_title(best) or fallback
 
 
+def _fallback_title(idea: Idea) -> str:
+    """A chapter name from one idea: its short name, else the line announcing its list when short
+    (`Slow marketing rests on three habits`)."""
+    return idea_title(idea) or (bare(idea.intro) if idea.intro and len(bare(idea.intro)) <= NAME_MAX + 8 else "")
+
+
+def _same(name: str, title: str) -> bool:
+    """Whether a chapter name only says the note's title again (`slow marketing`, `Slow Marketing`)."""
+    return bool(name) and plain(name).casefold() == plain(title).casefold()
+
+
 def _generic(title: str) -> bool:
     return plain(title).lower() in GENERIC_TITLES or not plain(title)
 
@@ -259,8 +270,10 @@ def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...],
                 name, is_heading, at = _topic_title(topic, title), False, level + (1 if own else 0)
             if name == title and not out:  # the note's opening: no heading of its own (the title says it)
                 name = ""
-            elif name in used:  # never the same heading twice
-                name = next((t for t in (idea_title(i) for i in topic) if t and t not in used), name)
+            elif name in used or _same(name, title):  # never the same heading twice, nor the title again
+                best_first = sorted(topic, key=lambda i: -i.score)  # the weightiest idea names the chapter
+                fresh = (t for t in map(_fallback_title, best_first) if t and t not in used and not _same(t, title))
+                name = next(fresh, "" if _same(name, title) else name)
             used.add(name)
             out.append(Chapter(name, min(at, 4), tuple(topic), is_heading))
     return tuple(out)
@@ -320,6 +333,16 @@ def _closing(ideas: Sequence[Idea], hook: Idea | None) -> Idea | None:
     for idea in reversed(ideas[-3:]):
         if idea is not hook and idea.sentences and says_something(idea.sentences[-1]):
             return idea
+    # A memo that ends on errands (`마이크 배터리 여분 챙기기.`): its last claim or answered question
+    # (`즉, 올릴 게 없는 게 아니라 적어두지 않은 것이다.`) closes it.
+    for idea in reversed(ideas[:-3]):
+        if (
+            idea is not hook
+            and idea.type in ("claim", "question")
+            and idea.sentences
+            and says_something(idea.sentences[-1])
+        ):
+            return idea
     return None
 
 
@@ -338,7 +361,10 @@ def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
         for idea in ideas
         if not idea.quote
         for s in (*idea.sentences, *(p.text for p in idea.points))
-        if ASKS.search(s) and 8 <= len(plain(s)) <= 80 and korean.ending(plain(s)) == "question"
+        if ASKS.search(s)
+        and 8 <= len(plain(s)) <= 80
+        and korean.ending(plain(s)) == "question"
+        and bare(s) != bare(hook)  # the hook already asks it: the closing asks something else
     ]
     direct = [q for q in own if re.search(r"당신|여러분|you\b|your\b", q, re.I)]
     if direct:

@@ -113,6 +113,23 @@ def is_anchor(unit: Sequence[Block]) -> bool:
     return _ending(unit) == "lead" or (is_label(unit) and not is_backref(unit))
 
 
+FIRST_NUMBER = re.compile(r"^\s*1[.)]\s")
+
+
+def announces(head: Sequence[Block], unit: Sequence[Block]) -> bool:
+    """Whether an unfinished line (no full stop, not a question) announces the list numbered
+    from 1 right after it: `Slow marketing rests on three habits` + `1. …`, whatever its last word."""
+    first = head[0]
+    return (
+        len(head) == 1
+        and first.kind in ("item", "paragraph")
+        and not first.ordered
+        and _ending(head) == "fragment"
+        and unit[0].ordered
+        and bool(FIRST_NUMBER.match(unit[0].text))
+    )
+
+
 def _words(units_: Sequence[Sequence[Block]]) -> set[str]:
     return {w for u in units_ for b in u for w in korean.noun_list(b.text)}
 
@@ -151,7 +168,11 @@ def _joins(group: Sequence[Sequence[Block]], unit: Sequence[Block]) -> bool:
         )
     if is_backref(unit):
         return True
-    anchor_at = next((i for i, u in enumerate(group) if is_anchor(u)), -1)
+    if len(group) == 1 and announces(head, unit):
+        return True
+    anchor_at = next(
+        (i for i, u in enumerate(group) if is_anchor(u) or (i + 1 < len(group) and announces(u, group[i + 1]))), -1
+    )
     if anchor_at >= 0:
         return _follows(group[anchor_at], group[anchor_at + 1 :], unit)
     if len(group) == 1 and _ending(head) == "question":

@@ -54,13 +54,45 @@ def blank_comments(text: str) -> str:
     return COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
+POINTER = re.compile(r"(?:^|(?<=[.!?。])\s+)(?:see also|see|cf\.|참고|관련)\s*:?\s*$", re.IGNORECASE)
+"""Words that only point at a note (`See [[root-01-응원-경제|응원 경제]].`, `참고: [[…]]`)."""
+
+
+def _without_pointers(children: list[Token]) -> list[Token]:
+    """Inline tokens without a sentence that only points at another note (`See [[x]].`): in a
+    post the link is gone, and `See 응원 경제.` sends the reader nowhere."""
+    out: list[Token] = []
+    i = 0
+    while i < len(children):
+        child = children[i]
+        link = children[i + 1] if i + 1 < len(children) else None
+        after = children[i + 2] if i + 2 < len(children) else None
+        found = POINTER.search(child.content) if child.type == "text" else None
+        if (
+            found
+            and link is not None
+            and link.type == "wikilink"
+            and not link.meta.get("embed")
+            and (after is None or (after.type == "text" and re.match(r"^[.。]?\s*$", after.content)))
+        ):
+            kept = child.copy()
+            kept.content = child.content[: found.start()]
+            out.append(kept)
+            i += 3
+            continue
+        out.append(child)
+        i += 1
+    return out
+
+
 def inline_text(token: Token) -> str:
     """Plain text of an inline token: markup dropped, wikilinks shown as their display text, inline
     code kept in backticks, inline math kept as `$…$`, footnote references dropped (with the space
     before them: `한다 [^1].` → `한다.`)."""
     parts: list[str] = []
     dropped = False
-    for child in token.children or ():
+    children = _without_pointers(list(token.children or ()))
+    for child in children:
         if child.type == "wikilink" and child.meta.get("embed") and IMAGE_FILE.search(str(child.meta["target"])):
             continue  # an image inside a sentence or an item: never its bare file name
         if child.type in ("text", "wikilink"):
@@ -167,10 +199,16 @@ class _Walker:
         self.heading = (title, level, line)
 
 
+_LINK_FIRST = re.compile(r"^\s*[-*+]?\s*(\*\*)?!?\[(\[|[^\]\n]+\]\(https?://)")
+
+
 def _mostly_links(blocks: Iterable[Block]) -> bool:
-    """A section of link lists: ≥ 3 items and ≥ 80 % of them start with a wikilink."""
+    """A section of link lists: ≥ 3 items and ≥ 80 % of them start with a link, or a shorter list
+    whose every item does (`- [[카페-브랜딩-메모]] - 현장 기록`: two links are navigation too)."""
     items = [b for b in blocks if b.kind in ("item", "paragraph")]
-    linked = [b for b in items if re.match(r"^\s*[-*+]?\s*(\*\*)?!?\[(\[|[^\]\n]+\]\(https?://)", b.source)]
+    linked = [b for b in items if _LINK_FIRST.match(b.source)]
+    if items and all(b.kind == "item" for b in items) and len(linked) == len(items):
+        return True
     return len(items) >= 3 and len(linked) >= 0.8 * len(items)
 
 
@@ -379,7 +417,7 @@ def parse_note(note: Note, navigation_titles: Iterable[str] = ()) -> ParsedNote:
     body = "\n".join(lines[note.body_line - 1 :])
     padded = "\n" * (note.body_line - 1) + CONTROL.sub("", blank_comments(body))
     tokens = build_parser().parse(padded, {})
-    walker = _Walker(note, padded.split("\n"), frozenset(t.casefold() for t in navigation_titles))
+    walker = _Walker(note, padded.split("\n"), frozenset(strip_emoji(t).casefold() for t in navigation_titles))
     _walk(walker, tokens)
     walker.close_section(len(lines))
     sections = tuple(walker.sections)

@@ -229,6 +229,23 @@ def ending(text: str) -> str:
     return "fragment"
 
 
+def as_title(line: str) -> str:
+    """A lead-in said as a name: its colon and closing topic particle dropped (`구독자가 늘어나는
+    이유는` → `구독자가 늘어나는 이유`, `… 중요한건` → `… 중요한 것`); other lines unchanged."""
+    text = line.strip().rstrip(":：").rstrip()
+    if not has_hangul(text):
+        return text
+    parts = [m for m in analysis(text) if not m.tag.startswith(("SF", "SP"))]
+    if len(parts) < 2 or parts[-1].tag != "JX" or parts[-1].form not in ("은", "는", "ᆫ"):
+        return text
+    last, before = parts[-1], parts[-2]
+    if last.start >= before.end:
+        return text[: last.start].rstrip()
+    if text.endswith("건") and before.form == "거":
+        return text[:-1].rstrip() + " 것" if not text[:-1].endswith(" ") else text[:-1] + "것"
+    return text
+
+
 @lru_cache(maxsize=16384)
 def hashtag(word: str) -> str:
     """A hashtag body: no spaces, hyphens, punctuation or trailing particles

@@ -227,7 +227,9 @@ def protect(parsed: ParsedNote, hidden: frozenset[str], navigation_titles: Itera
     lines = note.text.split("\n")
     body = hide_links("\n".join(lines[note.body_line - 1 :]), hidden)
     text = "\n".join([*lines[: note.body_line - 1], body])
-    return parse_note(replace(note, text=text), navigation_titles)
+    # A link list stays navigation once its links are hidden (they no longer look like links).
+    was_navigation = (s.title for s in parsed.sections if s.navigation and s.title)
+    return parse_note(replace(note, text=text), (*navigation_titles, *was_navigation))
 
 
 def protect_note(parsed: ParsedNote, settings: Settings, index: NoteIndex) -> ParsedNote:
