@@ -66,7 +66,8 @@ def test_an_unfinished_line_before_a_list_numbered_from_1_introduces_it(slow: st
     """`Slow marketing rests on three habits` + `1. …`: one insight, said as the list's lead-in."""
     _, _, _, insights, _ = pipeline(EXAMPLE_VAULT, SLOW)
     assert (18, 26) in [i.lines for i in insights]
-    assert "Slow marketing rests on three habits:\n\n1. Pick one channel and stay there.\n" in slow
+    # the heading names the list (it is not said again as its lead-in)
+    assert "## Slow marketing rests on three habits\n\n1. Pick one channel and stay there.\n" in slow
 
 
 def test_no_chapter_says_the_note_title_again_and_a_lessons_heading_stays(slow: str) -> None:
@@ -129,3 +130,27 @@ def test_a_numbered_list_is_shown_whole_or_not_at_all() -> None:
     whole = instagram._slides(told, (reasons,), 400)
     assert len(whole) == 1 and len(whole[0].points) == 3
     assert instagram._slides(told, (reasons,), 90) == []
+
+
+def test_a_heading_named_after_an_idea_stands_over_that_idea(slow: str) -> None:
+    """The ideas before the one that names a topic come first, without a heading of their own."""
+    before, after = slow.split("## Slow marketing rests on three habits\n", 1)
+    assert "Fast marketing buys attention" in before and "Fast marketing" not in after
+
+
+def test_the_book_and_its_author_are_apart() -> None:
+    """A book note titled `브랜드의 목소리 - 한정우`: the book in 『』, the author after it."""
+    post = _text(render(EXAMPLE_VAULT, str(NOTES / "브랜드-보이스-책노트.md"), ("blog",)), ".md", "blog")
+    assert "『브랜드의 목소리』" in post and "『브랜드의 목소리 - 한정우』" not in post
+    assert "- 『브랜드의 목소리』, 한정우" in post
+
+
+def test_the_lead_is_neither_the_closing_nor_a_heading() -> None:
+    """The note's last idea is its closing, and a line a heading says is no lead."""
+    lecture = _body(_text(render(EXAMPLE_VAULT, LECTURE, ("blog",)), ".md", "blog"))
+    assert not lecture.strip().startswith("왜 사장님들은")
+    book = _body(_text(render(EXAMPLE_VAULT, str(NOTES / "브랜드-보이스-책노트.md"), ("blog",)), ".md", "blog"))
+    lead = book.strip().split("\n\n")[0]
+    headings = [line[3:] for line in book.split("\n") if line.startswith("## ")]
+    assert lead.rstrip(".") not in headings
+    assert book.count("브랜드 보이스는 로고보다 먼저 기억된다") == 1

@@ -47,7 +47,7 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | None:
     """An idea in full, as the post shows it (the lead's sentences left out: they are said once),
     with its code, tables, images and math where the note has them."""
-    sentences = tuple(t for t in idea.sentences if plain(t) not in drop)
+    sentences = tuple(t for t in idea.sentences if plain(t) not in drop and bare(t) != bare(chapter.title))
     label = idea.name if idea.named and _unnumbered(idea.name) != _unnumbered(chapter.title) else ""
     if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
@@ -64,7 +64,7 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | Non
         (idea.id,),
         numbered=numbered,
         sub=tuple(p.children for p in idea.points) if any(p.children for p in idea.points) else (),
-        intro=idea.intro,
+        intro=idea.intro if bare(idea.intro) != bare(chapter.title) else "",  # the heading says it
         coda=idea.coda,
         quote=idea.quote,
         figures=figures,
@@ -80,7 +80,8 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slo
 
     def flush() -> None:
         if len(run) + bool(more) >= 2:
-            lines = tuple(" ".join(t for t in i.sentences if plain(t) not in lead) for i in run)
+            said = [[t for t in i.sentences if plain(t) not in lead and bare(t) != bare(chapter.title)] for i in run]
+            lines = tuple(" ".join(ts) for ts in said)
             kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line] + more
             slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(dict.fromkeys(i for _, i in kept))))
         else:
@@ -131,7 +132,16 @@ def plan(
     outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
 ) -> list[Plan]:
     """The long form: a lead said once, the note's chapters with every idea, a closing section, sources."""
-    lead, lead_id = outline.hook, outline.hooks[0].id if outline.hooks else ""
+    # The note's last word is its closing, not its lead: a hook from its last idea opens the post only
+    # when no other line can (`What do you do when the process is boring? Record it anyway…`).
+    # A line a heading already says (`## 브랜드 보이스는 로고보다 먼저 기억된다`) is no lead either.
+    kept = {outline.closing.id} if outline.closing is not None else set()
+    if len(outline.ideas) >= LEAD_NOT_LAST_MIN:
+        kept.add(outline.ideas[-1].id)
+    headings = {bare(c.title) for c in outline.chapters if c.title}
+    hooks = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True)]
+    fits = ((h, i) for h, i in hooks if i not in kept and bare(h) not in headings)
+    lead, lead_id = next(fits, hooks[0] if hooks else ("", ""))
     if not lead:  # no line stops a reader: the first whole sentence opens the post
         first = next(
             (
@@ -170,6 +180,8 @@ def plan(
     return [Plan("blog", "post", tuple(slots))]
 
 
+LEAD_NOT_LAST_MIN = 4
+"""Ideas a note needs before its last idea is kept for the end rather than the lead."""
 LEAD_SENTENCES = 2
 """Sentences of one idea the lead may take whole (`Every post is also an archive entry. In a year,
 the back catalogue does the selling.`): the lead never leaves half an idea behind in the body."""

@@ -43,6 +43,9 @@ CREDIT = re.compile(
 )
 """A line of the note saying where its ideas come from: kept in the sources, never lost."""
 CONNECTIVE = re.compile(r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|but|so|and)\b", re.I)
+BY_AUTHOR = re.compile(r"^(.+?)\s+[-–—]\s+([가-힣]{2,4}(?:\s*(?:외|지음))?|[A-Z][\w.'’]+(?:\s+[A-Z][\w.'’]+){1,2})$")
+"""A note title `Book - Author` (`브랜드의 목소리 - 한정우`, `Show Your Work - Austin Kleon`): a person's
+name after the dash, not a subtitle."""
 QUOTED = re.compile(r"'([^'\s][^']{0,11})'|‘([^’\s][^’]{0,11})’|\"([^\"\s][^\"]{0,11})\"|“([^”\s][^”]{0,11})”")
 
 
@@ -213,7 +216,9 @@ def _topic_title(topic: Sequence[Idea], fallback: str) -> str:
 def _fallback_title(idea: Idea) -> str:
     """A chapter name from one idea: its short name, else the line announcing its list when short
     (`Slow marketing rests on three habits`)."""
-    return idea_title(idea) or (bare(idea.intro) if idea.intro and len(bare(idea.intro)) <= NAME_MAX + 8 else "")
+    if idea.named:
+        return idea_title(idea)
+    return bare(idea.intro) if idea.intro and len(bare(idea.intro)) <= NAME_MAX + 8 else idea_title(idea)
 
 
 def _same(name: str, title: str) -> bool:
@@ -275,6 +280,15 @@ def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...],
                 fresh = (t for t in map(_fallback_title, best_first) if t and t not in used and not _same(t, title))
                 name = next(fresh, "" if _same(name, title) else name)
             used.add(name)
+            # A heading named after an idea stands over that idea: the ideas before it come first,
+            # without a heading of their own (`## Slow marketing rests on three habits` never sits
+            # over `Fast marketing buys attention…`).
+            named_at = next(
+                (k for k, i in enumerate(topic) if name and (i.named or i.intro) and name == _fallback_title(i)), 0
+            )
+            if not is_heading and named_at > 0:
+                out.append(Chapter("", min(at, 4), tuple(topic[:named_at]), False))
+                topic = topic[named_at:]
             out.append(Chapter(name, min(at, 4), tuple(topic), is_heading))
     return tuple(out)
 
@@ -392,6 +406,9 @@ def attribution(parsed: ParsedNote) -> Attribution:
     named = shown if shown and not URL.match(shown) and shown not in ("book", "book-notes") else ""
     work = str(meta.get("book") or meta.get("work") or "") or (clean_title(parsed.title) if book else "")
     author = str(meta.get("author") or meta.get("저자") or meta.get("authors") or "")
+    by = BY_AUTHOR.match(work)
+    if by and not author:  # `브랜드의 목소리 - 한정우`: the book, then its author (never inside 『』)
+        work, author = by.group(1).strip(), by.group(2).strip()
     urls: list[str] = []
     for key in ("url", "source_url", "link"):
         if isinstance(meta.get(key), str) and URL.match(str(meta[key])):
