@@ -100,7 +100,7 @@ def test_a_memo_that_ends_on_errands_closes_on_its_last_claim() -> None:
 
 def test_a_lead_in_is_said_as_a_name_in_the_agenda() -> None:
     assert as_title("구독자가 늘어나는 이유는") == "구독자가 늘어나는 이유"
-    assert as_title("아웃풋 이코노미에서 중요한건") == "아웃풋 이코노미에서 중요한 것"
+    assert as_title("아웃풋 이코노미에서 중요한건") == "아웃풋 이코노미에서 중요한건"  # never respelled
     assert as_title("Reasons:") == "Reasons"
     assert as_title("보이스를 찾는 순서") == "보이스를 찾는 순서"
     slides = _text(render(EXAMPLE_VAULT, LETTERS, ("workshop",)), "-slides.md", "workshop")
@@ -154,3 +154,16 @@ def test_the_lead_is_neither_the_closing_nor_a_heading() -> None:
     headings = [line[3:] for line in book.split("\n") if line.startswith("## ")]
     assert lead.rstrip(".") not in headings
     assert book.count("브랜드 보이스는 로고보다 먼저 기억된다") == 1
+
+
+def test_a_closing_that_was_its_sections_only_idea_keeps_the_sections_name() -> None:
+    post = _body(_text(render(EXAMPLE_VAULT, POPUP, ("blog",)), ".md", "blog"))
+    assert "## 마치며\n\n**다음 팝업 체크리스트**\n\n- 매장 안에서 보여줄" in post
+
+
+def test_a_question_a_heading_or_the_lead_asks_is_not_asked_again() -> None:
+    letters = _body(_text(render(EXAMPLE_VAULT, LETTERS, ("blog",)), ".md", "blog"))
+    assert letters.count("왜 사람들은 광고 메일은 지우면서 가게 뉴스레터는 읽을까") == 1
+    cafe = _body(_text(render(EXAMPLE_VAULT, str(NOTES / "카페-브랜딩-메모.md"), ("blog",)), ".md", "blog"))
+    assert cafe.count("왜 단골은 다른 카페로 옮기지 않을까?") == 1
+    assert "**동네 카페가 살아남는 방법**" in cafe  # a lead-in label said as a name

@@ -48,7 +48,7 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | Non
     """An idea in full, as the post shows it (the lead's sentences left out: they are said once),
     with its code, tables, images and math where the note has them."""
     sentences = tuple(t for t in idea.sentences if plain(t) not in drop and bare(t) != bare(chapter.title))
-    label = idea.name if idea.named and _unnumbered(idea.name) != _unnumbered(chapter.title) else ""
+    label = korean.as_title(idea.name) if idea.named and not _same_name(idea.name, chapter.title) else ""
     if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
     figures = tuple(
@@ -117,6 +117,12 @@ def _unnumbered(title: str) -> str:
     return re.sub(r"^\d+[.)]\s*", "", plain(title))
 
 
+def _same_name(name: str, title: str) -> bool:
+    """Whether a heading already says an idea's name (numbering, a closing colon or topic particle aside:
+    `## 구독자가 늘어나는 이유` says `구독자가 늘어나는 이유는`)."""
+    return bool(title) and korean.as_title(_unnumbered(name)) == korean.as_title(_unnumbered(title))
+
+
 def description(outline: Outline, limit: int) -> str:
     """What the post gives the reader, in one line of whole chapter names (never the lead again)."""
     head = f"『{outline.attribution.work}』: " if outline.book else f"{outline.title}: "
@@ -166,9 +172,15 @@ def plan(
     slots.append(Slot("section", labels["post_closing"], (), (), (), level=2))
     if closing is not None:
         made = _idea_slot(closing, Chapter("", 2, (), False), said_once)
+        own = next((c for c in outline.chapters if closing in c.ideas), None)
+        if made is not None and not made.title and own is not None and own.heading and own.ideas == (closing,):
+            # the closing was its section's only idea: its heading (`다음 팝업 체크리스트`) names it here
+            made = replace(made, title=own.title)
         if made is not None:
             slots.append(made)
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
+    said |= {bare(t) for t in said_once}  # the lead's own sentences (`왜 단골은 …?` is not asked again)
+    said |= {bare(s.title) for s in slots if s.role == "section" and s.title}  # nor one a heading asks
     if bare(outline.question) not in said:  # the note's own question may be in its body already
         slots.append(Slot("closing", "", (outline.question,)))
     # A credit line the post already says (`본 글은 … 읽고 정리한 글입니다`) is not said again under 출처.

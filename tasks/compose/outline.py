@@ -279,12 +279,19 @@ def chapters_of(ideas: Sequence[Idea], title: str, levels: dict[tuple[str, ...],
                 best_first = sorted(topic, key=lambda i: -i.score)  # the weightiest idea names the chapter
                 fresh = (t for t in map(_fallback_title, best_first) if t and t not in used and not _same(t, title))
                 name = next(fresh, "" if _same(name, title) else name)
+            if not is_heading and name:  # a lead-in said as a name (`구독자가 늘어나는 이유는` → `… 이유`)
+                name = korean.as_title(name)
             used.add(name)
             # A heading named after an idea stands over that idea: the ideas before it come first,
             # without a heading of their own (`## Slow marketing rests on three habits` never sits
             # over `Fast marketing buys attention…`).
             named_at = next(
-                (k for k, i in enumerate(topic) if name and (i.named or i.intro) and name == _fallback_title(i)), 0
+                (
+                    k
+                    for k, i in enumerate(topic)
+                    if name and (i.named or i.intro) and name == korean.as_title(_fallback_title(i))
+                ),
+                0,
             )
             if not is_heading and named_at > 0:
                 out.append(Chapter("", min(at, 4), tuple(topic[:named_at]), False))

@@ -231,7 +231,8 @@ def ending(text: str) -> str:
 
 def as_title(line: str) -> str:
     """A lead-in said as a name: its colon and closing topic particle dropped (`구독자가 늘어나는
-    이유는` → `구독자가 늘어나는 이유`, `… 중요한건` → `… 중요한 것`); other lines unchanged."""
+    이유는` → `구독자가 늘어나는 이유`); a particle fused into its syllable (`중요한건`) and other lines
+    unchanged: the author's spelling and spacing are never respelled."""
     text = line.strip().rstrip(":：").rstrip()
     if not has_hangul(text):
         return text
@@ -241,9 +242,7 @@ def as_title(line: str) -> str:
     last, before = parts[-1], parts[-2]
     if last.start >= before.end:
         return text[: last.start].rstrip()
-    if text.endswith("건") and before.form == "거":
-        return text[:-1].rstrip() + " 것" if not text[:-1].endswith(" ") else text[:-1] + "것"
-    return text
+    return text  # a particle fused into a syllable (`중요한건`) stays: the author's spelling is hers
 
 
 @lru_cache(maxsize=16384)
