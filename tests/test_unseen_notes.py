@@ -167,3 +167,13 @@ def test_a_question_a_heading_or_the_lead_asks_is_not_asked_again() -> None:
     cafe = _body(_text(render(EXAMPLE_VAULT, str(NOTES / "카페-브랜딩-메모.md"), ("blog",)), ".md", "blog"))
     assert cafe.count("왜 단골은 다른 카페로 옮기지 않을까?") == 1
     assert "**동네 카페가 살아남는 방법**" in cafe  # a lead-in label said as a name
+
+
+def test_what_follows_the_closing_in_its_section_closes_the_post_with_it() -> None:
+    """워크숍-회고: the checklist closes the post; the callout question after it in the same section
+    comes with it instead of standing alone under `## 다음 기수 체크리스트`."""
+    post = _body(_text(render(EXAMPLE_VAULT, str(NOTES / "워크숍-회고.md"), ("blog",)), ".md", "blog"))
+    assert "## 다음 기수 체크리스트" not in post
+    closing = post.split("## 마치며\n", 1)[1]
+    assert "- 작업 로그 템플릿을 미리 배포했는가?" in closing
+    assert closing.index("작업 로그 템플릿") < closing.index("온라인 기수에서도 같은 분위기가 나올까?")

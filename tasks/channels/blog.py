@@ -163,8 +163,12 @@ def plan(
     lead_text, said_once = _whole_lead(outline, lead, lead_id)
     slots = [Slot("lead", "", lead_text, (), (lead_id,) if lead_id else ())]
     closing = outline.closing
+    own = next((c for c in outline.chapters if closing is not None and closing in c.ideas), None)
+    # What follows the closing idea in its own section (`> [!question] 아직 모르는 것` after the
+    # checklist) closes the post with it, rather than staying behind alone under that section's heading.
+    after = list(own.ideas[own.ideas.index(closing) + 1 :]) if own is not None and closing is not None else []
     for chapter in outline.chapters:
-        ideas = [i for i in chapter.ideas if i is not closing]
+        ideas = [i for i in chapter.ideas if i is not closing and i not in after]
         body = _body(ideas, chapter, said_once)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
@@ -172,12 +176,12 @@ def plan(
     slots.append(Slot("section", labels["post_closing"], (), (), (), level=2))
     if closing is not None:
         made = _idea_slot(closing, Chapter("", 2, (), False), said_once)
-        own = next((c for c in outline.chapters if closing in c.ideas), None)
-        if made is not None and not made.title and own is not None and own.heading and own.ideas == (closing,):
-            # the closing was its section's only idea: its heading (`다음 팝업 체크리스트`) names it here
+        if made is not None and not made.title and own is not None and own.heading and own.ideas[0] is closing:
+            # the closing opened its section: that heading (`다음 팝업 체크리스트`) names it here
             made = replace(made, title=own.title)
         if made is not None:
             slots.append(made)
+        slots += _body(after, Chapter("", 2, tuple(after), False), said_once)
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
     said |= {bare(t) for t in said_once}  # the lead's own sentences (`왜 단골은 …?` is not asked again)
     said |= {bare(s.title) for s in slots if s.role == "section" and s.title}  # nor one a heading asks
