@@ -136,3 +136,16 @@ def test_caption_paragraphs_are_whole_ideas() -> None:
             assert "?," not in paragraph and "?." not in paragraph, (name, paragraph)
         texts = [bare(p) for p in caption]
         assert len(texts) == len(set(texts)), name
+
+
+def test_a_group_label_is_drawn_over_its_nested_items() -> None:
+    """On the PNG, `❌ 하지 말 것` once showed as a bullet with nothing under it: nested lines (a tab)
+    hang under their label with a dash."""
+    from tasks.builders.carousel import _items, find_font
+
+    face = find_font()
+    assert _items(("하지 말 것:", "\t질문을 마지막에 몰아서 받기", "할 것:"), face) == [
+        ("", "하지 말 것:"),
+        ("–", "질문을 마지막에 몰아서 받기"),
+        ("", "할 것:"),
+    ]

@@ -398,7 +398,11 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         body = "\n".join(text)
         points = [spoken(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
         subs = [[spoken(c) for c in (slot.sub[n] if n < len(slot.sub) else ())] for n in range(len(points))]
-        drawn = [line for point, sub in zip(points, subs, strict=True) for line in (point, *(f"· {c}" for c in sub))]
+        drawn = [
+            line
+            for point, sub in zip(points, subs, strict=True)
+            for line in (f"{point}:" if sub and not re.search(r"[:.!?]$", point) else point, *(f"\t{c}" for c in sub))
+        ]
         shown.append({"role": slot.role, "title": spoken(slot.title), "text": text, "points": points,
                       "subs": subs, "drawn": drawn, "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
