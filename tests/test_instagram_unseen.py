@@ -149,3 +149,12 @@ def test_a_group_label_is_drawn_over_its_nested_items() -> None:
         ("–", "질문을 마지막에 몰아서 받기"),
         ("", "할 것:"),
     ]
+
+
+def test_a_quotation_joins_the_claim_right_before_it() -> None:
+    """`Sharing is not the same as promoting.` and its quote were two thin slides: one slide now."""
+    slides = _slides(_post("building-in-public")[0])
+    assert any(
+        body == ["Sharing is not the same as promoting.", '"Show the kitchen, not only the plate."']
+        for *_, body in slides
+    )

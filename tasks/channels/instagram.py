@@ -313,20 +313,23 @@ def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int, hook: str = 
         if slot is None:
             continue
         first = slot.title or (slot.text[0] if slot.text else slot.points[0])
-        if dangles(first) and not idea.quote:  # a quotation speaks for its book, not for the line before
-            before = slides[-1] if slides else None
-            joined = (
-                before is not None
-                and not before.points
-                and previous.get(idea.id) is not None
-                and before.insights[-1:] == (previous[idea.id].id,)
-                and not idea.points
-                and sum(len(t) for t in (*before.text, *idea.sentences)) <= budget
-            )
-            if not joined or before is None:
-                continue  # `그래서 …` with nothing before it on the slide
+        leans = dangles(first) and not idea.quote  # a quotation speaks for its book, not for the line before
+        before = slides[-1] if slides else None
+        follows = (
+            before is not None
+            and not before.points
+            and not idea.points
+            and not before.title
+            and previous.get(idea.id) is not None
+            and before.insights[-1:] == (previous[idea.id].id,)
+            and sum(len(t) for t in (*before.text, *idea.sentences)) <= budget
+        )
+        if before is not None and follows and (leans or (idea.quote and len(before.insights) == 1)):
+            # `그래서 …` joins the line it leans on; a quotation joins the claim right before it
             slides[-1] = replace(before, text=(*before.text, *idea.sentences), insights=(*before.insights, idea.id))
             continue
+        if leans:
+            continue  # `그래서 …` with nothing before it on the slide
         titles.add(bare(slot.title))
         slides.append(slot)
     return slides
