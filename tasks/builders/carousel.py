@@ -350,9 +350,15 @@ def _paragraphs(text: str, face: FontFace) -> list[str]:
 
 
 def _items(points: tuple[str, ...], face: FontFace) -> list[tuple[str, str]]:
-    """(marker, text) of each list item: its own number, or "" for a bullet."""
+    """(marker, text) of each list item: its own number, or "" for a bullet; a line starting with a tab
+    is nested under the item before it (an accent dash: `❌ 하지 말 것:` over its items)."""
     items = []
     for point in points:
+        if point.startswith("\t"):
+            text = drawable(point.strip(), face)
+            if text:
+                items.append(("–", text))
+            continue
         found = MARKER.match(point)
         number = (found.group(1) or found.group(2) or "") if found else ""
         text = drawable(point[found.end() :] if found else point, face)

@@ -6,15 +6,17 @@ A process log becomes one carousel opening on its failure or pivot instead: `pre
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from tasks.builders.carousel import Slide, find_font, slide_image
-from tasks.compose.ideas import Idea, bare, is_lead_in, plain
-from tasks.compose.outline import Outline
-from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot, pick, title_of
+from tasks.compose.ideas import NUMBER, Idea, bare, is_lead_in, plain, point_line
+from tasks.compose.outline import Outline, idea_title
+from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, idea_slot, pick
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
+from tasks.nlp import korean
 from tasks.nlp.korean import hashtag, noun_phrases
 from tasks.process.story import KIND_LABELS
 from tasks.process.telling import hook_body, hook_head, hook_line, says, story_context
@@ -95,26 +97,100 @@ def _usable(idea: Idea, outline: Outline, least: float = 1.0) -> bool:
     )
 
 
-def _paragraph(idea: Idea, hook: str) -> str:
-    """One short caption paragraph for an idea: its first whole sentence, or its name and short points."""
-    for sentence in idea.sentences[:2]:
-        if plain(sentence) != hook and not is_lead_in(sentence) and 8 <= len(sentence) <= 150:
-            return plain(sentence)
-    if idea.name and idea.points and all(len(p.text) <= 24 for p in idea.points[:4]):
-        return f"{idea.name}: " + ", ".join(p.text.rstrip(".") for p in idea.points[:4]) + "."
+def _paragraph(idea: Idea, hook: str, question: str = "", longest: int = 220) -> str:
+    """One caption paragraph for an idea, the whole idea or nothing: all its sentences (a quote whole, a
+    question with its answer), or its name and short points; "" when the hook or the closing question
+    says part of it, or when it opens on a line that leans on one before it."""
+    said = {bare(s) for s in (*idea.sentences, *(p.text for p in idea.points))}
+    if bare(hook) in said or (question and bare(question) in said):
+        return ""
+    if idea.sentences and (META.match(plain(idea.sentences[0])) or dangles(idea.sentences[0]) or _logistics(idea)):
+        return ""
+    if idea.sentences and not idea.points and not idea.coda:
+        text = " ".join(plain(s) for s in idea.sentences)
+        if not is_lead_in(idea.sentences[-1]) and 8 <= len(text) <= longest:
+            return text
+        return ""
+    if (
+        idea.name
+        and not idea.sentences
+        and not idea.coda
+        and idea.points
+        and len(idea.points) <= 4
+        and not any(p.children for p in idea.points)
+        and all(len(p.text) <= 40 for p in idea.points)
+    ):
+        items = [plain(p.text) for p in idea.points]
+        if all(re.search(r"[.!?？]$", t) for t in items):
+            return f"{idea.name}: " + " ".join(items)
+        return f"{idea.name}: " + ", ".join(t.rstrip(".") for t in items) + "."
     return ""
 
 
-def caption_paragraphs(outline: Outline, ids: set[str], hook: str, most: int) -> list[Slot]:
+def caption_paragraphs(outline: Outline, ids: set[str], hook: str, most: int, question: str = "") -> list[Slot]:
     """Up to `most` paragraphs from the carousel's strongest ideas, in the note's order."""
     ideas = sorted((i for i in outline.ideas if i.id in ids), key=lambda i: -i.score)
-    made = [(i, _paragraph(i, hook)) for i in ideas]
-    chosen = sorted([(i, text) for i, text in made if text][:most], key=lambda t: t[0].lines[0])
+    made = [(i, text) for i in ideas if (text := _paragraph(i, hook, question))]
+    if not made:  # the carousel's ideas are lists and long passages: the note's other whole ideas
+        others = sorted(outline.ideas, key=lambda i: -i.score)
+        made = [(i, text) for i in others if (text := _paragraph(i, hook, question, 400))]
+    chosen = sorted(made[:most], key=lambda t: t[0].lines[0])
     return [Slot("paragraph", "", (text,), (), (i.id,)) for i, text in chosen]
 
 
+def caption_hook(outline: Outline, hook: str, limit: int) -> str:
+    """The caption's first line: the hook with the rest of its idea when the hook opens it and the whole
+    idea fits before "…more" (`What do you do…? Record it anyway…`), else the hook alone."""
+    idea = next((i for i in outline.ideas if i.sentences and bare(i.sentences[0]) == bare(hook)), None)
+    if idea is None or idea.points or idea.coda or len(idea.sentences) < 2 or dangles(hook):
+        return hook
+    text = " ".join(plain(s) for s in idea.sentences)
+    return text if len(text) <= limit else hook
+
+
+def _questions(outline: Outline) -> list[str]:
+    """The note's closing question first, then the note's other questions (not quotations)."""
+    own = [
+        plain(s)
+        for idea in outline.ideas
+        if not idea.quote
+        for s in (*idea.sentences, *(p.text for p in idea.points))
+        if 8 <= len(plain(s)) <= 80 and plain(s).endswith(("?", "？"))
+    ]
+    return [q for q in dict.fromkeys([outline.question, *own]) if q and not dangles(q)]
+
+
+def _ask(outline: Outline, hook: str, ideas: list[Slot], least: int, save: str) -> tuple[str, list[Slot], Slot]:
+    """The closing question, the idea slides and the closing slide. The closing asks a question no slide
+    says; or one a slide says alone (that slide is left out); or the slide that says it moves to the end
+    and becomes the closing (the question over its answer, a checklist under its name), so no line is
+    said twice."""
+    asked = [q for q in _questions(outline) if bare(q) != bare(hook)]
+    for question in asked:
+        alone = [s for s in ideas if _lines(s) == [bare(question)]]
+        if alone and len(ideas) - len(alone) >= least:
+            return question, [s for s in ideas if s not in alone], Slot("cta", question, (save,))
+        if not any(bare(question) in _lines(s) for s in ideas):
+            return question, ideas, Slot("cta", question, (save,))
+    for question in asked:
+        holder = next((s for s in ideas if bare(question) in _lines(s)), None)
+        if holder is None or len(ideas) - 1 < least:
+            continue
+        title, text = holder.title, list(holder.text)
+        if not title and text:
+            title, text = text[0], text[1:]
+        if not title:
+            continue
+        closing = replace(holder, role="cta", title=title, text=(*text, save))
+        return question, [s for s in ideas if s is not holder], closing
+    question = asked[0] if asked else outline.question
+    return question, ideas, Slot("cta", question, (save,))
+
+
 def _alt(number: int, total: int, slide: Slot) -> str:
-    lines = [slide.title, *slide.text, *slide.points]
+    lines = [slide.title, *slide.text]
+    for n, point in enumerate(slide.points):
+        lines += [point, *(slide.sub[n] if n < len(slide.sub) else ())]
     return f"{number}/{total}. " + " ".join(line for line in lines if line)
 
 
@@ -129,18 +205,131 @@ def _cover(outline: Outline, hook: str, ideas: list[Slot], labels: dict[str, Any
     return Slot("cover", hook, (sub,) if bare(sub) != bare(hook) else (), (), ids)
 
 
-def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int) -> list[Slot]:
+DANGLING = re.compile(
+    r"^(그래서|하지만|그러나|따라서|그렇기|그리고|또한|즉|반대로|요컨대|이게|이것이|이것은|이건|이는|그들은"
+    r"|he|she|it|this|that|these|they|his|her|but|so|and)(?=[\s,.:]|$)",
+    re.I,
+)
+"""A line that leans on the line before it (a connective or a pronoun): never the first line of a slide,
+a title or a caption paragraph away from its antecedent."""
+META = re.compile(r"^(notes on|these notes|this note|이 노트는|이 메모는)\b", re.I)
+"""The author's note about the note (`Notes on building an audience slowly…`): not a post's idea."""
+
+
+SCHEDULE = re.compile(r"\d+\s*(분|시간|일|주|개월|장|min|mins|minutes|hours?|days?|weeks?)[.]?$", re.I)
+"""A note-to-self ending on an amount of time or things (`다음 주 … 강의, 90분.`): logistics, not an idea."""
+
+
+def _logistics(idea: Idea) -> bool:
+    """Whether an idea is only the author's planning: unfinished lines, no list, the last one an amount."""
+    return (
+        bool(idea.sentences)
+        and not idea.points
+        and all(korean.ending(plain(s)) == "fragment" for s in idea.sentences)
+        and bool(SCHEDULE.search(plain(idea.sentences[-1])))
+    )
+
+
+def dangles(text: str) -> bool:
+    """Whether a line opens with a connective or a pronoun that needs the line before it."""
+    return bool(DANGLING.match(plain(text).lstrip("\"'“‘(")))
+
+
+def _own_title(idea: Idea, outline: Outline) -> str:
+    """The title of an idea's slide, from the idea itself: its name or first clause, or the heading right
+    above it (its section's heading, when it is the section's first idea or its chapter holds it alone);
+    never a neighbour's name ("" for a quotation)."""
+    if idea.quote:
+        return ""
+    own = idea_title(idea)
+    if own:
+        return own
+    chapter = chapter_of(outline, idea)
+    if chapter is None:
+        return ""
+    if [i.id for i in chapter.ideas] == [idea.id]:
+        return chapter.title
+    first = next((i for i in outline.ideas if i.section == idea.section), None)
+    heading = bare(NUMBER.sub("", idea.section))
+    return chapter.title if first is not None and first.id == idea.id and bare(chapter.title) == heading else ""
+
+
+def _without(idea: Idea, line: str) -> Idea:
+    """The idea without the sentence `line` (the cover says it)."""
+    kept = tuple(s for s in idea.sentences if bare(s) != bare(line))
+    if len(kept) == len(idea.sentences):
+        return idea
+    name, named = idea.name, idea.named
+    if not named and bare(name) == bare(line):
+        name = bare(kept[0]) if kept and len(kept[0]) <= 32 and (len(kept) > 1 or idea.points) else ""
+    return replace(idea, sentences=kept, name=name, named=named)
+
+
+def _with_children(slot: Slot, idea: Idea, budget: int) -> Slot | None:
+    """The slot with the nested lines of its points (`❌ 하지 말 것` and its items, a label's payoff): a
+    point that heads a group, or an unnumbered point, is shown with its children or the slide is left
+    out; an author's numbered step keeps its example only when it fits."""
+    if not any(p.children for p in idea.points):
+        return slot
+    shown = {point_line(p): p for p in idea.points} | {p.text: p for p in idea.points}
+    points = [shown[t] for t in slot.points if t in shown]
+    used = sum(len(t) for t in (slot.title, *slot.text, *slot.points))
+    needed = not _numbered(idea)
+    if needed and len(points) < len(idea.points):
+        return None
+    extra = sum(len(c) for p in points for c in p.children)
+    if used + extra > budget:
+        return None if needed else slot
+    return replace(slot, sub=tuple(p.children for p in points))
+
+
+def _lines(slot: Slot) -> list[str]:
+    return [bare(t) for t in (slot.title, *slot.text, *slot.points, *(c for sub in slot.sub for c in sub)) if t]
+
+
+def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int, hook: str = "") -> list[Slot]:
+    """One slide per idea, each saying something on its own: the cover's line is not said again, a
+    title names its own body, a line that leans on the one before joins its neighbour's slide or is
+    left out, a list is shown whole with its nested lines or not at all."""
+    hook = hook or outline.hook
     slides: list[Slot] = []
+    previous: dict[str, Idea] = {b.id: a for a, b in zip(outline.ideas, outline.ideas[1:], strict=False)}
     titles: set[str] = {bare(outline.question)}  # the closing slide asks it
     for idea in ideas:
-        title = title_of(idea, outline)
-        if bare(title) in titles or bare(title) == bare(outline.hook):  # the cover or the closing says it
+        if (idea.sentences and META.match(plain(idea.sentences[0]))) or _logistics(idea):
+            continue  # the author's note about the note, or to herself
+        idea = _without(idea, hook)
+        if not idea.sentences and not idea.points:
+            continue  # the cover said all of it
+        title = _own_title(idea, outline)
+        if bare(title) in titles or bare(title) == bare(hook):  # the cover or the closing says it
             title = ""
         slot = idea_slot(idea, "idea", title, budget, max_points=5)
-        if slot is None or (not slot.title and not slot.points and len(slot.text) == 1 and len(slot.text[0]) < 12):
-            continue
+        if slot is None or (not slot.points and sum(len(t) for t in slot.text) < 12):
+            continue  # nothing, or a body too short to say anything under its title (`5분.`)
         if slot.points and _numbered(idea) and len(slot.points) < len(idea.points):
             continue  # `… works for three reasons` over two of them: a numbered list is shown whole or not at all
+        slot = _with_children(slot, idea, budget)
+        if slot is None:
+            continue
+        first = slot.title or (slot.text[0] if slot.text else slot.points[0])
+        leans = dangles(first) and not idea.quote  # a quotation speaks for its book, not for the line before
+        before = slides[-1] if slides else None
+        follows = (
+            before is not None
+            and not before.points
+            and not idea.points
+            and not before.title
+            and previous.get(idea.id) is not None
+            and before.insights[-1:] == (previous[idea.id].id,)
+            and sum(len(t) for t in (*before.text, *idea.sentences)) <= budget
+        )
+        if before is not None and follows and (leans or (idea.quote and len(before.insights) == 1)):
+            # `그래서 …` joins the line it leans on; a quotation joins the claim right before it
+            slides[-1] = replace(before, text=(*before.text, *idea.sentences), insights=(*before.insights, idea.id))
+            continue
+        if leans:
+            continue  # `그래서 …` with nothing before it on the slide
         titles.add(bare(slot.title))
         slides.append(slot)
     return slides
@@ -180,15 +369,17 @@ def plan(
         ids = {i for s in ideas for i in s.insights}
         lines = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i.id in ids or n == 1]
         hook, hook_id = next(((h, i) for h, i in lines if len(h) <= int(limits["hook_chars"])), (outline.title, ""))
-        cta = Slot("cta", outline.question, (labels["carousel_cta"],))
-        paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_max_paragraphs"]) - 1)
+        question, ideas, cta = _ask(outline, hook, ideas, int(limits["min_ideas"]), labels["carousel_cta"])
+        ids = {i for s in (*ideas, cta) for i in s.insights}
+        opening = caption_hook(outline, hook, int(limits["hook_chars"]))
+        paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_max_paragraphs"]) - 1, question)
         slots = [
             _cover(outline, hook, ideas, labels),
             *ideas,
             cta,
-            Slot("hook", "", (hook,), (), (hook_id,) if hook_id else ()),
+            Slot("hook", "", (opening,), (), (hook_id,) if hook_id else ()),
             *paragraphs,
-            Slot("question", "", (outline.question,)),
+            Slot("question", "", (question,)),
         ]
         alternatives = (("hook", tuple(h for h in outline.hook_lines[1:4] if len(h) <= int(limits["hook_chars"]))),)
         plans.append(Plan("instagram", f"post-{n:02d}", tuple(slots), alternatives))
@@ -209,8 +400,14 @@ def _post(p: Plan, ctx: dict[str, Any], limits: dict[str, Any]) -> dict[str, Any
         text = [spoken(t) for t in slot.text]
         body = "\n".join(text)
         points = [spoken(f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1)]
+        subs = [[spoken(c) for c in (slot.sub[n] if n < len(slot.sub) else ())] for n in range(len(points))]
+        drawn = [
+            line
+            for point, sub in zip(points, subs, strict=True)
+            for line in (f"{point}:" if sub and not re.search(r"[:.!?]$", point) else point, *(f"\t{c}" for c in sub))
+        ]
         shown.append({"role": slot.role, "title": spoken(slot.title), "text": text, "points": points,
-                      "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
+                      "subs": subs, "drawn": drawn, "body": body, "alt": alt, "ids": list(slot.insights)})  # fmt: skip
     used = {i for s in p.slots for i in s.insights}
     on_slides = {i for s in slides for i in s.insights}
     left: dict[str, int] = {}
@@ -334,6 +531,6 @@ def slide_png(ctx: dict[str, Any]) -> bytes:
         item["total"],
         footer=ctx["note"]["title"],
         role=item.get("role", "idea"),
-        points=tuple(item.get("points", ())),
+        points=tuple(item.get("drawn", item.get("points", ()))),
     )
     return slide_image(slide, face)
