@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import partial
+from itertools import takewhile
 from typing import Any
 from urllib.parse import quote
 
 from tasks.builders.email import build_eml
 from tasks.channels.blog import source_lines
-from tasks.compose.ideas import CONTEXT_CALLOUTS, Idea, bare, plain, says_something
-from tasks.compose.outline import Outline
-from tasks.compose.plan import Plan, Slot, TooLittle, fit, idea_slot, pick, title_of
+from tasks.compose.ideas import BACKREF, CONTEXT_CALLOUTS, Figure, Idea, bare, is_lead_in, plain, says_something
+from tasks.compose.outline import CONNECTIVE, GENERIC_TITLES, Outline
+from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, idea_slot
 from tasks.model import Block, Insight
-from tasks.nlp.korean import has_hangul
+from tasks.nlp import korean
+from tasks.nlp.korean import as_title, has_hangul
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
@@ -72,6 +73,49 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
     return best
 
 
+def preheader_pieces(outline: Outline, letter: Plan) -> list[str]:
+    """What the preheader may say after the subject, in order: the rest of the subject's idea
+    (`… 힘이 세다.` → `끝까지 함께 가는 사람이 생긴다.`): only whole punctuated sentences that say
+    something."""
+    subject = letter.role("subject")[0]
+    ideas = {i.id: i for i in outline.ideas}
+    out: list[str] = []
+    said = bare(subject.text[0])
+    for sid in subject.insights:
+        if (idea := ideas.get(sid)) is not None:
+            rest = [plain(t) for t in idea.sentences]
+            at = next((n for n, t in enumerate(rest) if bare(t) == said), -1)
+            out += rest[at + 1 :] if at >= 0 else []
+    whole = list(takewhile(lambda t: bool(FINISHED.search(t)) and says_something(t), out))
+    return [t for t in dict.fromkeys(whole) if bare(t) != said]
+
+
+def quote_after(outline: Outline, takeaways: tuple[Slot, ...], quote: Slot | None) -> int:
+    """Index of the takeaway the quote stands under: the one whose idea comes right before the
+    quote in the note (the claim the quote supports); -1 (after the last takeaway) otherwise."""
+    if quote is None or not quote.insights:
+        return -1
+    order = [i.id for i in outline.ideas]
+    if quote.insights[0] not in order:
+        return -1
+    before = order.index(quote.insights[0]) - 1
+    return next((n for n, s in enumerate(takeaways) if before >= 0 and order[before] in s.insights), -1)
+
+
+def letter_preheader(pieces: list[str], low: int, high: int, title: str = "") -> str:
+    """The preheader: whole punctuated sentences of the letter (`pieces`, in order, as many as
+    fit), then whole invitation sentences, `low`–`high` characters; never a label or a lead-in
+    glued to a sentence."""
+    for k in range(len(pieces), -1, -1):
+        head = pieces[:k]
+        if len(" ".join(head)) > high:
+            continue
+        text = fit_preheader(head, low, high, title)
+        if low <= len(text) <= high:
+            return text
+    return fit_preheader(pieces[:1], low, high, title)
+
+
 def footer(options: dict[str, Any]) -> dict[str, Any]:
     """The footer fields of the channel's options (정보통신망법 §50 when `commercial`)."""
     return {key: options[key] for key in ("commercial", "sender", "contact", "unsubscribe_url")}
@@ -84,7 +128,9 @@ def post_url(base_url: str, title: str, path: str) -> str:
 
 def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
     """Subject candidates (text, insight id), best first: hook lines of at most `most` characters,
-    never the note's title."""
+    never the note's title. A line the letter can develop comes first: one whose idea can be a
+    takeaway (a quotation is kept for the quote) and that the author punctuated as a sentence (a
+    bold label such as `완성본 대신 작업 로그를 띄웠다` reads as a fragment on its own)."""
     out = [
         (plain(h), i.id)
         for h, i in zip(outline.hook_lines, outline.hooks, strict=True)
@@ -97,11 +143,77 @@ def subjects(outline: Outline, most: int) -> list[tuple[str, str]]:
     ]
     strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
     out += [(bare(s), i.id) for i in strongest for s in i.sentences[:1] if len(bare(s)) <= most and says_something(s)]
-    return list(dict.fromkeys(out))
+    ideas = {i.id: i for i in outline.ideas}
+    opening = _opening(outline)
+
+    def rank(candidate: tuple[str, str]) -> tuple[bool, bool]:
+        idea = ideas.get(candidate[1])
+        developed = idea is not None and _usable(idea, opening) and not _connects(idea)
+        return (not developed, not FINISHED.search(candidate[0]))
+
+    return sorted(dict.fromkeys(out), key=rank)
 
 
-def _strong(idea: Idea, least: float) -> bool:
-    return not idea.quote and idea.callout not in CONTEXT_CALLOUTS and idea.score >= least
+FINISHED = re.compile(r"[.!?。？！]['\"’”]?$")
+"""How a punctuated sentence ends."""
+GENERIC_NAMES = frozenset(
+    {"목표", "한 일", "잘된 점", "아쉬운 점", "배운 점", "내 생각", "느낀 점", "사례", "예시", "결과", "회고",
+     "체크리스트", "할 일", "goal", "goals", "what i did", "what went well", "lessons", "my thoughts", "example",
+     "examples", "checklist", "to do", "todo"}
+)  # fmt: skip
+"""Section names that name no idea: never a takeaway's title."""
+PRONOUN = re.compile(r"^(he|she|they|his|her|their|them)\b", re.I)
+
+
+def _opening(outline: Outline) -> frozenset[str]:
+    """Ids of the note's opening context: ideas before its first heading (`Notes on …`, the
+    situation), when the note has ideas under headings too; a quotation is not context."""
+    if not any(i.level > 1 for i in outline.ideas):
+        return frozenset()
+    return frozenset(i.id for i in outline.ideas if i.level <= 1 and not i.quote)
+
+
+def _usable(idea: Idea, opening: frozenset[str] = frozenset()) -> bool:
+    """Whether an idea can be a takeaway: the author's own point, not a quotation, a context
+    callout or the note's opening context."""
+    return not idea.quote and idea.callout not in CONTEXT_CALLOUTS and idea.id not in opening
+
+
+def _connects(idea: Idea) -> bool:
+    """Whether the idea opens by pointing back (`그래서 …`, `이게 …`, `He …`): away from its premise
+    it has no referent, so it never opens a takeaway (or the subject)."""
+    first = idea.sentences[0] if idea.sentences else (idea.intro or idea.name)
+    return bool(CONNECTIVE.match(first) or BACKREF.match(first) or PRONOUN.match(first))
+
+
+def _finished(sentence: str) -> bool:
+    """A sentence the author finished: a statement or a question, not a line ending in a noun."""
+    return korean.ending(sentence) in ("sentence", "question")
+
+
+def _connects_line(line: str) -> bool:
+    return bool(CONNECTIVE.match(line) or BACKREF.match(line) or PRONOUN.match(line))
+
+
+def _whole(idea: Idea) -> bool:
+    """Every sentence of the idea is finished (`… 쓰기. 5분.`, `… 강의, 90분.` are plans, not ideas);
+    a named idea (a framework, a case) may list its facts as notes."""
+    return idea.named or all(_finished(s) for s in (*idea.sentences, *idea.coda))
+
+
+def _weight(idea: Idea) -> float:
+    """How much an idea deserves a takeaway: its score, and more for a question the note answers
+    (the question and its answer are a whole short argument)."""
+    answered = idea.type == "question" and len(idea.sentences) >= 2
+    return idea.score + (ANSWERED if answered else 0.0)
+
+
+ANSWERED = 1.0
+"""Extra weight of a question answered in the note."""
+WEAK = 1.0
+"""Ideas below this score (to-dos, errands) come last."""
+STRONG = 2.0
+"""Ideas at least this strong are spread over chapters first."""
 
 
 LETTER_CODE_LINES = 30
@@ -119,11 +231,110 @@ def in_letter(block: Block) -> bool:
     return block.kind in ("image", "math")
 
 
-def _takeaway(idea: Idea, outline: Outline, budget: int) -> Slot | None:
-    slot = idea_slot(idea, "takeaway", title_of(idea, outline), budget, max_points=4, point_chars=90, shows=in_letter)
-    if slot is None or not any(says_something(t) for t in (*slot.text, *slot.points)):
+def letter_title(idea: Idea) -> str:
+    """A takeaway's title: the idea's own name (a framework, a case: `보이스를 찾는 순서`, `The
+    Pieter Levels model`) as a noun phrase; "" for a name cut from its first sentence, a lead-in
+    (said before its list instead) or a generic section name (`목표`, `내 생각`)."""
+    if idea.named and idea.name:
+        name = idea.name
+    elif not idea.name and not idea.sentences and not idea.intro and idea.points and idea.level > 1:
+        name = re.sub(r"^\d{1,2}[.)]\s+", "", idea.section)  # a bare list: the heading it stands under
+    else:
+        return ""
+    if is_lead_in(name) or FINISHED.search(name):
+        return ""
+    name = as_title(name)
+    generic = plain(name).casefold()
+    return "" if generic in GENERIC_NAMES or generic in GENERIC_TITLES else name
+
+
+def takeaway(idea: Idea, budget: int) -> Slot | None:
+    """An idea as one complete short paragraph of at most `budget` characters, or None: all its
+    sentences, its list whole (each item with its nested lines), a lead-in said before the list
+    (`구독자가 늘어나는 이유는:`), a title only when the idea has a real name."""
+    title = letter_title(idea)
+    lead = "" if title or not idea.named else idea.name
+    slot = idea_slot(idea, "takeaway", "", budget, max_points=len(idea.points), shows=in_letter)
+    if slot is None or len(slot.points) != len(idea.points):
+        return None  # not whole within the budget: the post has it
+    if tuple(t for t in slot.text if t in idea.sentences) != idea.sentences:
         return None
-    return slot
+    text = list(idea.sentences)
+    intro = idea.intro or (lead if idea.points else "")
+    if intro and idea.points:  # the lead-in stands right before its list
+        text.append(intro if intro.endswith((":", "：")) else f"{intro}:")
+    elif lead:
+        text.insert(0, lead)
+        slot = replace(slot, figures=tuple(Figure(f.block, f.after + 1, f.coda) for f in slot.figures))
+    sub = tuple(p.children for p in idea.points)
+    coda = tuple(idea.coda)
+    size = sum(len(t) for t in (*text, *slot.points, *coda)) + sum(len(c) for cs in sub for c in cs)
+    if size > budget or not (idea.points or any(says_something(t) for t in (*text, *coda))):
+        return None
+    return replace(
+        slot,
+        title=title,
+        text=tuple(text),
+        sub=sub if any(sub) else (),
+        coda=coda,
+    )
+
+
+def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int) -> list[Slot]:
+    """`count` takeaways, in the note's order: the subject's idea (the letter develops its subject),
+    then the strongest whole ideas, one per chapter while chapters last; ideas that open by
+    pointing back, the note's opening context and plans that are not whole sentences come last."""
+    opening = _opening(outline)
+    where = {i.id: c for c in outline.chapters for i in c.ideas}
+    usable = [i for i in outline.ideas if _usable(i, opening)]
+
+    def rank(idea: Idea) -> tuple[bool, bool, bool, bool, float]:
+        return (idea.id != subject_id, _connects(idea), idea.score < WEAK, not _whole(idea), -_weight(idea))
+
+    chosen: list[tuple[Idea, Slot]] = []
+    for spread in (True, False):  # strong ideas of other chapters first, then the best of the rest
+        for idea in sorted(usable, key=rank):
+            if len(chosen) >= count or any(idea.id == c.id for c, _ in chosen):
+                continue
+            chapter = where.get(idea.id) or chapter_of(outline, idea)
+            if spread and chosen and _weight(idea) < STRONG:
+                continue
+            if spread and any((where.get(c.id) or chapter_of(outline, c)) is chapter for c, _ in chosen):
+                continue
+            slot = takeaway(idea, budget)
+            if slot is not None:
+                chosen.append((idea, slot))
+    return [s for _, s in sorted(chosen, key=lambda c: c[0].lines[0])]
+
+
+def _quote(outline: Outline, said: set[str], used: set[str], most: int) -> Slot | None:
+    """The letter's quote: the note's strongest quotation not used yet, whole; else its strongest
+    whole line not yet said (an idea of one sentence, never the setup of a two-sentence idea)."""
+    quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)
+    for idea in quotes:
+        text = " ".join(idea.sentences)
+        if idea.sentences and not idea.points and len(text) <= most and bare(text) not in said:
+            return Slot("quote", "", tuple(idea.sentences), (), (idea.id,))
+    opening = _opening(outline)
+    lines = sorted(
+        (i for i in outline.ideas if i.id not in used and _usable(i, opening) and not _connects(i)),
+        key=lambda i: -i.score,
+    )
+    for strict in (True, False):  # a whole short idea: finished statements first, then any that says something
+        for idea in lines:
+            text = " ".join(plain(t) for t in idea.sentences)
+            if not idea.sentences or idea.points or idea.coda or len(text) > most or bare(text) in said:
+                continue
+            if all(korean.ending(t) == "sentence" if strict else says_something(t) for t in idea.sentences):
+                return Slot("quote", "", tuple(plain(t) for t in idea.sentences), (), (idea.id,))
+    # a note of lists only: its strongest line not yet said, from an idea the letter does not show
+    strongest = sorted((i for i in outline.ideas if i.id not in used), key=lambda i: -i.score)[:CANDIDATES]
+    for idea in strongest:
+        for t in (*idea.sentences, *(p.text for p in idea.points)):
+            line = plain(t)
+            if len(line) <= most and bare(line) not in said and says_something(line) and not _connects_line(line):
+                return Slot("quote", "", (line,), (), (idea.id,))
+    return None
 
 
 def plan(
@@ -137,43 +348,12 @@ def plan(
         fallback = labels["letter_subject_short"]
     subject, subject_id = candidates[0] if candidates else (fallback, "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
-    takeaways: list[Slot] = []
-    titles: set[str] = {bare(subject)}
-    for least in (1.2, 0.0):  # the strong ideas first; a short note lends its other whole ideas
-        for idea in pick(outline, count * 3, partial(_strong, least=least)):
-            if len(takeaways) >= count or any(idea.id in s.insights for s in takeaways):
-                continue
-            if not idea.points and [bare(t) for t in idea.sentences] == [bare(subject)]:
-                continue  # the subject line alone: the letter already opened with it
-            slot = _takeaway(idea, outline, budget)
-            if slot is None:
-                continue
-            if bare(slot.title) in titles:  # two takeaways of one chapter: the second needs no heading
-                slot = replace(slot, title="")
-            titles.add(bare(slot.title))
-            takeaways.append(slot)
+    takeaways = takeaways_of(outline, subject_id, count, budget)
     if len(takeaways) < count:
         raise TooLittle(f"{len(takeaways)} whole idea(s) for takeaways, a letter needs {count}")
-    takeaways = sorted(takeaways, key=lambda s: next(i.lines[0] for i in outline.ideas if i.id == s.insights[0]))
     used = {i for s in takeaways for i in s.insights}
-    quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)
-    quote_slot = next(
-        (
-            Slot("quote", "", fit(i.sentences, int(limits["quote_max_chars"])), (), (i.id,))
-            for i in quotes
-            if fit(i.sentences, int(limits["quote_max_chars"]))
-        ),
-        None,
-    )
-    if quote_slot is None:  # no quotation in the note: its strongest line not already said
-        said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
-        lines = [*zip(outline.hook_lines, outline.hooks, strict=True)]
-        strongest = sorted(outline.ideas, key=lambda i: -i.score)[:CANDIDATES]
-        lines += [(t, i) for i in strongest for t in i.sentences if says_something(t)]
-        most = int(limits["quote_max_chars"])
-        line = next(((h, i) for h, i in lines if bare(h) not in said and len(h) <= most), None)
-        if line is not None:
-            quote_slot = Slot("quote", "", (plain(line[0]),), (), (line[1].id,))
+    said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
+    quote_slot = _quote(outline, said, used, int(limits["quote_max_chars"]))
     url = post_url(settings.site.base_url, outline.title, "")
     slots = [
         Slot("subject", "", (subject,), (), (subject_id,) if subject_id else ()),
@@ -200,11 +380,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         subject = f"{AD_PREFIX} {subject}"
     takeaways = letter.role("takeaway")
     low, high = int(spec.limits["preheader_min_chars"]), int(spec.limits["preheader_max_chars"])
-    names = [s.title for s in takeaways if s.title]
-    lead = ""
-    while names and not lead:
-        lead = ctx["labels"]["letter_preheader"].format(names=" · ".join(names))
-        lead, names = (lead, names) if len(lead) <= high else ("", names[:-1])
+    pieces = preheader_pieces(ctx["outline"], letter)
+    quote = (letter.role("quote") or (None,))[0]
     used = set(letter.insights)
     return {
         **ctx,
@@ -212,10 +389,11 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "insights": [i for i in ctx["insights"] if i.id in used],
         "items": takeaways,
         "subject": subject,
-        "preheader": fit_preheader([lead], low, high, ctx["outline"].title),
+        "preheader": letter_preheader(pieces, low, high, ctx["outline"].title),
         "greeting": letter.role("greeting")[0].text[0],
         "takeaways": takeaways,
-        "quote": (letter.role("quote") or (None,))[0],
+        "quote": quote,
+        "quote_after": quote_after(ctx["outline"], takeaways, quote),
         "button": letter.role("button")[0],
         "sources": (letter.role("sources") or (None,))[0],
         "signoff": letter.role("signoff")[0].text[0],
