@@ -178,6 +178,7 @@ def _talk(
     """The talk track: the transition into a new chapter, what to add beyond the slide (the
     children, examples and sentences it does not show), the question to ask, the next slide."""
     shown = {bare(t) for t in (*slot.text, *slot.points, *(c for sub in slot.sub for c in sub), slot.title)}
+    shown |= {bare(s) for i in ideas if i.quote and bare(" ".join(i.sentences)) in shown for s in i.sentences}
     hidden: list[str] = []
     split = any(p.text in slot.title for i in ideas if _labelled(i) for p in i.points)
     for idea in () if split else ideas:
@@ -286,10 +287,19 @@ def plan(
     drafts: list[tuple[Chapter, Slot, list[Idea]]] = []
     titles: set[str] = set()
     for chapter in (c for c in outline.chapters if c.ideas):
+        waiting: list[Idea] = []  # short claims with nothing to title them: they open the next slide
         for group in groups_of(chapter, lines_max):
             if len(group) == 1 and group[0].quote and bare(" ".join(group[0].sentences)) == hook:
                 continue  # the title slide says it
-            for slot in _group_slots(group, chapter, lines_max, budget, labels, titles):
+            joined = [*waiting, *group]
+            opens = not _labelled(group[0]) and own_exercise(group[0]) is None
+            named = bare(_chapter_name(chapter))
+            lines = sum(_size(i) - (bool(i.intro) and bare(i.intro) == named) for i in joined)
+            if waiting and opens and lines <= lines_max:  # the list's lead-in is the slide's title
+                group = joined
+            made = _group_slots(group, chapter, lines_max, budget, labels, titles)
+            waiting = list(group) if not made and not any(_alone(i) for i in group) else []
+            for slot in made:
                 titles.add(slot.title)
                 drafts.append((chapter, slot, group))
     drafts = drafts[:room]
@@ -420,11 +430,20 @@ def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], 
             return labels["steps_intro"].format(title=title), [labels["steps_item"].format(step=s) for s in steps], 0
         return (
             labels["framework_intro"].format(title=title),
-            [labels["framework_item"].format(step=step) for step in steps],
+            [labels["framework_claim_item" if _states(step) else "framework_item"].format(step=step) for step in steps],
             0,
         )
     topics = [t for t in (_chapter_name(c) for c in outline.chapters[:3]) if t] or [outline.title]
     return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics], 0
+
+
+IMPERATIVE = re.compile(r"(하라|세요|시오|자|라)[.!]?$")
+
+
+def _states(step: str) -> bool:
+    """A step that says what is true (`People trust what they watched grow.`), not what to do
+    (`매일 오는 손님의 이름을 기억하기`, `우연을 활용하라`): one asks where it holds, not how one does it."""
+    return korean.ending(step) == "sentence" and not IMPERATIVE.search(step.strip())
 
 
 def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 3) -> list[str]:
@@ -434,10 +453,14 @@ def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 
     numbered = [(n, s) for n, s in enumerate(deck.slots, 2) if s.role == "idea" and s.insights]
     ranked = sorted(numbered, key=lambda x: -ideas[x[1].insights[0]].score)
     asked: list[str] = []
+    heard: set[str] = set()
     for n, slot in ranked:
         idea = ideas[slot.insights[0]]
         named = ask(idea, slot.title, labels, here=False)
         here = ask(idea, slot.title, labels)
+        if idea.id in heard:  # an idea over two slides is asked about once
+            continue
+        heard.add(idea.id)
         asked.append(named if named != here else f"{labels['slide_ref'].format(n=n)} {here}")
     own = [outline.question] if _own_question(outline) else []
     found = list(dict.fromkeys([*own, *asked]))[:most]
@@ -559,11 +582,12 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     used = set(deck.insights)
     shown = {bare(line) for s in slides for line in s["bullets"]}
     byline = _byline(outline)
-    titles = {bare(s["title"]) for s in slides}
+    shown |= {bare(s["title"]) for s in slides}
     asked = outline.question if _own_question(outline) else ""
-    candidates = [t for t in (byline, *outline.hook_lines, asked) if t and bare(t) not in shown]
-    fresh = [t for t in candidates if bare(t) not in titles]
-    subtitle = next(iter(fresh + candidates), "") or outline.question or outline.title  # never a title alone
+    scores = {i.id: i.score for i in outline.ideas}
+    hooks = [t for t, i in zip(outline.hook_lines, outline.hooks, strict=False) if scores.get(i.id, 0) >= MIN_SCORE]
+    candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t)]
+    subtitle = next(iter(candidates), "") or labels["deck_subtitle"].format(minutes=total)
     author = outline.attribution.author
     if outline.book and author and author not in subtitle:
         subtitle = f"{subtitle} · {author}" if subtitle else author
@@ -582,6 +606,11 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "total_minutes": total,
         "opening_note": note_comment(_opening(outline.title, deck, labels)),
     }
+
+
+def _balanced(text: str) -> bool:
+    """Whether every quotation mark a line opens it also closes (a quotation is never shown in half)."""
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”") and text.count("「") == text.count("」")
 
 
 def _byline(outline: Outline) -> str:
