@@ -141,3 +141,25 @@ def test_the_guide_is_timed_by_its_content(kits: dict[str, tuple[str, str]]) -> 
             if shown:
                 count = int(shown.group(2) or shown.group(1)) - int(shown.group(1)) + 1
                 assert minutes <= 12 * count, (name, minutes, say)
+
+
+def test_a_deck_too_long_for_its_limit_keeps_every_chapter() -> None:
+    """Over `max_slides`, the weakest slide of the fullest chapter goes first: no chapter is lost."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    from tasks.channels.workshop import plan
+    from tasks.compose.outline import outline
+    from tasks.render.labels import LABELS_FILE
+    from tests.helpers import pipeline
+
+    parsed, _, _, insights, settings = pipeline(EXAMPLE_VAULT, str(NOTES / "팝업스토어-프로젝트.md"))
+    shape = outline(parsed, insights, "ko")
+    labels = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))["ko"]
+    limits = {"max_lines_per_slide": 6, "slide_chars": 260, "max_slides": 9, "ideas_per_chapter": 2}
+    deck = plan(shape, SimpleNamespace(limits=limits), {}, labels, settings)[0]
+    ideas = [s for s in deck.slots if s.role == "idea"]
+    assert len(ideas) <= 7
+    chapters = {c.title for c in shape.chapters for i in c.ideas for s in ideas if i.id in s.insights}
+    assert {"목표", "한 일", "배운 점", "다음 팝업 체크리스트"} <= chapters

@@ -302,7 +302,15 @@ def plan(
             for slot in made:
                 titles.add(slot.title)
                 drafts.append((chapter, slot, group))
-    drafts = drafts[:room]
+    while len(drafts) > room:  # too many for the deck: the weakest slide of the fullest chapter goes
+        counts: dict[int, int] = {}
+        for c, _, _ in drafts:
+            counts[id(c)] = counts.get(id(c), 0) + 1
+        weakest = min(
+            range(len(drafts)),
+            key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
+        )
+        drafts.pop(weakest)
     chapters: list[Chapter] = list(dict.fromkeys(c for c, _, _ in drafts))
     names = {id(c): _chapter_name(c) or next(s.title for k, s, _ in drafts if k is c) for c in chapters}
     slots: list[Slot] = []
