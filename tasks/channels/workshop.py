@@ -369,6 +369,7 @@ def _group_slots(
     text: list[str] = []
     points: list[str] = []
     numbered = False
+    figures: list[Figure] = []
     lead = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
     before = [i for i in group if _line(i) and not i.quote and i.lines[0] < lead.lines[0]]
     after = [i for i in group if i is not lead and i not in before]
@@ -376,6 +377,7 @@ def _group_slots(
         slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2, shows=on_slide)
         if slot is None:
             continue
+        figures += slot.figures
         if idea.quote:  # a quotation stays whole, on one line
             slot = replace(slot, text=(" ".join(slot.text),) if slot.text else ())
         body = [t for t in slot.text if bare(t.rstrip(":：")) != bare(title)]
@@ -399,7 +401,6 @@ def _group_slots(
         text.pop()
     if not text and not points:
         return []
-    figures = idea_slot(first, "idea", title, budget, shows=on_slide)
     return [
         Slot(
             "idea",
@@ -409,7 +410,7 @@ def _group_slots(
             ids,
             numbered=numbered,
             sub=sub if len(sub) == len(points) else (),
-            figures=figures.figures if figures is not None and len(group) == 1 else (),
+            figures=tuple(figures),
         )
     ]
 
