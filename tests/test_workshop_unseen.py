@@ -118,6 +118,7 @@ def test_every_idea_group_gets_a_slide_with_its_own_title(kits: dict[str, tuple[
     habits = slow.split("## Slow marketing rests on three habits", 1)[1].split("\n---", 1)[0]
     assert "Pick one channel" in habits  # the title sits over its own body
     book = kits["브랜드-보이스-책노트"][0]
+    assert "## 브랜드 보이스는 로고보다 먼저 기억된다\n" in book  # the chapter named after an idea titles its slide
     cover = marp_slides(book)[0]
     assert cover.count("브랜드의 목소리") == 1 + cover.count("<!--")  # the title slide says the title once
 

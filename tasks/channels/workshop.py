@@ -258,7 +258,8 @@ def _group_title(group: Sequence[Idea], chapter: Chapter, lines_max: int) -> str
     if own and (len(group) == 1 or first.named or first.type == "question") and not _leans(own):
         return korean.as_title(own)
     name = _chapter_name(chapter)
-    if name and (chapter.heading or bare(name) in {bare(own), bare(first.intro)}):
+    named_after = {bare(own), bare(first.intro), *(bare(i.sentences[0]) for i in group if i.sentences)}
+    if name and (chapter.heading or bare(name) in named_after):  # a chapter named after one of these ideas
         return name
     if own and not _leans(own):
         return korean.as_title(own)
