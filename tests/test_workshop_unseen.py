@@ -107,6 +107,8 @@ def test_every_idea_group_gets_a_slide_with_its_own_title(kits: dict[str, tuple[
     for line in ("Sharing is not the same as promoting", "Show the kitchen", "Record it anyway"):
         assert line in re.sub(r"<!--.*?-->", "", building, flags=re.S), line
     retro = re.sub(r"<!--.*?-->", "", kits["워크숍-회고"][0], flags=re.S)
+    online = retro.split("온라인 기수에서도", 1)[0].rsplit("\n## ", 1)[1]
+    assert not online.startswith("다음 기수 체크리스트")  # never under its neighbour's heading
     for item in ("첫 시간에 완성된 결과물부터 보여주기", "질문은 과정 중간중간에"):
         assert item in retro  # the lead-ins are shown with their lists
     popup = re.sub(r"<!--.*?-->", "", kits["팝업스토어-프로젝트"][0], flags=re.S)

@@ -96,8 +96,8 @@ MINUTES = re.compile(r"^(?P<n>\d{1,3})\s*(분|min(ute)?s?)\.?$", re.I)
 """A line that only gives the exercise its time (`5분.`)."""
 PAST = re.compile(r"(었|았|였|했|렸|졌|왔|겼|봤|났|줬|쳤|섰|냈)다[.!]?$")
 """A sentence told in the past tense: a story, a case (`… 뚜껑을 열었다.`)."""
-TITLE_CHARS = 70
-"""A sentence this short may title its slide (a statement slide)."""
+TITLE_CHARS = 40
+"""A sentence this short may title its slide (the slide-title limit of channel.yaml)."""
 MIN_SCORE = 1.0
 STEPS = re.compile(r"순서|단계|절차|\bsteps?\b|\bhow to\b", re.I)
 """A framework named as steps to follow (`보이스를 찾는 순서`): the exercise is to do them now."""
@@ -257,6 +257,8 @@ def _group_title(group: Sequence[Idea], chapter: Chapter, lines_max: int) -> str
     own = idea_title(first) if first.name and not first.quote else ""  # never a clause cut from a sentence
     if own and (len(group) == 1 or first.named or first.type == "question") and not _leans(own):
         return korean.as_title(own)
+    if first.type == "question" and not own and len(group) == 1 and len(first.sentences) < 2:
+        return ""  # a lone question is an open question, never under its neighbour's heading
     name = _chapter_name(chapter)
     named_after = {bare(own), bare(first.intro), *(bare(i.sentences[0]) for i in group if i.sentences)}
     if name and (chapter.heading or bare(name) in named_after):  # a chapter named after one of these ideas
