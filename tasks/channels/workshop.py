@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
-from tasks.compose.ideas import Figure, Idea, bare, plain
-from tasks.compose.outline import Outline, key_phrase
-from tasks.compose.plan import Plan, Slot, idea_slot, title_of
+from tasks.compose.ideas import BACKREF, NUMBER, Figure, Idea, bare, plain
+from tasks.compose.outline import CONNECTIVE, Chapter, Outline, idea_title
+from tasks.compose.plan import Plan, Slot, idea_slot
 from tasks.model import Block
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
@@ -90,108 +90,346 @@ def note_comment(text: str) -> str:
     return re.sub(r"-{2,}", "—", text).strip()
 
 
-QUESTIONS = {
-    "framework": "question_framework",
-    "contrast": "question_contrast",
-    "case": "question_case",
-    "checklist": "question_framework",
-}
+EXERCISE = re.compile(r"^(실습|연습|과제|exercise|practice|try this)\s*[:：]\s*(?P<task>.+)$", re.I)
+"""A line of the note that sets its own exercise (`실습: 오늘 매장 장면 하나를 한 줄로 쓰기`)."""
+MINUTES = re.compile(r"^(?P<n>\d{1,3})\s*(분|min(ute)?s?)\.?$", re.I)
+"""A line that only gives the exercise its time (`5분.`)."""
+PAST = re.compile(r"(었|았|였|했|렸|졌|왔|겼|봤|났|줬|쳤|섰|냈)다[.!]?$")
+"""A sentence told in the past tense: a story, a case (`… 뚜껑을 열었다.`)."""
+TITLE_CHARS = 40
+"""A sentence this short may title its slide (the slide-title limit of channel.yaml)."""
+MIN_SCORE = 1.0
+STEPS = re.compile(r"순서|단계|절차|\bsteps?\b|\bhow to\b", re.I)
+"""A framework named as steps to follow (`보이스를 찾는 순서`): the exercise is to do them now."""
+"""Ideas scored below this (errands, one-word lines) get no slide."""
 
 
-def ask(idea: Idea, title: str, labels: dict[str, Any]) -> str:
-    """The question a facilitator asks about an idea (by its type: a framework, a contrast, a case, a claim)."""
+def own_exercise(idea: Idea) -> tuple[str, int] | None:
+    """The note's own exercise, (task, minutes), when the idea sets one (`실습: … 쓰기. 5분.`)."""
+    lines = [plain(t) for t in (*idea.sentences, *(p.text for p in idea.points))]
+    if idea.named and idea.name:
+        lines.insert(0, idea.name)
+    for n, line in enumerate(lines):
+        found = EXERCISE.match(line)
+        if not found:
+            continue
+        task = bare(found.group("task"))
+        rest = [MINUTES.match(t) for t in lines[n + 1 :]]
+        minutes = next((int(m.group("n")) for m in rest if m), 0)
+        return task, minutes
+    return None
+
+
+def _labelled(idea: Idea) -> bool:
+    """An idea of lead-ins that each head their own list (`❌ 하지 말 것` / `✅ 할 것`)."""
+    return len(idea.points) >= 2 and all(p.children for p in idea.points) and not any(p.number for p in idea.points)
+
+
+def _narrative(idea: Idea) -> bool:
+    """An idea told as what happened or what someone does (a case): its lines are mostly past-tense
+    sentences, or it is a named list of whole unnumbered sentences (`The Pieter Levels model`)."""
+    said = [plain(t) for t in (*idea.sentences, *(p.text for p in idea.points))]
+    listed = idea.named and len(idea.points) >= 2 and not any(p.number for p in idea.points)
+    kinds = idea.type not in ("checklist", "definition", "contrast")
+    if listed and kinds and all(korean.ending(p.text) == "sentence" for p in idea.points):
+        return True
+    return bool(said) and sum(bool(PAST.search(t)) for t in said) * 2 >= len(said)
+
+
+def ask(idea: Idea, title: str, labels: dict[str, Any], here: bool = True) -> str:
+    """The question a facilitator asks about an idea, chosen by what the idea is: the note's own
+    question as it is; a checklist → which item one skips; an exercise → do it now; a framework →
+    which part is weakest; a case → what one would borrow; a contrast → which side one is on; a
+    claim → agree, with an example; a fact → the similar situation at work. `here`: asked beside
+    the slide (the question points at it); otherwise the framework or case is named, when it has a
+    name of its own (never a heading or a generic section name)."""
     own = [s for s in (*idea.sentences, *(p.text for p in idea.points)) if korean.ending(s) == "question"]
-    if own and not idea.quote:
+    if own and not idea.quote and idea.type != "checklist":
         return plain(own[0])
-    return str(labels[QUESTIONS.get(idea.type, "question_claim")]).format(title=title)
+    exercise_ = own_exercise(idea)
+    if exercise_:
+        return str(labels["question_exercise"]).format(task=exercise_[0])
+    name = korean.as_title(idea.name) if idea.named and idea.name and title == idea.name else ""
+    if idea.type == "checklist" or (idea.points and all(korean.ending(p.text) == "question" for p in idea.points)):
+        return str(labels["question_checklist"])
+    if idea.quote:
+        return str(labels["question_quote"])
+    if idea.type == "contrast" or _labelled(idea):
+        return str(labels["question_contrast"])
+    if idea.type == "case" or _narrative(idea):
+        return (
+            str(labels["question_case"]).format(title=_quoted(name))
+            if name and not here
+            else str(labels["question_case_here"])
+        )
+    if len(idea.points) >= 2 and idea.type != "definition":
+        if name and not here:
+            return str(labels["question_framework"]).format(title=_quoted(name))
+        return str(labels["question_framework_here"])
+    first = next((plain(s) for s in (*idea.sentences, *(p.text for p in idea.points))), "")
+    if first and korean.ending(first) != "sentence":
+        return str(labels["question_fact"])
+    return str(labels["question_claim_here"])
 
 
-def _talk(idea: Idea, slot: Slot, title: str, first: str, labels: dict[str, Any]) -> tuple[str, ...]:
-    """The talk track: the transition, what to add beyond the slide, the question to ask."""
-    shown = {bare(t) for t in (*slot.text, *slot.points, title)}
-    hidden = [s for s in (*idea.sentences, *idea.coda) if bare(s) not in shown]
-    hidden += [c for p in idea.points for c in p.children]
-    lines = [labels["talk_transition"].format(chapter=first)] if first else []
+def _talk(
+    ideas: Sequence[Idea], slot: Slot, chapter: str, next_title: str, question: str, labels: dict[str, Any]
+) -> tuple[str, ...]:
+    """The talk track: the transition into a new chapter, what to add beyond the slide (the
+    children, examples and sentences it does not show), the question to ask, the next slide."""
+    shown = {bare(t) for t in (*slot.text, *slot.points, *(c for sub in slot.sub for c in sub), slot.title)}
+    shown |= {bare(s) for i in ideas if i.quote and bare(" ".join(i.sentences)) in shown for s in i.sentences}
+    hidden: list[str] = []
+    split = any(p.text in slot.title for i in ideas if _labelled(i) for p in i.points)
+    for idea in () if split else ideas:
+        said = (*idea.sentences, *(p.text for p in idea.points), *idea.coda)
+        hidden += [s for s in said if bare(s) not in shown and not EXERCISE.match(plain(s))]
+        hidden += [c for p in idea.points for c in p.children if bare(c) not in shown]
+    hidden = [h for h in dict.fromkeys(plain(h) for h in hidden) if not MINUTES.match(h)]
+    lines = [labels["talk_transition"].format(chapter=_quoted(chapter))] if chapter else []
     if hidden:
-        lines.append(labels["talk_more"].format(more=" ".join(plain(h) for h in hidden[:4])))
-    else:
-        lines.append(labels["talk_read"])
-    lines.append(labels["talk_ask"].format(question=ask(idea, title, labels)))
+        lines.append(labels["talk_more"].format(more=" / ".join(hidden[:4])))
+    lines.append(labels["talk_ask"].format(question=question))
+    lines.append(labels["talk_next"].format(title=_quoted(next_title)) if next_title else labels["talk_last"])
     return tuple(note_comment(line) for line in lines)
+
+
+def _quoted(text: str) -> str:
+    """A title in quotes that never nest (`“저자가 든 예: '밤의 책방'”`)."""
+    return f"“{text}”" if "'" in text else f"'{text}'"
+
+
+def _alone(idea: Idea) -> bool:
+    """An idea that takes a slide of its own (a list, a name, a question, an exercise)."""
+    if idea.quote:
+        return False
+    return (
+        bool(idea.points)
+        or idea.named
+        or idea.type in ("framework", "case", "contrast", "checklist", "question")
+        or own_exercise(idea) is not None
+    )
+
+
+def _line(idea: Idea) -> bool:
+    """A one-line idea (a quotation, or one sentence with no name and no list): it goes with the
+    idea it supports, before or after it."""
+    return idea.quote or (not idea.points and not idea.named and len(idea.sentences) == 1 and idea.type == "claim")
+
+
+def _size(idea: Idea) -> int:
+    return len(idea.sentences) + len(idea.points) + len(idea.coda) + (1 if idea.intro else 0)
+
+
+def groups_of(chapter: Chapter, lines_max: int) -> list[list[Idea]]:
+    """The chapter's ideas as slide groups: an idea with a list, a name, a question or an exercise
+    alone; short claims side by side while they fit; a quote with the claim before it (a lone
+    quote opens the group after it)."""
+    groups: list[list[Idea]] = []
+    for idea in chapter.ideas:
+        if idea.score < MIN_SCORE:
+            continue
+        if groups:
+            last = groups[-1]
+            fits = sum(_size(i) for i in last) + _size(idea) <= lines_max
+            one_line = len(last) == 1 and _line(last[0]) and not _labelled(idea) and own_exercise(idea) is None
+            if fits and (one_line or (not _alone(idea) and not any(_alone(i) for i in last))):
+                last.append(idea)
+                continue
+            listed = any(i.points for i in last) or own_exercise(last[0]) is not None
+            if fits and _line(idea) and not listed and not any(_line(i) for i in last[1:]):
+                last.append(idea)
+                continue
+        groups.append([idea])
+    return groups
+
+
+def _chapter_name(chapter: Chapter) -> str:
+    """A chapter said as a name (`구독자가 늘어나는 이유는` → `구독자가 늘어나는 이유`, `1. 과정` → `과정`)."""
+    return korean.as_title(NUMBER.sub("", chapter.title).strip()) if chapter.title else ""
+
+
+def _group_title(group: Sequence[Idea], chapter: Chapter, lines_max: int) -> str:
+    """A slide title that names its own body: the first idea's own name, the chapter's heading
+    (when the slide holds several ideas of it, or the chapter is named after this idea), else
+    the first sentence when it is short."""
+    first = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
+    own = idea_title(first) if first.name and not first.quote else ""  # never a clause cut from a sentence
+    if own and (len(group) == 1 or first.named or first.type == "question") and not _leans(own):
+        return korean.as_title(own)
+    if first.type == "question" and not own and len(group) == 1 and len(first.sentences) < 2:
+        return ""  # a lone question is an open question, never under its neighbour's heading
+    name = _chapter_name(chapter)
+    named_after = {bare(own), bare(first.intro), *(bare(i.sentences[0]) for i in group if i.sentences)}
+    if name and (chapter.heading or bare(name) in named_after):  # a chapter named after one of these ideas
+        return name
+    if own and not _leans(own):
+        return korean.as_title(own)
+    said = [bare(i.sentences[0]) for i in group if i.sentences and not i.quote]
+    if first.type == "question" and len(first.sentences) < 2 and len(group) == 1:
+        return ""
+    return next((t for t in said if len(t) <= TITLE_CHARS and not _leans(t)), "")
+
+
+def _leans(title: str) -> bool:
+    """A line that leans on the one before it (`그래서 …`, `이게 …`, `He …`): never a title."""
+    return bool(CONNECTIVE.match(plain(title)) or BACKREF.match(plain(title)))
 
 
 def plan(
     outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
 ) -> list[Plan]:
-    """A deck that covers every chapter of the note: agenda, the key ideas of each chapter (short titles,
-    whole lines, a talk track in the notes), the exercise, the discussion, the debrief. A note with
-    more chapters than `max_slides` allows keeps one idea of each of its strongest chapters."""
+    """A deck that covers every chapter of the note: the agenda (the chapters the slides cover), a
+    slide per idea group of each chapter (its own title, whole lines, lead-ins with their lists, a
+    talk track in the notes), the note's own exercise as a slide of its own."""
     limits = spec.limits
     lines_max = int(limits["max_lines_per_slide"]) - 1
-    per_chapter, budget = int(limits["ideas_per_chapter"]), int(limits["slide_chars"])
-    chapters = [c for c in outline.chapters if c.ideas]
-    room = max(1, int(limits["max_slides"]) - 2)  # the agenda takes a slide or two
-    if len(chapters) * per_chapter > room:
-        per_chapter = 1
-        if len(chapters) > room:
-            strongest = sorted(chapters, key=lambda c: -max(i.score for i in c.ideas))[:room]
-            chapters = [c for c in chapters if c in strongest]
-    where = {i.id: c for c in outline.chapters for i in c.ideas}
-    slots: list[Slot] = []
+    budget = int(limits["slide_chars"])
+    room = max(1, int(limits["max_slides"]) - 2)
+    hook = bare(outline.hook) if outline.hook else ""
+    drafts: list[tuple[Chapter, Slot, list[Idea]]] = []
     titles: set[str] = set()
-    agenda = [korean.as_title(c.title) for c in chapters if c.title]
-    pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
-    for n, page in enumerate(pages, 1):
-        name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))
-        slots.append(Slot("agenda", name, (), tuple(page)))
-    for chapter in chapters:
-        best = sorted(chapter.ideas, key=lambda i: -i.score)[:per_chapter]
-        first = chapter.title
-        for idea in sorted(best, key=lambda i: i.lines[0]):
-            title = title_of(idea, outline, where) or chapter.title
-            if title in titles:
-                title = chapter.title if chapter.title not in titles else ""
-            if not title:
-                continue
-            slot = idea_slot(
-                idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2, shows=on_slide
-            )
-            if slot is None:
-                continue
-            if not slot.title:  # its first line says the title whole: name the slide by what it is about
-                named = [chapter.title] if chapter.heading else []
-                named.append(key_phrase([idea.text], least=1))
-                title = next((t for t in named if t and t not in titles and not _opens(slot, t)), "")
-                if not title:
-                    continue
-                slot = replace(slot, title=title)
-            while len(slot.text) + len(slot.points) > lines_max:  # whole lines only: the last ones go
-                if len(slot.points) > 1 or (slot.points and not slot.text):
-                    slot = replace(slot, points=slot.points[:-1])
-                else:
-                    slot = replace(slot, text=slot.text[:-1])
-            if not slot.points and slot.text and slot.text[-1].endswith((":", "：")):  # a lead-in needs its list
-                slot = replace(slot, text=slot.text[:-1])
-            if not slot.text and not slot.points:
-                continue
-            titles.add(title)
-            slots.append(replace(slot, notes=_talk(idea, slot, title, first, labels), figures=()))
-            slots += figure_slots(slot, title, labels)
-            first = ""
+    for chapter in (c for c in outline.chapters if c.ideas):
+        waiting: list[Idea] = []  # short claims with nothing to title them: they open the next slide
+        for group in groups_of(chapter, lines_max):
+            if len(group) == 1 and group[0].quote and bare(" ".join(group[0].sentences)) == hook:
+                continue  # the title slide says it
+            joined = [*waiting, *group]
+            opens = not _labelled(group[0]) and own_exercise(group[0]) is None
+            named = bare(_chapter_name(chapter))
+            lines = sum(_size(i) - (bool(i.intro) and bare(i.intro) == named) for i in joined)
+            if waiting and opens and lines <= lines_max:  # the list's lead-in is the slide's title
+                group = joined
+            made = _group_slots(group, chapter, lines_max, budget, labels, titles)
+            waiting = list(group) if not made and not any(_alone(i) for i in group) else []
+            for slot in made:
+                titles.add(slot.title)
+                drafts.append((chapter, slot, group))
+    while len(drafts) > room:  # too many for the deck: the weakest slide of the fullest chapter goes
+        counts: dict[int, int] = {}
+        for c, _, _ in drafts:
+            counts[id(c)] = counts.get(id(c), 0) + 1
+        weakest = min(
+            range(len(drafts)),
+            key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
+        )
+        drafts.pop(weakest)
+    chapters: list[Chapter] = list(dict.fromkeys(c for c, _, _ in drafts))
+    names = {id(c): _chapter_name(c) or next(s.title for k, s, _ in drafts if k is c) for c in chapters}
+    slots: list[Slot] = []
+    agenda = list(dict.fromkeys(names[id(c)] for c in chapters))
+    if len(agenda) >= 2:
+        pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
+        for n, page in enumerate(pages, 1):
+            name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))
+            slots.append(Slot("agenda", name, (), tuple(page)))
+    seen: set[int] = set()
+    for n, (chapter, slot, group) in enumerate(drafts):
+        opens = id(chapter) not in seen and len(agenda) >= 2
+        seen.add(id(chapter))
+        next_title = drafts[n + 1][1].title if n + 1 < len(drafts) else ""
+        lead = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
+        question = ask(lead, slot.title, labels)
+        notes = _talk(group, slot, names[id(chapter)] if opens else "", next_title, question, labels)
+        slots.append(replace(slot, notes=notes, figures=()))
+        slots += figure_slots(slot, slot.title, labels)
     return [Plan("workshop", "deck", tuple(slots))]
 
 
-def _opens(slot: Slot, title: str) -> bool:
-    """The slide's first line starts with the title (a title must not be the text cut off)."""
-    return bool(slot.text) and bare(slot.text[0]).startswith(bare(title))
+def _group_slots(
+    group: Sequence[Idea], chapter: Chapter, lines_max: int, budget: int, labels: dict[str, Any], titles: set[str]
+) -> list[Slot]:
+    """The slide (or slides) of one idea group; none when nothing whole fits."""
+    ids = tuple(i.id for i in group)
+    first = group[0]
+    exercise_ = own_exercise(first) if len(group) == 1 else None
+    if exercise_:
+        task, minutes = exercise_
+        line = labels["exercise_line"].format(task=task, minutes=minutes) if minutes else task
+        return [Slot("idea", labels["exercise_title"], (line,), (), ids)]
+    title = _group_title(group, chapter, lines_max)
+    if _labelled(first) and len(group) == 1:  # lead-ins with their lists: whole, or one slide per lead-in
+        lines = sum(1 + len(p.children) for p in first.points)
+        if lines <= lines_max:
+            heads = tuple(p.text for p in first.points)
+            return [
+                Slot("idea", title or labels["in_words"], (), heads, ids, sub=tuple(p.children for p in first.points))
+            ]
+        out = []
+        for point in first.points:
+            head = f"{title}: {point.text}" if title and not point.text.startswith(title) else point.text
+            out.append(Slot("idea", head, (), tuple(point.children[:lines_max]), ids))
+        return out
+    if not title and first.type == "question":
+        title = labels["open_question"]
+    elif not title and all(i.quote for i in group):
+        title = labels["in_words"]
+    if title in titles:
+        said = next((bare(s) for i in group for s in i.sentences), "")
+        title = said if said and said not in titles and len(said) <= TITLE_CHARS else ""
+    if not title:  # an idea with nothing to name its slide by is left to the other channels
+        return []
+    text: list[str] = []
+    points: list[str] = []
+    numbered = False
+    figures: list[Figure] = []
+    lead = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
+    before = [i for i in group if _line(i) and not i.quote and i.lines[0] < lead.lines[0]]
+    after = [i for i in group if i is not lead and i not in before]
+    for idea in [*before, lead, *sorted(after, key=lambda i: i.quote)]:
+        slot = idea_slot(idea, "idea", title, budget, max_points=lines_max, point_chars=LINE_CHARS * 2, shows=on_slide)
+        if slot is None:
+            continue
+        figures += slot.figures
+        if idea.quote:  # a quotation stays whole, on one line
+            slot = replace(slot, text=(" ".join(slot.text),) if slot.text else ())
+        body = [t for t in slot.text if bare(t.rstrip(":：")) != bare(title)]
+        if slot.points and not points:
+            text += body
+            points += list(slot.points)
+            numbered = slot.numbered
+        else:
+            (points if points else text).extend(body)
+    sub: tuple[tuple[str, ...], ...] = ()
+    kids = {p.text: p.children for i in group for p in i.points}
+    nested = len(text) + len(points) + sum(len(kids.get(p, ())) for p in points)
+    if not numbered and points and any(kids.get(p) for p in points) and nested <= lines_max:
+        sub = tuple(kids.get(p, ()) for p in points)
+    while len(text) + len(points) > lines_max:  # whole lines only: the last ones go
+        if points and (len(points) > 1 or not text):
+            points.pop()
+        else:
+            text.pop()
+    if not points and text and text[-1].endswith((":", "：")):  # a lead-in needs its list
+        text.pop()
+    if not text and not points:
+        return []
+    return [
+        Slot(
+            "idea",
+            title,
+            tuple(text),
+            tuple(points),
+            ids,
+            numbered=numbered,
+            sub=sub if len(sub) == len(points) else (),
+            figures=tuple(figures),
+        )
+    ]
 
 
-def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str]]:
-    """The participant exercise: the note's checklist as a self-assessment, else its best framework's
-    steps applied to one's own work, else its chapters as questions."""
+def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], int]:
+    """The participant exercise and its minutes (0: sized by the run of show): the note's own
+    exercise when it sets one, else its checklist as a yes/no self-check, else its best
+    framework's steps done now, else its chapters as questions."""
+    for idea in outline.ideas:
+        own = own_exercise(idea)
+        if own:
+            task, minutes = own
+            return labels["exercise_intro"].format(minutes=minutes or 10), [task], minutes
     checklist = [plain(p.text) for i in outline.ideas if i.type == "checklist" for p in i.points]
     if checklist:
-        return labels["checklist_intro"], checklist
+        return labels["checklist_intro"], checklist, 0
     frameworks = sorted(
         (i for i in outline.ideas if i.named and len(i.points) >= 2 and i.type in ("framework", "case", "contrast")),
         key=lambda i: (-sum(bool(p.number) for p in i.points), -i.score, i.lines[0]),
@@ -199,70 +437,128 @@ def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str]]:
     if frameworks:
         best = frameworks[0]
         steps = [plain(p.text) for p in best.points][:6]
-        return labels["framework_intro"].format(title=best.name), [
-            labels["framework_item"].format(step=step) for step in steps
-        ]
-    topics = [c.title for c in outline.chapters[:3]] or [outline.title]
-    return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics]
+        title = korean.as_title(best.name)
+        if STEPS.search(best.name) and all(korean.ending(s) == "sentence" for s in steps):
+            return labels["steps_intro"].format(title=title), [labels["steps_item"].format(step=s) for s in steps], 0
+        return (
+            labels["framework_intro"].format(title=title),
+            [labels["framework_claim_item" if _states(step) else "framework_item"].format(step=step) for step in steps],
+            0,
+        )
+    topics = [t for t in (_chapter_name(c) for c in outline.chapters[:3]) if t] or [outline.title]
+    return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics], 0
+
+
+IMPERATIVE = re.compile(r"(하라|세요|시오|자|라)[.!]?$")
+
+
+def _states(step: str) -> bool:
+    """A step that says what is true (`People trust what they watched grow.`), not what to do
+    (`매일 오는 손님의 이름을 기억하기`, `우연을 활용하라`): one asks where it holds, not how one does it."""
+    return korean.ending(step) == "sentence" and not IMPERATIVE.search(step.strip())
 
 
 def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 3) -> list[str]:
-    """Discussion questions: the note's own questions, then questions about its strongest ideas."""
+    """Discussion questions: the note's own question, then the questions of its strongest slides
+    (a question that points at its slide says which slide)."""
     ideas = {i.id: i for i in outline.ideas}
-    slides = sorted((s for s in deck.slots if s.role == "idea"), key=lambda s: -ideas[s.insights[0]].score)
-    asked = [ask(ideas[s.insights[0]], s.title, labels) for s in slides]
-    return list(dict.fromkeys([outline.question, *asked]))[:most]
+    numbered = [(n, s) for n, s in enumerate(deck.slots, 2) if s.role == "idea" and s.insights]
+    ranked = sorted(numbered, key=lambda x: -ideas[x[1].insights[0]].score)
+    asked: list[str] = []
+    heard: set[str] = set()
+    for n, slot in ranked:
+        idea = ideas[slot.insights[0]]
+        named = ask(idea, slot.title, labels, here=False)
+        here = ask(idea, slot.title, labels)
+        if idea.id in heard:  # an idea over two slides is asked about once
+            continue
+        heard.add(idea.id)
+        asked.append(named if named != here else f"{labels['slide_ref'].format(n=n)} {here}")
+    own = [outline.question] if _own_question(outline) else []
+    found = list(dict.fromkeys([*own, *asked]))[:most]
+    return found or [outline.question or str(labels["question_fallback"]).format(title=outline.title)]
+
+
+def _own_question(outline: Outline) -> bool:
+    """Whether the outline's question is one the note asks its readers: not a template about its
+    title, nor an item of the author's own checklist."""
+    question = plain(outline.question)
+    if not question or f"'{outline.title}'" in question:
+        return False
+    return not any(plain(p.text) == question for i in outline.ideas if i.type == "checklist" for p in i.points)
 
 
 def run_of_show(
-    total: int, deck: Plan, outline: Outline, labels: dict[str, Any], deck_limits: dict[str, Any]
+    total: int, deck: Plan, outline: Outline, labels: dict[str, Any], deck_limits: dict[str, Any], own_minutes: int = 0
 ) -> list[dict[str, Any]]:
-    """Blocks sized by the content and the total: opening, one block per chapter (by the length of its
-    slides), a break in a session of 90 minutes or more, the exercise, the discussion, the wrap-up.
-    Their minutes add up exactly to `total`."""
-    fixed = {"opening": 0.08, "exercise": 0.2, "discussion": 0.15, "wrap_up": 0.08}
-    minutes = {k: max(2, round(total * v)) for k, v in fixed.items()}
+    """Blocks sized by the content and the total: the opening, one block per chapter (by the number
+    and length of its slides), a break in a session of `break_from_minutes` or more, the exercise
+    (the note's own minutes when it sets them), the discussion, the wrap-up. Their minutes add up
+    exactly to `total`."""
     pause = 10 if total >= int(deck_limits["break_from_minutes"]) else 0
-    content = max(len(outline.chapters), total - sum(minutes.values()) - pause)
+    where = {i.id: c for c in outline.chapters for i in c.ideas}
     chapters: list[tuple[str, list[int]]] = []
-    where = {i.id: c.title for c in outline.chapters for i in c.ideas}
+    keys: list[int] = []
     for n, slot in enumerate(deck.slots, 1):
-        if slot.role == "idea":
-            chapter = where.get(slot.insights[0], "") or outline.title
-            if not chapters or chapters[-1][0] != chapter:
-                chapters.append((chapter, []))
+        if slot.role in ("idea", "figure") and slot.insights:
+            found = where.get(slot.insights[0])
+            key = id(found)
+            if not keys or keys[-1] != key:
+                name = (_chapter_name(found) if found else "") or slot.title
+                chapters.append((name, []))
+                keys.append(key)
             chapters[-1][1].append(n)
-    sizes = [
-        sum(len(" ".join((*deck.slots[n - 1].text, *deck.slots[n - 1].points))) + 80 for n in ns) for _, ns in chapters
+
+    def weight(n: int) -> float:
+        slot = deck.slots[n - 1]
+        return 3.0 + len(" ".join((*slot.text, *slot.points, *(c for s in slot.sub for c in s)))) / 60
+
+    wants = {"opening": 5.0, "exercise": float(own_minutes or 15), "discussion": 12.0, "wrap_up": 5.0}
+    content = [sum(weight(n) for n in ns) for _, ns in chapters]
+    fixed = pause + own_minutes
+    flexible = [
+        wants["opening"],
+        *content,
+        *([] if own_minutes else [wants["exercise"]]),
+        wants["discussion"],
+        wants["wrap_up"],
     ]
-    shares = [content * s / max(1, sum(sizes)) for s in sizes]
-    whole = [max(1, int(x)) for x in shares]
-    for i in sorted(range(len(whole)), key=lambda i: shares[i] - int(shares[i]), reverse=True):
-        if sum(whole) >= content:
+    room = max(len(flexible), total - fixed)
+    shares = [room * w / sum(flexible) for w in flexible]
+    sized = [max(1, int(x)) for x in shares]
+    for i in sorted(range(len(sized)), key=lambda i: shares[i] - int(shares[i]), reverse=True):
+        if sum(sized) >= room:
             break
-        whole[i] += 1
+        sized[i] += 1
+    opening, *rest = sized
+    chapter_minutes, rest = rest[: len(chapters)], rest[len(chapters) :]
+    exercise_minutes = own_minutes if own_minutes else rest.pop(0)
+    discussion, wrap_up = rest
 
     def block(key: str, minutes_: int, **fields: str) -> tuple[str, int, str, str, str]:
         say = labels[f"say_{key}"].format(**fields)
         return (labels[f"block_{key}"], minutes_, say, labels[f"do_{key}"], labels[f"materials_{key}"])
 
-    rows = [block("opening", minutes["opening"], title=outline.title)]
-    half = sum(whole) / 2
+    rows = [block("opening", opening, title=outline.title)]
+    half = sum(chapter_minutes) / 2
     done = 0
-    for (chapter, numbers), m in zip(chapters, whole, strict=True):
-        slides = f"{numbers[0] + 1}–{numbers[-1] + 1}" if len(numbers) > 1 else f"{numbers[0] + 1}"
-        say = labels["say_chapter"].format(slides=slides)
-        rows.append((chapter, m, say, labels["do_chapter"], labels["materials_chapter"].format(slides=slides)))
+    for (chapter, numbers), m in zip(chapters, chapter_minutes, strict=True):
+        one = len(numbers) == 1
+        slides = f"{numbers[0] + 1}" if one else f"{numbers[0] + 1}–{numbers[-1] + 1}"
+        say = labels["say_chapter_one" if one else "say_chapter"].format(slides=slides)
+        materials = labels["materials_chapter_one" if one else "materials_chapter"].format(slides=slides)
+        rows.append((chapter, m, say, labels["do_chapter"], materials))
         done += m
         if pause and done >= half:
             rows.append(block("break", pause))
             pause = 0
-    if pause:  # a deck of one chapter still breaks before the exercise
+    if pause:  # a deck of no chapter still breaks before the exercise
         rows.append(block("break", pause))
-    rows += [block(key, minutes[key]) for key in ("exercise", "discussion", "wrap_up")]
+    rows += [block("exercise", exercise_minutes), block("discussion", discussion), block("wrap_up", wrap_up)]
     drift = total - sum(r[1] for r in rows)
-    biggest = max(range(len(rows)), key=lambda i: rows[i][1])
-    rows[biggest] = (rows[biggest][0], rows[biggest][1] + drift, *rows[biggest][2:])
+    if drift:
+        biggest = max(range(len(rows)), key=lambda i: rows[i][1])
+        rows[biggest] = (rows[biggest][0], rows[biggest][1] + drift, *rows[biggest][2:])
     blocks, start = [], 0
     for name, m, say, do, materials in rows:
         blocks.append(
@@ -286,14 +582,27 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         lines = [*slot.text, *((f"{n}. {p}" if slot.numbered else p) for n, p in enumerate(slot.points, 1))]
         notes = "\n".join(slot.notes) or note_comment(labels["agenda_note"])
         marked = [ln if re.match(r"\d+\. ", ln) or ln.endswith((":", "：")) else f"- {ln}" for ln in lines]
+        if slot.sub:  # lead-ins with their own lists: the items nested under each
+            lines, marked = list(slot.text), [f"- {t}" for t in slot.text]
+            for point, sub in zip(slot.points, slot.sub, strict=True):
+                lines += [point, *(f"– {c}" for c in sub)]
+                marked += [f"- {point}", *(f"  - {c}" for c in sub)]
         figure = slot.figures[0].block if slot.figures else None
         slide: dict[str, Any] = {"title": slot.title, "lines": marked, "bullets": lines, "notes": notes}
         slides.append({**slide, "figure": figure})
-    intro, items = exercise(outline, labels)
+    intro, items, own_minutes = exercise(outline, labels)
     used = set(deck.insights)
     shown = {bare(line) for s in slides for line in s["bullets"]}
-    byline = f"『{outline.attribution.work}』" if outline.book else ""
-    subtitle = next((t for t in (byline, outline.question, outline.hook) if t and bare(t) not in shown), "")
+    byline = _byline(outline)
+    shown |= {bare(s["title"]) for s in slides}
+    asked = outline.question if _own_question(outline) else ""
+    scores = {i.id: i.score for i in outline.ideas}
+    hooks = [t for t, i in zip(outline.hook_lines, outline.hooks, strict=False) if scores.get(i.id, 0) >= MIN_SCORE]
+    candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t)]
+    subtitle = next(iter(candidates), "") or labels["deck_subtitle"].format(minutes=total)
+    author = outline.attribution.author
+    if outline.book and author and author not in subtitle:
+        subtitle = f"{subtitle} · {author}" if subtitle else author
     return {
         **ctx,
         "plan": deck,
@@ -302,15 +611,32 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "deck_subtitle": subtitle,
         "slides": slides,
         "images": images,
-        "blocks": run_of_show(total, deck, outline, labels, spec.limits),
+        "blocks": run_of_show(total, deck, outline, labels, spec.limits, own_minutes),
         "exercise_intro": intro,
         "exercise": items,
         "questions": questions(outline, deck, labels),
         "total_minutes": total,
-        "opening_note": note_comment(
-            labels["opening_note"].format(title=outline.title, count=sum(1 for c in outline.chapters if c.ideas))
-        ),
+        "opening_note": note_comment(_opening(outline.title, deck, labels)),
     }
+
+
+def _balanced(text: str) -> bool:
+    """Whether every quotation mark a line opens it also closes (a quotation is never shown in half)."""
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”") and text.count("「") == text.count("」")
+
+
+def _byline(outline: Outline) -> str:
+    """The book a note is about, under the deck's title (none when the title already names it)."""
+    work = outline.attribution.work
+    return f"『{work}』" if outline.book and bare(work) != bare(outline.title) else ""
+
+
+def _opening(title: str, deck: Plan, labels: dict[str, Any]) -> str:
+    """The title slide's note: how many topics the deck walks through, counted from its agenda."""
+    topics = sum(len(s.points) for s in deck.slots if s.role == "agenda")
+    if topics < 2:
+        return str(labels["opening_note_one"]).format(title=title)
+    return str(labels["opening_note"]).format(title=title, count=topics)
 
 
 def case_run_of_show(total: int, labels: dict[str, Any] | None = None, break_from: int = 90) -> list[dict[str, Any]]:
@@ -406,7 +732,7 @@ def deck_pptx(ctx: dict[str, Any]) -> bytes:
     """Builder: the same slides as the Marp deck, as an editable PPTX."""
     title = ctx.get("deck_title") or ctx["note"]["title"]
     outline = ctx.get("outline")
-    byline = f"『{outline.attribution.work}』" if outline is not None and outline.book else ""
+    byline = _byline(outline) if outline is not None else ""
     opening = ctx.get("opening_note") or title
     cover = DeckSlide(title, (byline,) if byline else (), opening)
     files = {f"images/{i['name']}": i["file"] for i in ctx.get("images", ())}
