@@ -601,7 +601,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t)]
     subtitle = next(iter(candidates), "") or labels["deck_subtitle"].format(minutes=total)
     author = outline.attribution.author
-    if outline.book and author and author not in subtitle:
+    if outline.book and author and author not in subtitle and author not in outline.title:
         subtitle = f"{subtitle} · {author}" if subtitle else author
     return {
         **ctx,
@@ -628,7 +628,7 @@ def _balanced(text: str) -> bool:
 def _byline(outline: Outline) -> str:
     """The book a note is about, under the deck's title (none when the title already names it)."""
     work = outline.attribution.work
-    return f"『{work}』" if outline.book and bare(work) != bare(outline.title) else ""
+    return f"『{work}』" if outline.book and bare(work) not in bare(outline.title) else ""
 
 
 def _opening(title: str, deck: Plan, labels: dict[str, Any]) -> str:
