@@ -4,6 +4,7 @@ showed and checks the rule that now holds for every note."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,10 @@ def test_what_follows_the_closing_in_its_section_closes_the_post_with_it() -> No
     closing = post.split("## 마치며\n", 1)[1]
     assert "- 작업 로그 템플릿을 미리 배포했는가?" in closing
     assert closing.index("작업 로그 템플릿") < closing.index("온라인 기수에서도 같은 분위기가 나올까?")
+
+
+def test_an_html_list_is_numbered_once() -> None:
+    """`<ol>` numbers its items: the author's `1.` is not said again (`1. 1. 매일 오는 …`)."""
+    html = _text(render(EXAMPLE_VAULT, str(NOTES / "카페-브랜딩-메모.md"), ("blog",)), ".naver.html", "blog")
+    assert "<ol>\n<li>매일 오는 손님의 이름을 기억하기</li>" in html
+    assert not re.search(r"<li>\s*\d+\.\s", html)

@@ -54,7 +54,17 @@ def whole(text: str, limit: int) -> str:
     return out
 
 
+LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s+")
+
+
+def unnumbered(line: str) -> str:
+    """A numbered point without its number (`1. 매일 오는 …` → `매일 오는 …`): an HTML `<ol>` numbers
+    its items itself, and the number said twice reads `1. 1.`."""
+    return LIST_NUMBER.sub("", line, count=1)
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
+    "unnumbered": unnumbered,
     "yaml": yaml_value,
     "front_matter": front_matter,
     "clip": clip,
