@@ -280,13 +280,14 @@ def takeaway(idea: Idea, budget: int) -> Slot | None:
     )
 
 
-def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int) -> list[Slot]:
+def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int, subject: str = "") -> list[Slot]:
     """`count` takeaways, in the note's order: the subject's idea (the letter develops its subject),
     then the strongest whole ideas, one per chapter while chapters last; ideas that open by
-    pointing back, the note's opening context and plans that are not whole sentences come last."""
+    pointing back, the note's opening context and plans that are not whole sentences come last.
+    An idea that only says the subject again (`subject`) is no takeaway: the subject line said it."""
     opening = _opening(outline)
     where = {i.id: c for c in outline.chapters for i in c.ideas}
-    usable = [i for i in outline.ideas if _usable(i, opening)]
+    usable = [i for i in outline.ideas if _usable(i, opening) and not _only_says(i, subject)]
 
     def rank(idea: Idea) -> tuple[bool, bool, bool, bool, float]:
         return (idea.id != subject_id, _connects(idea), idea.score < WEAK, not _whole(idea), -_weight(idea))
@@ -305,6 +306,13 @@ def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int) -> 
             if slot is not None:
                 chosen.append((idea, slot))
     return [s for _, s in sorted(chosen, key=lambda c: c[0].lines[0])]
+
+
+def _only_says(idea: Idea, line: str) -> bool:
+    """Whether the idea says nothing but `line` (`사람들은 '무엇'이 아니라 '왜'에 지갑을 연다.`)."""
+    return bool(line) and not (idea.points or idea.coda or idea.figures) and bare(
+        " ".join(plain(t) for t in idea.sentences)
+    ) == bare(line)
 
 
 def _quote(outline: Outline, said: set[str], used: set[str], most: int) -> Slot | None:
@@ -348,7 +356,7 @@ def plan(
         fallback = labels["letter_subject_short"]
     subject, subject_id = candidates[0] if candidates else (fallback, "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
-    takeaways = takeaways_of(outline, subject_id, count, budget)
+    takeaways = takeaways_of(outline, subject_id, count, budget, subject)
     if len(takeaways) < count:
         raise TooLittle(f"{len(takeaways)} whole idea(s) for takeaways, a letter needs {count}")
     used = {i for s in takeaways for i in s.insights}
