@@ -310,9 +310,11 @@ def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int, sub
 
 def _only_says(idea: Idea, line: str) -> bool:
     """Whether the idea says nothing but `line` (`사람들은 '무엇'이 아니라 '왜'에 지갑을 연다.`)."""
-    return bool(line) and not (idea.points or idea.coda or idea.figures) and bare(
-        " ".join(plain(t) for t in idea.sentences)
-    ) == bare(line)
+    return (
+        bool(line)
+        and not (idea.points or idea.coda or idea.figures)
+        and bare(" ".join(plain(t) for t in idea.sentences)) == bare(line)
+    )
 
 
 def _quote(outline: Outline, said: set[str], used: set[str], most: int) -> Slot | None:
