@@ -358,12 +358,19 @@ def plan(
         fallback = labels["letter_subject_short"]
     subject, subject_id = candidates[0] if candidates else (fallback, "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
-    takeaways = takeaways_of(outline, subject_id, count, budget, subject)
+    quote_slot: Slot | None = None
+    # An idea that only says the subject is no takeaway, unless a short note then has no quote left.
+    for again in (subject, ""):
+        takeaways = takeaways_of(outline, subject_id, count, budget, again)
+        if len(takeaways) < count:
+            continue
+        used = {i for s in takeaways for i in s.insights}
+        said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
+        quote_slot = _quote(outline, said, used, int(limits["quote_max_chars"]))
+        if quote_slot is not None:
+            break
     if len(takeaways) < count:
         raise TooLittle(f"{len(takeaways)} whole idea(s) for takeaways, a letter needs {count}")
-    used = {i for s in takeaways for i in s.insights}
-    said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
-    quote_slot = _quote(outline, said, used, int(limits["quote_max_chars"]))
     url = post_url(settings.site.base_url, outline.title, "")
     slots = [
         Slot("subject", "", (subject,), (), (subject_id,) if subject_id else ()),
