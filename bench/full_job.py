@@ -32,9 +32,7 @@ def notes_of(vault: Path) -> list[Path]:
     """Every note of the vault except root notes, outputs and daily notes (as bench/work.py's `note_files`)."""
     skip = ("00-roots", "_osmu", ".")
     return sorted(
-        p
-        for p in vault.rglob("*.md")
-        if not p.relative_to(vault).parts[0].startswith(skip) and not DAILY.match(p.name)
+        p for p in vault.rglob("*.md") if not p.relative_to(vault).parts[0].startswith(skip) and not DAILY.match(p.name)
     )
 
 
