@@ -47,7 +47,7 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | None:
     """An idea in full, as the post shows it (the lead's sentences left out: they are said once),
     with its code, tables, images and math where the note has them."""
-    sentences = tuple(t for t in idea.sentences if plain(t) not in drop and bare(t) != bare(chapter.title))
+    sentences = _said(idea, chapter, drop)
     label = korean.as_title(idea.name) if idea.named and not _same_name(idea.name, chapter.title) else ""
     if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
@@ -71,6 +71,12 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | Non
     )
 
 
+def _said(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> tuple[str, ...]:
+    """The idea's sentences the post says under `chapter`: not the lead's (`drop`, said once), not the
+    one its heading says already."""
+    return tuple(t for t in idea.sentences if plain(t) not in drop and bare(t) != bare(chapter.title))
+
+
 def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slot]:
     """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list,
     and so does a run that goes on into a list of bare bullets (an idea that is only points)."""
@@ -80,8 +86,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slo
 
     def flush() -> None:
         if len(run) + bool(more) >= 2:
-            said = [[t for t in i.sentences if plain(t) not in lead and bare(t) != bare(chapter.title)] for i in run]
-            lines = tuple(" ".join(ts) for ts in said)
+            lines = tuple(" ".join(_said(i, chapter, lead)) for i in run)
             kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line] + more
             slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(dict.fromkeys(i for _, i in kept))))
         else:

@@ -182,8 +182,7 @@ def _usable(idea: Idea, opening: frozenset[str] = frozenset()) -> bool:
 def _connects(idea: Idea) -> bool:
     """Whether the idea opens by pointing back (`그래서 …`, `이게 …`, `He …`): away from its premise
     it has no referent, so it never opens a takeaway (or the subject)."""
-    first = idea.sentences[0] if idea.sentences else (idea.intro or idea.name)
-    return bool(CONNECTIVE.match(first) or BACKREF.match(first) or PRONOUN.match(first))
+    return _connects_line(idea.sentences[0] if idea.sentences else (idea.intro or idea.name))
 
 
 def _finished(sentence: str) -> bool:
@@ -192,6 +191,7 @@ def _finished(sentence: str) -> bool:
 
 
 def _connects_line(line: str) -> bool:
+    """Whether a line opens by pointing back (a connective, `이게`, a pronoun)."""
     return bool(CONNECTIVE.match(line) or BACKREF.match(line) or PRONOUN.match(line))
 
 
