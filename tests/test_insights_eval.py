@@ -50,7 +50,9 @@ def test_held_aside_figures(scores: dict[str, Score]) -> None:
     insights): coverage 100 % (met), boundary F1 ≥ 0.9 (met: 0.930), root precision ≥ 0.9 and
     recall ≥ 0.8 (not met: 19 of 31 tags right = 0.613, 19 of 44 labelled roots found = 0.432).
     The floors sit at the figures measured; the earlier held-aside half, read while tuning,
-    gave 0.867 / 0.743 and is now tuning."""
+    gave 0.867 / 0.743 and is now tuning. A second blind set of 6 notes (now tuning) gave
+    0.650 / 0.302 at its first run; two annotators agree at 0.952 / 0.909 on this half
+    (bench/label_agreement.py)."""
     held = halves(scores, {n: split_of(LABELS / f"{n}.yaml") for n in scores})[1]
     assert held.name == "held-aside"
     assert held.coverage == 1.0 and held.missing == 0 and held.duplicated == 0, held.row()
@@ -60,18 +62,18 @@ def test_held_aside_figures(scores: dict[str, Score]) -> None:
 
 
 def test_tuning_and_overall_figures_do_not_drop(scores: dict[str, Score]) -> None:
-    """Floors at the figures measured: tuning root P/R 0.891 / 0.796 (90 of 101, 90 of 113),
-    overall 0.826 / 0.694 (109 of 132, 109 of 157). Before the main root was inherited across
-    scripts (an English insight under Korean root notes) and lent one word of its link line,
-    the same tuning notes gave 0.884 / 0.743 (84 of 95, 84 of 113)."""
+    """Floors at the figures measured: tuning root P/R 0.851 / 0.660 (103 of 121, 103 of 156),
+    boundary F1 0.965, overall 0.803 / 0.610. The tuning half grew by 6 notes written and
+    labelled blind on 2026-12-07 (their first run: boundary F1 0.899, root P/R 0.650 / 0.302);
+    on the 7 notes it held before, it gave 0.891 / 0.796 (90 of 101, 90 of 113)."""
     tuning = halves(scores, {n: split_of(LABELS / f"{n}.yaml") for n in scores})[0]
-    assert tuning.coverage == 1.0 and tuning.boundary[2] >= 0.99, tuning.row()
-    assert tuning.roots[0] >= 0.89 and tuning.roots[1] >= 0.79, tuning.row()
+    assert tuning.coverage == 1.0 and tuning.boundary[2] >= 0.96, tuning.row()
+    assert tuning.roots[0] >= 0.85 and tuning.roots[1] >= 0.66, tuning.row()
     seeds = total([scores[s] for s in SEEDS], "seeds")
     assert seeds.type_accuracy >= 0.89, seeds.row()
     overall = total(list(scores.values()))
-    assert overall.coverage == 1.0 and overall.boundary[2] >= 0.97, overall.row()
-    assert overall.roots[0] >= 0.82 and overall.roots[1] >= 0.69, overall.row()
+    assert overall.coverage == 1.0 and overall.boundary[2] >= 0.96, overall.row()
+    assert overall.roots[0] >= 0.80 and overall.roots[1] >= 0.61, overall.row()
 
 
 def test_labels_name_real_lines(scores: dict[str, Score]) -> None:
@@ -84,3 +86,19 @@ def test_labels_name_real_lines(scores: dict[str, Score]) -> None:
         for item in data["insights"]:
             start, end = item["lines"]
             assert start <= end and lines[start - 1].strip() and lines[end - 1].strip(), (path.name, item)
+
+
+def test_the_second_annotator_labels_the_same_spans() -> None:
+    """bench/label_agreement.py compares two labellings of the roots over one cut: the second
+    must use the first one's spans and types, and only root names the vault has."""
+    import yaml
+
+    roots = {"응원-경제", "의미가치", "과도함", "프로세스-공유", "인사이드-아웃", "현장감", "아카이브-사고"}
+    seconds = sorted((LABELS / "second-annotator").glob("*.yaml"))
+    assert len(seconds) == 7
+    for path in seconds:
+        one = yaml.safe_load((LABELS / path.name).read_text(encoding="utf-8"))
+        two = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert one["note"] == two["note"], path.name
+        assert [(i["lines"], i["type"]) for i in one["insights"]] == [(i["lines"], i["type"]) for i in two["insights"]]
+        assert all(set(i["roots"]) <= roots for i in two["insights"]), path.name
