@@ -10,7 +10,7 @@ import yaml
 from tasks.markdown.parse import parse_note
 from tasks.render.labels import LABELS_FILE, labels, note_language, text_language
 from tasks.vault.read import load_note
-from tests.conftest import BOOK, EXAMPLE_VAULT
+from tests.conftest import BOOK, EXAMPLE_VAULT, ROOT
 from tests.helpers import render
 
 ENGLISH = "30-knowledge/33-insights/show-your-work.md"
@@ -54,8 +54,12 @@ def test_english_note_gets_english_labels_in_guide_mail_and_post() -> None:
     assert "From: " in mail and "Unsubscribe (수신거부, free): " in mail
     assert '<html lang="en">' in html and ">Unsubscribe (수신거부)</a>" in html
     post = files["blog/show-your-work.md"]
-    assert "## Closing thoughts" in post and "## 마치며" not in post
-    assert re.search(r">Closing thoughts</h2>", files["blog/show-your-work.naver.html"])
+    # its closing is a callout with a title of its own (`> [!note] Link to my own work`): that names it
+    assert "## Link to my own work" in post and "## 마치며" not in post
+    assert re.search(r">Link to my own work</h2>", files["blog/show-your-work.naver.html"])
+    building = _files(str(ROOT / "tests" / "fixtures" / "insights" / "building-in-public.md"))
+    assert "## Closing thoughts" in building["blog/building-in-public.md"]
+    assert re.search(r">Closing thoughts</h2>", building["blog/building-in-public.naver.html"])
     assert (
         "About 1 min read" in files["blog/show-your-work.naver.html"]
         or " min read<" in files["blog/show-your-work.naver.html"]

@@ -158,8 +158,9 @@ def test_the_lead_is_neither_the_closing_nor_a_heading() -> None:
 
 
 def test_a_closing_that_was_its_sections_only_idea_keeps_the_sections_name() -> None:
+    """The checklist under the note's last heading closes the post under that heading (not `## 마치며`)."""
     post = _body(_text(render(EXAMPLE_VAULT, POPUP, ("blog",)), ".md", "blog"))
-    assert "## 마치며\n\n**다음 팝업 체크리스트**\n\n- 매장 안에서 보여줄" in post
+    assert "## 다음 팝업 체크리스트\n\n- 매장 안에서 보여줄" in post and "## 마치며" not in post
 
 
 def test_a_question_a_heading_or_the_lead_asks_is_not_asked_again() -> None:
@@ -171,11 +172,11 @@ def test_a_question_a_heading_or_the_lead_asks_is_not_asked_again() -> None:
 
 
 def test_what_follows_the_closing_in_its_section_closes_the_post_with_it() -> None:
-    """워크숍-회고: the checklist closes the post; the callout question after it in the same section
-    comes with it instead of standing alone under `## 다음 기수 체크리스트`."""
+    """워크숍-회고: the checklist closes the post under the note's last heading `## 다음 기수 체크리스트`;
+    the callout question after it in the same section comes with it, under its own title."""
     post = _body(_text(render(EXAMPLE_VAULT, str(NOTES / "워크숍-회고.md"), ("blog",)), ".md", "blog"))
-    assert "## 다음 기수 체크리스트" not in post
-    closing = post.split("## 마치며\n", 1)[1]
+    assert "## 마치며" not in post
+    closing = post.split("## 다음 기수 체크리스트\n", 1)[1]
     assert "- 작업 로그 템플릿을 미리 배포했는가?" in closing
     assert closing.index("작업 로그 템플릿") < closing.index("온라인 기수에서도 같은 분위기가 나올까?")
 

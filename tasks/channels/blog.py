@@ -11,8 +11,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from tasks.compose.ideas import ASIDE_CALLOUTS, Idea, bare, is_lead_in, plain, point_line
-from tasks.compose.outline import Chapter, Outline
+from tasks.compose.ideas import (
+    ASIDE_CALLOUTS,
+    BACKREF,
+    NAME_MAX,
+    Idea,
+    bare,
+    is_lead_in,
+    plain,
+    point_line,
+    says_something,
+    split_sentences,
+)
+from tasks.compose.outline import CONNECTIVE, Chapter, Outline
 from tasks.compose.plan import Plan, Slot
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS
@@ -44,11 +55,28 @@ FLAVOR_KEYS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | None:
+NOTE_PREFIX = re.compile(
+    r"^\s*(?:(?:저자|작가|책)(?:이|가|의|에서)?\s*(?:든|드는|소개한|말한|보여준)?\s*(?:예시|예|사례|이야기)"
+    r"|(?:the\s+)?author'?s\s+(?:example|case|story)|(?:an?\s+)?(?:example|case)\s+from\s+the\s+book)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+"""A note-taker's prefix on a label (`저자가 든 예: 동네 서점 '밤의 책방'`): the reader sees the example's name."""
+
+
+def label(text: str) -> str:
+    """A label as the post shows it: a lead-in said as a name (`구독자가 늘어나는 이유는:` → `구독자가
+    늘어나는 이유`), without the note-taker's prefix (`저자가 든 예:`)."""
+    named = korean.as_title(text)
+    return NOTE_PREFIX.sub("", named).strip() or named
+
+
+def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str], titles: dict[str, str] | None = None) -> Slot | None:
     """An idea in full, as the post shows it (the lead's sentences left out: they are said once),
-    with its code, tables, images and math where the note has them."""
+    with its code, tables, images and math where the note has them. A callout keeps its title
+    (`> [!question] 아직 모르는 것`) as its label (`titles`: callout titles by idea id)."""
     sentences = _said(idea, chapter, drop)
-    label = korean.as_title(idea.name) if idea.named and not _same_name(idea.name, chapter.title) else ""
+    name = idea.name if idea.named else (titles or {}).get(idea.id, "")
+    label_ = label(name) if name and not _same_name(name, chapter.title) else ""
     if not sentences and not idea.points and not idea.coda and not idea.figures:
         return None
     figures = tuple(
@@ -58,13 +86,13 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> Slot | Non
     numbered = bool(idea.points) and all(p.number for p in idea.points)
     return Slot(
         "quote" if idea.quote else "idea",
-        label,
+        label_,
         sentences,
         tuple(point_line(p) for p in idea.points),
         (idea.id,),
         numbered=numbered,
         sub=tuple(p.children for p in idea.points) if any(p.children for p in idea.points) else (),
-        intro=idea.intro if bare(idea.intro) != bare(chapter.title) else "",  # the heading says it
+        intro=label(idea.intro) if bare(idea.intro) != bare(chapter.title) else "",  # the heading says it
         coda=idea.coda,
         quote=idea.quote,
         figures=figures,
@@ -77,7 +105,9 @@ def _said(idea: Idea, chapter: Chapter, drop: frozenset[str]) -> tuple[str, ...]
     return tuple(t for t in idea.sentences if plain(t) not in drop and bare(t) != bare(chapter.title))
 
 
-def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slot]:
+def _body(
+    ideas: list[Idea], chapter: Chapter, lead: frozenset[str], titles: dict[str, str] | None = None
+) -> list[Slot]:
     """A chapter's slots: each idea in full; a run of the author's one-line list items stays a list,
     and so does a run that goes on into a list of bare bullets (an idea that is only points)."""
     slots: list[Slot] = []
@@ -90,7 +120,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slo
             kept = [(line, i.id) for line, i in zip(lines, run, strict=True) if line] + more
             slots.append(Slot("idea", "", (), tuple(t for t, _ in kept), tuple(dict.fromkeys(i for _, i in kept))))
         else:
-            slots.extend(s for s in (_idea_slot(i, chapter, lead) for i in run) if s is not None)
+            slots.extend(s for s in (_idea_slot(i, chapter, lead, titles) for i in run) if s is not None)
         run.clear()
         more.clear()
 
@@ -102,7 +132,7 @@ def _body(ideas: list[Idea], chapter: Chapter, lead: frozenset[str]) -> list[Slo
             more.extend((point_line(p), idea.id) for p in idea.points)
             continue
         flush()
-        made = _idea_slot(idea, chapter, lead)
+        made = _idea_slot(idea, chapter, lead, titles)
         if made is not None:
             slots.append(made)
     flush()
@@ -128,8 +158,43 @@ def _same_name(name: str, title: str) -> bool:
     return bool(title) and korean.as_title(_unnumbered(name)) == korean.as_title(_unnumbered(title))
 
 
-def description(outline: Outline, limit: int) -> str:
-    """What the post gives the reader, in one line of whole chapter names (never the lead again)."""
+def description(
+    outline: Outline, limit: int, avoid: frozenset[str] = frozenset(), said: frozenset[str] = frozenset()
+) -> str:
+    """What the post gives the reader, as a sentence: the strongest idea the lead and the title do not
+    say (`avoid`: their idea ids; `said`: the lead's sentences), its sentences whole from its first, as
+    many as fit in `limit`; the author's own words before a quotation. A note with no such idea: its
+    chapter names, in one line (never the lead again)."""
+    ideas = sorted(dict.fromkeys(outline.hooks), key=lambda i: i.quote)  # stable: the hooks' order within each kind
+    for least, idea in ((n, i) for n in (DESCRIPTION_MIN, 0) for i in ideas):
+        sentences = [plain(t) for t in idea.sentences]
+        if (
+            idea.id in avoid
+            or idea.callout in ASIDE_CALLOUTS
+            or not sentences
+            or CONNECTIVE.match(sentences[0])
+            or BACKREF.match(sentences[0])
+            or is_lead_in(sentences[0])
+            or any(bare(t) in said for t in sentences)
+        ):
+            continue
+        text = ""
+        for sentence in sentences:
+            if len(f"{text} {sentence}".strip()) > limit:
+                break
+            text = f"{text} {sentence}".strip()
+        if len(text) >= max(least, 1) and says_something(sentences[0]) and bare(text) != bare(outline.title):
+            return text
+    return _chapter_line(outline, limit)
+
+
+DESCRIPTION_MIN = 40
+"""Characters a description should say before a shorter idea is taken (`오픈율보다 답장 수를 본다.` is a
+line, `왜 사람들은 …? … 담겨 있어서다.` tells what the post gives)."""
+
+
+def _chapter_line(outline: Outline, limit: int) -> str:
+    """The post's chapter names in one line, after the title (`Slow Marketing: …, …`)."""
     head = f"『{outline.attribution.work}』: " if outline.book else f"{outline.title}: "
     names: list[str] = []
     for chapter in outline.chapters:
@@ -137,6 +202,60 @@ def description(outline: Outline, limit: int) -> str:
         if name and len(head) + len(", ".join([*names, name])) <= limit:
             names.append(name)
     return (head + ", ".join(names)) if names else outline.title[:limit]
+
+
+GENERIC_KIND = re.compile(r"\s*(메모|노트|회고|정리|일지|notes?|memo|retro(?:spective)?)$", re.IGNORECASE)
+"""A title's last word that only says what kind of note it is (`강의 준비 메모`, `GPTers 워크숍 회고`)."""
+PROJECT_TAGS = frozenset({"project", "projects", "프로젝트"})
+
+
+def subject(title: str, kind: str, tags: list[str]) -> str | None:
+    """What a generic note title is about (`강의 준비 메모` → `강의 준비`; a project note's title, which
+    is only the project's name: `하루결 성수 팝업스토어`); None for a title that says something itself."""
+    about = GENERIC_KIND.sub("", title).strip()
+    if about != title.strip():
+        return about
+    if kind == "project" or {t.lower().rsplit("/", 1)[-1] for t in tags} & PROJECT_TAGS:
+        return title.strip()
+    return None
+
+
+def title_hook(outline: Outline) -> Idea | None:
+    """The idea whose first sentence can follow a subject in a title: the best hook that opens its idea
+    (never a second sentence without its first), says something, is no aside and is short (a name's length)."""
+    for line, idea in zip(outline.hook_lines, outline.hooks, strict=True):
+        first = idea.sentences[0] if idea.sentences else ""
+        text = _title_line(line)
+        if (
+            idea.callout not in ASIDE_CALLOUTS
+            and bare(line) == bare(first)
+            and len(text) <= NAME_MAX
+            and says_something(line)
+            and not (CONNECTIVE.match(text) or BACKREF.match(text))
+        ):
+            return idea
+    return None
+
+
+def _title_line(line: str) -> str:
+    """A sentence said in a title: without its full stop or the quotation marks around it (a question keeps `?`)."""
+    text = plain(line).rstrip(" .。")
+    if len(text) > 2 and text[0] in "\"“'‘" and text[-1] in "\"”'’":
+        text = text[1:-1].strip().rstrip(" .。")
+    return text
+
+
+def post_title(outline: Outline, kind: str, tags: list[str]) -> tuple[str, str]:
+    """The post's title and the id of the idea it says: a book note's `『Book』: hook`; a note titled
+    only by its kind or a project's name (`강의 준비 메모`) as `subject: hook`; else the note's title."""
+    about = None if outline.book else subject(outline.title, kind, tags)
+    if about is None:
+        return outline.display_title, outline.hook_idea.id if outline.book and outline.hook_idea else ""
+    idea = title_hook(outline)
+    if idea is None:
+        return outline.title, ""
+    hook = _title_line(next(h for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i is idea))
+    return (f"{about}: {hook}" if about else hook), idea.id
 
 
 def plan(
@@ -167,26 +286,40 @@ def plan(
         lead, lead_id = first
     lead_text, said_once = _whole_lead(outline, lead, lead_id)
     slots = [Slot("lead", "", lead_text, (), (lead_id,) if lead_id else ())]
+    titles = dict(outline.callout_titles)
     closing = outline.closing
     own = next((c for c in outline.chapters if closing is not None and closing in c.ideas), None)
+    # The note's last heading (`## 다음 기수 체크리스트`, `## 내 생각`) holding its closing idea is the
+    # post's closing section, under that name: the note's order, no generic `마치며` in its place.
+    last = own is not None and own is outline.chapters[-1] and own.heading and own.level == 2 and bool(own.title)
     # What follows the closing idea in its own section (`> [!question] 아직 모르는 것` after the
     # checklist) closes the post with it, rather than staying behind alone under that section's heading.
     after = list(own.ideas[own.ideas.index(closing) + 1 :]) if own is not None and closing is not None else []
     for chapter in outline.chapters:
+        if last and chapter is own:
+            break
         ideas = [i for i in chapter.ideas if i is not closing and i not in after]
-        body = _body(ideas, chapter, said_once)
+        body = _body(ideas, chapter, said_once, titles)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
             slots += body
-    slots.append(Slot("section", labels["post_closing"], (), (), (), level=2))
-    if closing is not None:
-        made = _idea_slot(closing, Chapter("", 2, (), False), said_once)
+    if own is not None and last:
+        slots.append(Slot("section", own.title, (), (), (), level=2, notes=CLOSING))
+        slots += _body(list(own.ideas), own, said_once, titles)
+    elif closing is not None:
+        made = _idea_slot(closing, Chapter("", 2, (), False), said_once, titles)
         if made is not None and not made.title and own is not None and own.heading and own.ideas[0] is closing:
             # the closing opened its section: that heading (`다음 팝업 체크리스트`) names it here
             made = replace(made, title=own.title)
+        # A closing with a title of its own (`> [!note] For the cafe`) names the closing section.
+        named = made is not None and bool(made.title) and closing.callout and not closing.named
+        heading = made.title if named and made is not None else labels["post_closing"]
+        slots.append(Slot("section", heading, (), (), (), level=2, notes=CLOSING))
         if made is not None:
-            slots.append(made)
-        slots += _body(after, Chapter("", 2, tuple(after), False), said_once)
+            slots.append(replace(made, title="") if named else made)
+        slots += _body(after, Chapter("", 2, tuple(after), False), said_once, titles)
+    else:
+        slots.append(Slot("section", labels["post_closing"], (), (), (), level=2, notes=CLOSING))
     said = {bare(t) for s in slots for t in (*s.text, *s.points, *s.coda)}
     said |= {bare(t) for t in said_once}  # the lead's own sentences (`왜 단골은 …?` is not asked again)
     said |= {bare(s.title) for s in slots if s.role == "section" and s.title}  # nor one a heading asks
@@ -201,6 +334,9 @@ def plan(
     return [Plan("blog", "post", tuple(slots))]
 
 
+CLOSING = ("closing",)
+"""The `notes` of the closing section's slot: the post's header records its name (`closing:`), which
+the `blog-shape` check looks for when it is the note's own (`다음 기수 체크리스트`) rather than `마치며`."""
 LEAD_NOT_LAST_MIN = 4
 """Ideas a note needs before its last idea is kept for the end rather than the lead."""
 LEAD_SENTENCES = 2
@@ -272,9 +408,13 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     lead = " ".join(lead_slot.text)
     text = "\n".join(t for s in post.slots for t in (*s.text, *s.points, *s.coda))
     tags = list(dict.fromkeys(ctx["root_slugs"] + note["tags"]))[: int(ctx["options"]["max_tags"])]
-    about = description(outline, int(spec.limits["description_max_chars"]))
+    title, title_id = post_title(outline, note["kind"], list(note["tags"]))
+    said = frozenset(bare(t) for line in lead_slot.text for t in split_sentences(line))
+    avoid = frozenset({*lead_slot.insights, title_id} - {""})
+    about = description(outline, int(spec.limits["description_max_chars"]), avoid, said)
+    closing = next((s.title for s in post.slots if s.role == "section" and s.notes == CLOSING), "")
     front = {
-        "title": outline.display_title,
+        "title": title,
         "date": note["date"],
         "lastmod": note["lastmod"],
         "draft": ctx["options"]["draft"],
@@ -297,6 +437,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "front_matter": front,
         "images": images,
         "note_blocks": note_blocks(ctx["insights"], ctx.get("image_files", {})),
+        # the closing section's name when it is the note's own (the `blog-shape` check looks for it)
+        "closing": closing if closing not in (ctx["labels"]["post_closing"], "") else "",
     }
 
 

@@ -105,6 +105,9 @@ class Outline:
     """A question to the reader: the note's own, else one built from the hook."""
     attribution: Attribution
     """The note's sources."""
+    callout_titles: tuple[tuple[str, str], ...] = ()
+    """(idea id, title) for each idea that is one callout with a title of its own (`> [!question] 아직
+    모르는 것`): a label the idea keeps."""
 
     @property
     def hook(self) -> str:
@@ -471,6 +474,24 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
         closing=_closing(ideas, hook),
         question=question_of(ideas, hook_line, title, lang),
         attribution=credit,
+        callout_titles=callout_titles(parsed, ideas),
+    )
+
+
+def callout_titles(parsed: ParsedNote, ideas: Sequence[Idea]) -> tuple[tuple[str, str], ...]:
+    """The titles of the note's callouts (`> [!note] For the cafe`), by the id of the idea each one is."""
+    titled = [
+        (b.lines[0], plain(WIKILINK_TEXT.sub(lambda m: m.group(2) or m.group(1).rsplit("/", 1)[-1], b.get("title"))))
+        for section in parsed.sections
+        for b in section.blocks
+        if b.kind == "callout" and plain(b.get("title"))
+    ]
+    return tuple(
+        (idea.id, title)
+        for idea in ideas
+        if idea.callout
+        for title in [next((t for line, t in titled if idea.lines[0] <= line <= idea.lines[1]), "")]
+        if title
     )
 
 

@@ -660,9 +660,15 @@ CLOSINGS = ["마치며", "Closing thoughts"]
 
 
 def blog_shape(text: str, *, min_sections: int = 2, closing: list[str] | None = None, rule: str) -> LintResult:
-    """At least `min_sections` `## ` sections, one of them a closing (`## 마치며` / `## Closing thoughts`)."""
+    """At least `min_sections` `## ` sections, one of them a closing (`## 마치며` / `## Closing thoughts`,
+    or the name the header records when the closing is the note's own section: `## 다음 기수 체크리스트`)."""
     names = [b.lines[0] for b in blocks(visible_lines(text)) if b.kind == "heading" and b.level == 2]
     wanted = {normalise(c) for c in (closing if closing is not None else CLOSINGS)}
+    meta = front_matter(text)
+    params = meta.get("params")
+    osmu = (params if isinstance(params, dict) else meta).get("osmu")
+    if isinstance(osmu, dict) and osmu.get("closing"):  # `closing:` in the header: the note's own name
+        wanted.add(normalise(str(osmu["closing"])))
     problems = [] if len(names) >= min_sections else [f"{len(names)} sections (min {min_sections})"]
     if not any(normalise(n) in wanted for n in names):
         problems.append(f"no closing section ({' / '.join(closing or CLOSINGS)})")
