@@ -66,8 +66,12 @@ NOTE_PREFIX = re.compile(
 def label(text: str) -> str:
     """A label as the post shows it: a lead-in said as a name (`구독자가 늘어나는 이유는:` → `구독자가
     늘어나는 이유`), without the note-taker's prefix (`저자가 든 예:`)."""
-    named = korean.as_title(text)
-    return NOTE_PREFIX.sub("", named).strip() or named
+    return unprefixed(korean.as_title(text))
+
+
+def unprefixed(text: str) -> str:
+    """A line without the note-taker's prefix (`저자가 든 예: 동네 서점` → `동네 서점`); the rest as written."""
+    return NOTE_PREFIX.sub("", text).strip() or text
 
 
 def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str], titles: dict[str, str] | None = None) -> Slot | None:
@@ -92,7 +96,7 @@ def _idea_slot(idea: Idea, chapter: Chapter, drop: frozenset[str], titles: dict[
         (idea.id,),
         numbered=numbered,
         sub=tuple(p.children for p in idea.points) if any(p.children for p in idea.points) else (),
-        intro=label(idea.intro) if bare(idea.intro) != bare(chapter.title) else "",  # the heading says it
+        intro=unprefixed(idea.intro) if bare(idea.intro) != bare(chapter.title) else "",  # the heading says it
         coda=idea.coda,
         quote=idea.quote,
         figures=figures,
@@ -163,9 +167,10 @@ def description(
 ) -> str:
     """What the post gives the reader, as a sentence: the strongest idea the lead and the title do not
     say (`avoid`: their idea ids; `said`: the lead's sentences), its sentences whole from its first, as
-    many as fit in `limit`; the author's own words before a quotation. A note with no such idea: its
-    chapter names, in one line (never the lead again)."""
+    many as fit in `limit`; the author's own words before a quotation, a hook before any other idea.
+    A note with no such idea: its chapter names, in one line (never the lead again)."""
     ideas = sorted(dict.fromkeys(outline.hooks), key=lambda i: i.quote)  # stable: the hooks' order within each kind
+    ideas += [i for i in outline.ideas if i not in ideas]  # then any idea, in the note's order
     for least, idea in ((n, i) for n in (DESCRIPTION_MIN, 0) for i in ideas):
         sentences = [plain(t) for t in idea.sentences]
         if (
@@ -204,9 +209,11 @@ def _chapter_line(outline: Outline, limit: int) -> str:
     return (head + ", ".join(names)) if names else outline.title[:limit]
 
 
-GENERIC_KIND = re.compile(r"\s*(메모|노트|회고|정리|일지|notes?|memo|retro(?:spective)?)$", re.IGNORECASE)
+GENERIC_KIND = re.compile(r"\s*(메모|노트|회고|후기|정리|일지|notes?|memo|retro(?:spective)?)$", re.IGNORECASE)
 """A title's last word that only says what kind of note it is (`강의 준비 메모`, `GPTers 워크숍 회고`)."""
 PROJECT_TAGS = frozenset({"project", "projects", "프로젝트"})
+SPOKEN_CONNECTIVE = re.compile(r"^(근데|그런데|그럼|그러면|그래도|however|then)(?=[\s,]|$)", re.IGNORECASE)
+"""A sentence that answers the one before (`근데 그냥 드립백이면 …?`): no title opens on it."""
 
 
 def subject(title: str, kind: str, tags: list[str]) -> str | None:
@@ -220,8 +227,8 @@ def subject(title: str, kind: str, tags: list[str]) -> str | None:
     return None
 
 
-def title_hook(outline: Outline) -> Idea | None:
-    """The idea whose first sentence can follow a subject in a title: the best hook that opens its idea
+def title_hook(outline: Outline) -> tuple[str, Idea] | None:
+    """The line (and its idea) that can follow a subject in a title: the best hook that opens its idea
     (never a second sentence without its first), says something, is no aside and is short (a name's length)."""
     for line, idea in zip(outline.hook_lines, outline.hooks, strict=True):
         first = idea.sentences[0] if idea.sentences else ""
@@ -231,9 +238,9 @@ def title_hook(outline: Outline) -> Idea | None:
             and bare(line) == bare(first)
             and len(text) <= NAME_MAX
             and says_something(line)
-            and not (CONNECTIVE.match(text) or BACKREF.match(text))
+            and not (CONNECTIVE.match(text) or BACKREF.match(text) or SPOKEN_CONNECTIVE.match(text))
         ):
-            return idea
+            return text, idea
     return None
 
 
@@ -251,10 +258,10 @@ def post_title(outline: Outline, kind: str, tags: list[str]) -> tuple[str, str]:
     about = None if outline.book else subject(outline.title, kind, tags)
     if about is None:
         return outline.display_title, outline.hook_idea.id if outline.book and outline.hook_idea else ""
-    idea = title_hook(outline)
-    if idea is None:
+    found = title_hook(outline)
+    if found is None:
         return outline.title, ""
-    hook = _title_line(next(h for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i is idea))
+    hook, idea = found
     return (f"{about}: {hook}" if about else hook), idea.id
 
 
