@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tasks.channels.blog import label, subject
+from tasks.lint.editorial import blog_shape
 from tasks.model import RenderResult
 from tests.conftest import EXAMPLE_VAULT, ROOT
 from tests.helpers import render
@@ -120,3 +121,14 @@ def test_a_label_loses_the_note_takers_prefix_and_never_gets_a_second_colon(tmp_
     _, body, html = _post(note, vault)
     assert "정리: 손님이 다시 오는 이유는\n\n- 이름을 불러준다." in body and "이유는:" not in body
     assert not re.search(r":[^:<]*:</p>", html)
+
+
+def test_blog_shape_knows_a_closing_named_after_the_note_from_the_header() -> None:
+    """`## 다음 기수 체크리스트` is the closing when the header records it (`closing:`); any other
+    heading without `마치며` is still no closing."""
+    body = "\n본문\n\n## 잘된 점\n\n좋았다.\n\n## 다음 기수 체크리스트\n\n- 템플릿 배포\n"
+    named = '---\ntitle: t\nparams:\n  osmu:\n    closing: "다음 기수 체크리스트"\n---\n' + body
+    assert blog_shape(named, min_sections=1, closing=["마치며"], rule="r").ok
+    assert not blog_shape("---\ntitle: t\n---\n" + body, min_sections=1, closing=["마치며"], rule="r").ok
+    other = '---\ntitle: t\nosmu:\n  closing: "다른 이름"\n---\n' + body
+    assert not blog_shape(other, min_sections=1, closing=["마치며"], rule="r").ok
