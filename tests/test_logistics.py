@@ -157,10 +157,11 @@ def test_the_seed_book_note_loses_no_idea() -> None:
     [
         *(p for p in sorted(INSIGHTS.glob("*.md")) if p not in (LECTURE, RETRO)),
         *sorted((ROOT / "tests" / "fixtures" / "editorial-notes").glob("*.md")),
+        *sorted((ROOT / "tests" / "fixtures" / "editorial").rglob("*.md")),
         EXAMPLE_VAULT / "30-knowledge" / "33-insights" / "show-your-work.md",
         EXAMPLE_VAULT / "10-projects" / "13-imi-work" / "13.01-osmu-system.md",
     ],
-    ids=lambda p: p.stem,
+    ids=lambda p: p.parent.name + "/" + p.stem,
 )
 def test_notes_without_logistics_lose_nothing(note: Path) -> None:
     """Times in a story (`매일 오후 3시에 뚜껑을 열었다`), `launchd`로 매일 아침 7시에, a reader's
@@ -182,6 +183,9 @@ def test_line_facts_read_the_morphemes_not_the_words() -> None:
     assert line_facts("실습: 오늘 장면 하나를 한 줄로 쓰기. 5분.").content
     assert line_facts("Bring a spare clicker battery.").to_do
     assert not line_facts("Write this week's three lines before Friday and post them.").to_do
+    assert not line_facts("Pick one unfinished thing and post it this week.").to_do  # a date, no kit
+    assert not line_facts("유튜브 강의 한 편을 블로그, 뉴스레터, 강의 자료로 다시 쓰기").to_do  # a way of working
+    assert line_facts("이번 주 금요일까지 원고 보내기").to_do
 
 
 def test_the_rule_reads_the_whole_note() -> None:

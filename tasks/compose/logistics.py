@@ -80,9 +80,7 @@ GEAR_EN = _set(
     "cables adapter adapters dongle tripod handout handouts printout printouts badge badges gear"
 )
 MATERIAL_EN = _set("slides slide deck decks script handout handouts materials")
-ERRANDS_EN = _set(
-    "bring pack charge print book buy order email send confirm check remember renew reserve test rent pick"
-)
+ERRANDS_EN = _set("bring pack charge print book buy order email send confirm check remember renew reserve test rent")
 SCHEDULE_EN = re.compile(
     r"\b(next|this|coming)\s+(week|month|weekend|term|quarter|cohort|session|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\bbefore the\s+\w*\s*(talk|session|workshop|event|cohort"
@@ -99,6 +97,17 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(text)]
+
+
+def _handled(morphs: Sequence[Morpheme], words: frozenset[str]) -> bool:
+    """One of `words` is what the line handles (`원고 보내기`, `충전기랑 젠더 챙길 것`), not where
+    something goes (`강의 자료로 다시 쓰기`: a way of working, not an errand)."""
+    for n, m in enumerate(morphs):
+        if m.form in words and m.tag in ("NNG", "NNP", "SL"):
+            after = next((x for x in morphs[n + 1 :] if x.tag not in ("NNG", "NNP", "SL")), None)
+            if after is None or after.tag != "JKB":
+                return True
+    return False
 
 
 def _nouns(morphs: Sequence[Morpheme]) -> set[str]:
@@ -182,6 +191,8 @@ class Line:
     """Addressed to the reader (`여러분`, `…해 보세요`, `you`)."""
     errand: bool
     """Has the form of a to-do (`…챙기기`, `…할 것`, `…전에 확인`, `Bring …`)."""
+    handles: bool
+    """Its object is equipment or material (`원고 보내기`, `Bring a spare clicker battery`)."""
     subject: str
     """`event-material` when its subject is her event's material (`강의 자료는`), `material` when it is
     material or equipment (`슬라이드는`), else ""."""
@@ -202,8 +213,9 @@ class Line:
 
     @property
     def to_do(self) -> bool:
-        """A to-do about her equipment, her material or her calendar."""
-        return self.errand and not self.content and (self.gear or self.material or self.schedule)
+        """A to-do about her equipment or material, or about a slot of her event's calendar (`다음 기수
+        시작 전에 확인`); an imperative with only a date in it (`post it this week`) is said to a reader."""
+        return self.errand and not self.content and (self.handles or (self.schedule and self.event))
 
     @property
     def kit(self) -> bool:
@@ -235,6 +247,7 @@ def line_facts(text: str) -> Line:
             past=_past(morphs),
             reader=bool(READER_KO.search(line)),
             errand=_todo_ko(morphs),
+            handles=_handled(morphs, GEAR_KO | MATERIAL_KO),
             subject=kind,
             exercise=exercise,
             fragment=fragment,
@@ -257,6 +270,7 @@ def line_facts(text: str) -> Line:
         past=bool(PAST_EN.search(line)),
         reader=bool(READER_EN.search(line)),
         errand=verb in ERRANDS_EN or words[:2] in (["don't", "forget"], ["remember", "to"]),
+        handles=bool(found & (GEAR_EN | MATERIAL_EN)),
         subject=kind,
         exercise=exercise,
         fragment=fragment,
