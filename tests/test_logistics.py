@@ -93,6 +93,20 @@ def test_the_lecture_memo_shows_no_logistics_in_any_channel_and_skips_the_short_
     assert "오늘 매장에서 있었던 장면 하나를 한 줄로 쓰기" in shown["workshop"]
 
 
+def test_the_author_is_told_which_lines_were_left_out_and_where() -> None:
+    """One warning per idea set aside, at its line, so she can check the rule's reading of her note."""
+    said = "left out of every reader-facing channel as the author's own logistics: "
+    told = [(d.line, d.message) for d in _render(LECTURE).diagnostics if d.code == "logistics"]
+    assert told == [
+        (12, said + "다음 주 소상공인 브랜딩 강의, 90분."),
+        (14, said + "슬라이드는 30장을 넘기지 않는다."),
+        (16, said + "첫 10분에 할 이야기는"),
+        (24, said + "강의 자료는 블로그 글 세 편을 다시 엮어서 만든다."),
+        (34, said + "마이크 배터리 여분 챙기기."),
+    ]
+    assert not [d for d in _render(BOOK_TALK).diagnostics if d.code == "logistics" and "추천" in d.message]
+
+
 def test_a_to_do_list_addressed_to_herself_is_left_out_with_its_heading() -> None:
     """워크숍-회고: `다음 기수 시작 전에 확인:` and its items are her own cohort prep; the open question
     after them stays, no longer under the heading that named the checklist: it reads on from the

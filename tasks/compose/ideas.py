@@ -408,7 +408,19 @@ def ideas_of(parsed: ParsedNote, insights: Sequence[Insight], keep_logistics: bo
     """Every idea of the note a reader could use, in the note's order: the author's own logistics (the
     date of her talk, her equipment, rules for her own slides, to-dos addressed to herself; see
     `tasks.compose.logistics`) are left out of every channel unless `keep_logistics`."""
+    if keep_logistics:
+        return _made(parsed, insights)
+    return ideas_and_logistics(parsed, insights)[0]
+
+
+def ideas_and_logistics(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[tuple[Idea, ...], tuple[Idea, ...]]:
+    """(the ideas a reader could use, the author's logistics left out of every channel), in the note's
+    order (see `ideas_of`)."""
+    levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
+    return set_aside(_made(parsed, insights), levels)
+
+
+def _made(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:
     levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
     note = NoteBlocks.of(parsed)
-    made = tuple(i for i in (make_idea(i, levels, note) for i in insights) if i is not None)
-    return made if keep_logistics else set_aside(made, levels)
+    return tuple(i for i in (make_idea(i, levels, note) for i in insights) if i is not None)

@@ -324,15 +324,15 @@ def _heads_logistics(heading: str) -> bool:
     return line.dated or line.to_do
 
 
-def set_aside(ideas: Sequence[Idea], levels: Mapping[str, int]) -> tuple[Idea, ...]:
-    """The ideas a reader could use, in order: the logistics left out. A section whose heading names
+def set_aside(ideas: Sequence[Idea], levels: Mapping[str, int]) -> tuple[tuple[Idea, ...], tuple[Idea, ...]]:
+    """(the ideas a reader could use, the logistics left out), each in the note's order. A section whose heading names
     her calendar or a to-do (`다음 기수 체크리스트`) and that opens with logistics loses its heading with
     them, as an editor deletes the heading with the lines under it: what is left of it (an open question
     after her checklist) reads on from the section before, so no channel shows the heading over lines
     it does not describe. `levels`: heading level by section title."""
     private = logistics(ideas)
     if not private:
-        return tuple(ideas)
+        return tuple(ideas), ()
     firsts: dict[tuple[str, ...], Idea] = {}
     for idea in ideas:
         firsts.setdefault(idea.path, idea)
@@ -350,4 +350,4 @@ def set_aside(ideas: Sequence[Idea], levels: Mapping[str, int]) -> tuple[Idea, .
                 section = parent[-1] if parent else ""
                 idea = replace(idea, path=parent, section=section, level=levels.get(section, 0))
         out.append(idea)
-    return tuple(out)
+    return tuple(out), tuple(i for i in ideas if i.id in private)

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.compose.ideas import ASIDE_CALLOUTS, BACKREF, NAME_MAX, Idea, bare, ideas_of, plain, says_something
+from tasks.compose.ideas import (
+    ASIDE_CALLOUTS,
+    BACKREF,
+    NAME_MAX,
+    Idea,
+    bare,
+    ideas_and_logistics,
+    plain,
+    says_something,
+)
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -105,6 +114,9 @@ class Outline:
     """A question to the reader: the note's own, else one built from the hook."""
     attribution: Attribution
     """The note's sources."""
+    logistics: tuple[Idea, ...] = ()
+    """The author's own logistics, left out of `ideas` and of every reader-facing channel (the date of her
+    talk, her equipment, to-dos addressed to herself: `tasks.compose.logistics`), in the note's order."""
 
     @property
     def hook(self) -> str:
@@ -449,7 +461,7 @@ def attribution(parsed: ParsedNote) -> Attribution:
 
 def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outline:
     """The note's outline (the same for every channel)."""
-    ideas = ideas_of(parsed, insights)
+    ideas, aside = ideas_and_logistics(parsed, insights)
     title = clean_title(parsed.title)
     credit = attribution(parsed)
     scored = _hooks(ideas, title)
@@ -471,6 +483,7 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
         closing=_closing(ideas, hook),
         question=question_of(ideas, hook_line, title, lang),
         attribution=credit,
+        logistics=aside,
     )
 
 
