@@ -124,12 +124,15 @@ def test_a_prep_memo_in_korean_keeps_its_claims_and_exercise_and_drops_its_sched
         "이번 달 동네 책방 북토크, 60분.",
         "노트북 충전기랑 HDMI 젠더 챙길 것.",
         "발표 자료는 지난 뉴스레터 두 편을 묶어서 만든다.",
+        "보조배터리",
+        "무선 마이크",
     ]
     shown = _shown(BOOK_TALK)
     assert set(shown) == set(CHANNELS)
     for channel, text in shown.items():
-        for line in ("60분", "충전기", "젠더", "뉴스레터 두 편"):
+        for line in ("60분", "충전기", "젠더", "뉴스레터 두 편", "보조배터리", "명찰", "마이크"):
             assert line not in text, (channel, line)
+        assert not re.search(r"^#+ 준비물|>준비물<", text, re.M), channel  # no heading over nothing
     assert "내 가게에서만 할 수 있는 말 한 줄을 적기" in shown["workshop"]
     assert "좋은 추천은 상품이 아니라 사람을 보여준다." in shown["blog"]
 
@@ -139,12 +142,15 @@ def test_a_prep_memo_in_english_keeps_its_claims_and_exercise_and_drops_its_sche
         "Meetup talk next Thursday, 30 minutes.",
         "The deck stays under 20 slides.",
         "Bring a spare clicker battery.",
+        "spare batteries",
+        "name badges",
     ]
     shown = _shown(TALK_PREP)
     assert set(shown) == set(CHANNELS)
     for channel, text in shown.items():
-        for line in ("next Thursday", "20 slides", "clicker"):
+        for line in ("next Thursday", "20 slides", "clicker", "batteries", "HDMI", "badges"):
             assert line not in text, (channel, line)
+        assert not re.search(r"^#+ Packing list|>Packing list<", text, re.M), channel
     assert "write one sentence only your shop could say" in shown["workshop"]
     assert "Customers remember the owner's reason" in shown["blog"]
 

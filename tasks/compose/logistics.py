@@ -17,7 +17,8 @@ the analyser's morphemes (Korean) or the words (English):
 - a **production rule**: her material or equipment as the subject of a present-tense line
   (`슬라이드는 …`, `The deck …`) in a note that schedules her event, or her event's material by name
   (`강의 자료는 …`) in any note;
-- a list whose every item is an errand or a piece of equipment (a packing list).
+- a list whose every item is an errand or a piece of equipment, or a list item that only names a
+  piece of equipment (a packing list: `- 보조배터리`, `- 무선 마이크`).
 
 Conservative by design: an exercise (`실습: … 5분`), a line addressed to the reader (`여러분`, `you`,
 `…해 보세요`), a past event (`…3시에 뚜껑을 열었다`), a checklist of lessons a reader can apply (`…
@@ -309,7 +310,7 @@ def is_logistics(idea: Idea, planned: bool = False) -> bool:
         return True
     if idea.points and not idea.sentences:  # a packing list: every item a to-do or a piece of equipment
         return all(i.to_do or i.kit for i in (line_facts(p.text) for p in idea.points))
-    return False
+    return idea.item and head.kit  # one item of a packing list (`- 무선 마이크`)
 
 
 def logistics(ideas: Sequence[Idea]) -> frozenset[str]:
@@ -325,9 +326,9 @@ def _heads_logistics(heading: str) -> bool:
 
 
 def set_aside(ideas: Sequence[Idea], levels: Mapping[str, int]) -> tuple[tuple[Idea, ...], tuple[Idea, ...]]:
-    """(the ideas a reader could use, the logistics left out), each in the note's order. A section whose heading names
-    her calendar or a to-do (`다음 기수 체크리스트`) and that opens with logistics loses its heading with
-    them, as an editor deletes the heading with the lines under it: what is left of it (an open question
+    """(the ideas a reader could use, the logistics left out), each in the note's order. A section whose
+    heading names her calendar or a to-do (`다음 기수 체크리스트`) and that opens with logistics loses its
+    heading with them, as an editor deletes the heading with the lines under it: what is left of it (an open question
     after her checklist) reads on from the section before, so no channel shows the heading over lines
     it does not describe. `levels`: heading level by section title."""
     private = logistics(ideas)
