@@ -214,3 +214,15 @@ def test_the_rule_reads_the_whole_note() -> None:
     slides = next(i for i in every if i.text.startswith("슬라이드는"))
     assert slides.id in logistics(every)
     assert slides.id not in logistics([slides])  # alone, `슬라이드는 …` could be advice to a reader
+
+
+def test_a_claim_with_a_length_in_it_stays_content_in_a_planned_note(tmp_path: Path) -> None:
+    """In a memo that plans a talk, `첫 10분에 할 이야기는` is a slot of the plan; `하루 10분만 적어도 1년이면
+    60시간이다.` is a claim that happens to count minutes."""
+    note = tmp_path / "memo.md"
+    note.write_text(
+        "# 메모\n\n- 다음 주 북토크, 60분.\n\n- 첫 10분에 할 이야기는\n\n- 1. 책방을 연 날\n\n- 2. 첫 손님\n\n"
+        "- 하루 10분만 적어도 1년이면 60시간이다.\n\n- 기록은 재능이 아니라 습관이다.\n",
+        encoding="utf-8",
+    )
+    assert _left_out(note) == ["다음 주 북토크, 60분.", "첫 10분에 할 이야기는"]

@@ -11,7 +11,7 @@ the analyser's morphemes (Korean) or the words (English):
 - a **schedule**: a relative date (`다음 주`, `이번 기수`, `next week`) or a length in minutes or hours
   (`90분`, `30 minutes`) together with an event of hers (`강의`, `워크숍`, `talk`), not told in the
   past. Once a note schedules her event this way it is a plan, and any other time slot of that
-  plan (`첫 10분에 할 이야기는`) is logistics too;
+  plan that is no finished statement (`첫 10분에 할 이야기는`) is logistics too;
 - an **errand**: a to-do line (`…챙기기`, `…할 것`, `…전에 확인`, `Bring …`) about equipment, her
   material or her schedule; a list under such a lead-in goes with it;
 - a **production rule**: her material or equipment as the subject of a present-tense line
@@ -201,6 +201,8 @@ class Line:
     """A labelled exercise (`실습: …`)."""
     fragment: bool
     """A noun phrase, not a sentence (`마이크 배터리`)."""
+    statement: bool
+    """A finished sentence or question (`하루 10분이면 1년에 60시간이다.`), not a label or lead-in."""
 
     @property
     def content(self) -> bool:
@@ -229,7 +231,8 @@ def line_facts(text: str) -> Line:
     """What one line of the note says about the author's logistics."""
     line = text.strip()
     exercise = bool(EXERCISE.match(line))
-    fragment = korean.ending(line) == "fragment"
+    end = korean.ending(line)
+    fragment, statement = end == "fragment", end in ("sentence", "question")
     if korean.has_hangul(line):
         morphs = analysis(line)
         nouns = _nouns(morphs)
@@ -252,6 +255,7 @@ def line_facts(text: str) -> Line:
             subject=kind,
             exercise=exercise,
             fragment=fragment,
+            statement=statement,
         )
     words = _words(line)
     found = set(words)
@@ -275,6 +279,7 @@ def line_facts(text: str) -> Line:
         subject=kind,
         exercise=exercise,
         fragment=fragment,
+        statement=statement,
     )
 
 
@@ -302,8 +307,8 @@ def is_logistics(idea: Idea, planned: bool = False) -> bool:
     head = line_facts(_head(idea))
     if head.content:
         return False
-    if head.dated and (head.event or planned):
-        return True
+    if head.dated and (head.event or (planned and not head.statement)):
+        return True  # a statement with a length in it (`하루 10분이면 …이다.`) is a claim, plan or not
     if head.to_do or (idea.intro and line_facts(idea.intro).to_do):
         return True
     if not head.past and not head.errand and (head.subject == "event-material" or (planned and head.subject)):
