@@ -25,6 +25,8 @@ RETRO = INSIGHTS / "워크숍-회고.md"
 BOOK_TALK = FIXTURES / "북토크-준비-메모-일정과-준비물은-빠진다.md"
 TALK_PREP = FIXTURES / "talk-prep-notes-schedule-and-kit-are-left-out.md"
 MEETUP_RETRO = FIXTURES / "모임-회고-자기-점검-목록은-빠지고-배운-점은-남는다.md"
+MEMO = INSIGHTS / "12월-첫주-메모.md"
+PROJECT = INSIGHTS / "군산-책방-느린오후-리브랜딩.md"
 BOOK = EXAMPLE_VAULT / "34-learning" / "34.01-books" / "books" / "프로세스-이코노미.md"
 CHANNELS = ("blog", "newsletter", "instagram", "workshop")
 """The reader-facing channels."""
@@ -155,6 +157,22 @@ def test_a_prep_memo_in_english_keeps_its_claims_and_exercise_and_drops_its_sche
     assert "Customers remember the owner's reason" in shown["blog"]
 
 
+def test_her_to_do_list_and_her_calendar_are_left_out_of_a_memo_and_a_project() -> None:
+    """Two notes of the blind set: `## 할 일` (`원두 발주 … - 수요일까지`, `세무사님께 부가세 자료 보내기`,
+    `… 미팅 자료 정리 (12/3)`, `1월 강의장 대관 확정`) and `## 일정` (`12/3 2차 미팅 …`, `12/14 현장
+    워크숍 …`); the memo's thoughts and the project's proposal and its reader checklist stay."""
+    assert _left_out(MEMO) == ["원두 발주 (에티오피아 2kg, 콜롬비아 3kg) - 수요일까지"]  # the whole list
+    assert len(_ideas(MEMO)[0]) - len(_ideas(MEMO)[1]) == 1
+    assert _left_out(PROJECT) == [
+        "12/3 2차 미팅 (온라인, 회원제 이름 같이 정하기)",
+        "12/14 현장 워크숍 - 메모 촬영 가이드 (조명, 각도) 같이 만들기",
+    ]
+    for note, gone in ((MEMO, ("부가세", "대관", "할 일")), (PROJECT, ("2차 미팅", "12/14", "## 일정"))):
+        for channel, text in _shown(note).items():
+            assert not any(g in text for g in gone), (note.stem, channel)
+    assert "역할이 하나라도 있는가?" in _shown(PROJECT)["blog"]
+
+
 def test_a_checklist_a_reader_can_apply_and_a_past_story_stay_content() -> None:
     """모임-회고: `다음 행사 체크리스트` (lessons any host can apply, no to-do lead-in) and `저녁 7시에
     시작해서 …` (a time, told as a story) stay; `다음 달 모임 시작 전에 확인:` goes, with its heading."""
@@ -175,7 +193,7 @@ def test_the_seed_book_note_loses_no_idea() -> None:
 @pytest.mark.parametrize(
     "note",
     [
-        *(p for p in sorted(INSIGHTS.glob("*.md")) if p not in (LECTURE, RETRO)),
+        *(p for p in sorted(INSIGHTS.glob("*.md")) if p not in (LECTURE, RETRO, MEMO, PROJECT)),
         *sorted((ROOT / "tests" / "fixtures" / "editorial-notes").glob("*.md")),
         *sorted((ROOT / "tests" / "fixtures" / "editorial").rglob("*.md")),
         EXAMPLE_VAULT / "30-knowledge" / "33-insights" / "show-your-work.md",
@@ -206,6 +224,10 @@ def test_line_facts_read_the_morphemes_not_the_words() -> None:
     assert not line_facts("Pick one unfinished thing and post it this week.").to_do  # a date, no kit
     assert not line_facts("유튜브 강의 한 편을 블로그, 뉴스레터, 강의 자료로 다시 쓰기").to_do  # a way of working
     assert line_facts("이번 주 금요일까지 원고 보내기").to_do
+    assert line_facts("12/3 2차 미팅 (온라인)").dated and line_facts("12월 3일 미팅").dated  # the analyser's date
+    assert line_facts("원두 발주 - 수요일까지").chore and line_facts("1월 강의장 대관 확정").chore
+    assert not line_facts("매일 오는 손님의 이름을 기억하기").chore  # a practice, not her errand
+    assert not line_facts("매장 안에서 보여줄 장면을 하나 정했는가?").chore  # a question a reader can ask
 
 
 def test_the_rule_reads_the_whole_note() -> None:

@@ -67,7 +67,7 @@ GEAR_KO = _set(
 """Equipment the author carries to her own event."""
 MATERIAL_KO = _set("슬라이드 자료 원고 대본 강의안 교안 큐카드 발표자료 장표 피피티 PPT ppt")
 """The material she makes for her own event."""
-TODO_NOUNS_KO = _set("확인 준비 체크 점검 예약 발송 출력 챙김 구매 주문 연락 세팅")
+TODO_NOUNS_KO = _set("확인 준비 체크 점검 예약 발송 출력 챙김 구매 주문 연락 세팅 발주 확정 대관 결제 제출 신청 정리")
 """Nouns that end a note-style to-do (`…전에 확인`)."""
 EXERCISE = re.compile(
     r"^\s*(실습|활동|과제|연습|숙제|미션|워크시트|exercise|activity|try this|homework|assignment|practice)\s*[:：]",
@@ -83,7 +83,8 @@ GEAR_EN = _set(
 MATERIAL_EN = _set("slides slide deck decks script handout handouts materials")
 ERRANDS_EN = _set("bring pack charge print book buy order email send confirm check remember renew reserve test rent")
 SCHEDULE_EN = re.compile(
-    r"\b(next|this|coming)\s+(week|month|weekend|term|quarter|cohort|session|monday|tuesday|wednesday|thursday"
+    r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(by|until)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(next|this|coming)\s+(week|month|weekend|term|quarter|cohort|session|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\bbefore the\s+\w*\s*(talk|session|workshop|event|cohort"
     r"|class|lecture|webinar|meetup)\b",
     re.I,
@@ -129,7 +130,23 @@ def _schedule_ko(morphs: Sequence[Morpheme]) -> bool:
             and (after.form in TIME_UNITS_KO or after.form in EVENTS_KO)
         ):
             return True
-    return any(m.form in SOON_KO and m.tag.startswith(("NN", "MAG")) for m in morphs)
+    return any(m.form in SOON_KO and m.tag.startswith(("NN", "MAG")) for m in morphs) or _date_ko(morphs)
+
+
+DATE = re.compile(r"^\d{1,2}/\d{1,2}$")
+WEEKDAYS_KO = _set("월요일 화요일 수요일 목요일 금요일 토요일 일요일")
+
+
+def _date_ko(morphs: Sequence[Morpheme]) -> bool:
+    """A day of her calendar: `12/3` (the analyser's serial), `12월 3일`, a deadline `수요일까지`."""
+    for n, m in enumerate(morphs):
+        if m.tag == "W_SERIAL" and DATE.match(m.form):
+            return True
+        if m.tag == "SN" and n + 3 < len(morphs) and [x.form for x in morphs[n + 1 : n + 4 : 2]] == ["월", "일"]:
+            return True
+        if m.form in WEEKDAYS_KO and n + 1 < len(morphs) and morphs[n + 1].form == "까지":
+            return True
+    return False
 
 
 def _length_ko(morphs: Sequence[Morpheme]) -> bool:
@@ -141,7 +158,7 @@ def _length_ko(morphs: Sequence[Morpheme]) -> bool:
 
 
 def _content(morphs: Sequence[Morpheme]) -> list[Morpheme]:
-    return [m for m in morphs if not m.tag.startswith(("SF", "SP", "SS", "SE", "SO", "SW"))]
+    return [m for m in morphs if not m.tag.startswith(("SF", "SP", "SS", "SE", "SO", "SW", "W_"))]
 
 
 def _todo_ko(morphs: Sequence[Morpheme]) -> bool:
@@ -154,7 +171,13 @@ def _todo_ko(morphs: Sequence[Morpheme]) -> bool:
         return True
     if last.form == "것" and last.tag == "NNB" and len(words) > 1 and words[-2].tag == "ETM" and words[-2].form == "ᆯ":
         return True
-    return last.tag == "NNG" and last.form in TODO_NOUNS_KO
+    return _todo_noun(morphs)
+
+
+def _todo_noun(morphs: Sequence[Morpheme]) -> bool:
+    """A note-style to-do that ends in the action's noun (`…전에 확인`, `대관 확정`, `자료 정리 (12/3)`)."""
+    words = _content(morphs)
+    return bool(words) and words[-1].tag == "NNG" and words[-1].form in TODO_NOUNS_KO
 
 
 def _subject_ko(morphs: Sequence[Morpheme]) -> tuple[str, ...]:
@@ -192,6 +215,8 @@ class Line:
     """Addressed to the reader (`여러분`, `…해 보세요`, `you`)."""
     errand: bool
     """Has the form of a to-do (`…챙기기`, `…할 것`, `…전에 확인`, `Bring …`)."""
+    chore_noun: bool
+    """Ends in the noun of an errand (`대관 확정`, `자료 정리`, `…전에 확인`)."""
     handles: bool
     """Its object is equipment or material (`원고 보내기`, `Bring a spare clicker battery`)."""
     subject: str
@@ -219,6 +244,15 @@ class Line:
         """A to-do about her equipment or material, or about a slot of her event's calendar (`다음 기수
         시작 전에 확인`); an imperative with only a date in it (`post it this week`) is said to a reader."""
         return self.errand and not self.content and (self.handles or (self.schedule and self.event))
+
+    @property
+    def chore(self) -> bool:
+        """An item of her own to-do list: a to-do, a piece of equipment, an errand named by its noun
+        (`1월 강의장 대관 확정`) or an item with a date or deadline (`원두 발주 - 수요일까지`); never a
+        practice said with `-기` alone (`매일 오는 손님의 이름을 기억하기`) nor a question (`…정했는가?`)."""
+        if self.content or self.past or self.statement:
+            return self.to_do
+        return self.to_do or self.kit or self.chore_noun or self.schedule
 
     @property
     def kit(self) -> bool:
@@ -251,6 +285,7 @@ def line_facts(text: str) -> Line:
             past=_past(morphs),
             reader=bool(READER_KO.search(line)),
             errand=_todo_ko(morphs),
+            chore_noun=_todo_noun(morphs),
             handles=_handled(morphs, GEAR_KO | MATERIAL_KO),
             subject=kind,
             exercise=exercise,
@@ -275,6 +310,7 @@ def line_facts(text: str) -> Line:
         past=bool(PAST_EN.search(line)),
         reader=bool(READER_EN.search(line)),
         errand=verb in ERRANDS_EN or words[:2] in (["don't", "forget"], ["remember", "to"]),
+        chore_noun=False,
         handles=bool(found & (GEAR_EN | MATERIAL_EN)),
         subject=kind,
         exercise=exercise,
@@ -313,8 +349,8 @@ def is_logistics(idea: Idea, planned: bool = False) -> bool:
         return True
     if not head.past and not head.errand and (head.subject == "event-material" or (planned and head.subject)):
         return True
-    if idea.points and not idea.sentences:  # a packing list: every item a to-do or a piece of equipment
-        return all(i.to_do or i.kit for i in (line_facts(p.text) for p in idea.points))
+    if idea.points and not idea.sentences:  # her to-do or packing list: every item a chore
+        return all(i.chore for i in (line_facts(p.text) for p in idea.points))
     return idea.item and head.kit  # one item of a packing list (`- 무선 마이크`)
 
 
