@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tasks.compose.logistics import set_aside
 from tasks.model import Block, Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -403,9 +404,23 @@ def point_line(point: Point) -> str:
     return f"{point.number}. {point.text}" if point.number else point.text
 
 
-def ideas_of(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:
-    """Every idea of the note, in the note's order."""
+def ideas_of(parsed: ParsedNote, insights: Sequence[Insight], keep_logistics: bool = False) -> tuple[Idea, ...]:
+    """Every idea of the note a reader could use, in the note's order: the author's own logistics (the
+    date of her talk, her equipment, rules for her own slides, to-dos addressed to herself; see
+    `tasks.compose.logistics`) are left out of every channel unless `keep_logistics`."""
+    if keep_logistics:
+        return _made(parsed, insights)
+    return ideas_and_logistics(parsed, insights)[0]
+
+
+def ideas_and_logistics(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[tuple[Idea, ...], tuple[Idea, ...]]:
+    """(the ideas a reader could use, the author's logistics left out of every channel), in the note's
+    order (see `ideas_of`)."""
+    levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
+    return set_aside(_made(parsed, insights), levels)
+
+
+def _made(parsed: ParsedNote, insights: Sequence[Insight]) -> tuple[Idea, ...]:
     levels = {s.title: s.level for s in parsed.sections}  # by title: an insight names its section
     note = NoteBlocks.of(parsed)
-    made = (make_idea(i, levels, note) for i in insights)
-    return tuple(i for i in made if i is not None)
+    return tuple(i for i in (make_idea(i, levels, note) for i in insights) if i is not None)

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.compose.ideas import ASIDE_CALLOUTS, BACKREF, NAME_MAX, Idea, bare, ideas_of, plain, says_something
+from tasks.compose.ideas import (
+    ASIDE_CALLOUTS,
+    BACKREF,
+    NAME_MAX,
+    Idea,
+    bare,
+    ideas_and_logistics,
+    plain,
+    says_something,
+)
 from tasks.model import Insight, ParsedNote
 from tasks.nlp import korean
 
@@ -108,6 +117,9 @@ class Outline:
     callout_titles: tuple[tuple[str, str], ...] = ()
     """(idea id, title) for each idea that is one callout with a title of its own (`> [!question] 아직
     모르는 것`): a label the idea keeps."""
+    logistics: tuple[Idea, ...] = ()
+    """The author's own logistics, left out of `ideas` and of every reader-facing channel (the date of her
+    talk, her equipment, to-dos addressed to herself: `tasks.compose.logistics`), in the note's order."""
 
     @property
     def hook(self) -> str:
@@ -452,7 +464,7 @@ def attribution(parsed: ParsedNote) -> Attribution:
 
 def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outline:
     """The note's outline (the same for every channel)."""
-    ideas = ideas_of(parsed, insights)
+    ideas, aside = ideas_and_logistics(parsed, insights)
     title = clean_title(parsed.title)
     credit = attribution(parsed)
     scored = _hooks(ideas, title)
@@ -475,6 +487,7 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
         question=question_of(ideas, hook_line, title, lang),
         attribution=credit,
         callout_titles=callout_titles(parsed, ideas),
+        logistics=aside,
     )
 
 

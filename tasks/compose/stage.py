@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tasks.compose.ideas import Idea
 from tasks.compose.outline import Outline, outline, outline_json
 from tasks.compose.plan import Plan, TooLittle
 from tasks.model import Diagnostic, Insight, ParsedNote
@@ -39,6 +40,17 @@ class Composition:
         }
 
 
+def _aside(parsed: ParsedNote, idea: Idea) -> Diagnostic:
+    """Tells the author which of her lines no channel shows, and why (she may disagree)."""
+    line = idea.text.split("\n", 1)[0]
+    return Diagnostic(
+        parsed.note.path,
+        idea.lines[0],
+        f"left out of every reader-facing channel as the author's own logistics: {line}",
+        "logistics",
+    )
+
+
 def compose_note(
     parsed: ParsedNote,
     insights: Sequence[Insight],
@@ -53,7 +65,7 @@ def compose_note(
     read = outline(parsed, insights, lang)
     words = labels(lang)
     plans: list[tuple[str, tuple[Plan, ...]]] = []
-    notes: list[Diagnostic] = []
+    notes = [_aside(parsed, idea) for idea in read.logistics]
     skipped: list[str] = []
     for name in chosen:
         spec = load_channel(name)
