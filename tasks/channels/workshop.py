@@ -252,26 +252,10 @@ def _quoted(text: str) -> str:
     return f"“{text}”" if "'" in text else f"'{text}'"
 
 
-def _alone(idea: Idea) -> bool:
-    """An idea that takes a slide of its own (a list, a name, a question, an exercise)."""
-    if idea.quote:
-        return False
-    return (
-        bool(idea.points)
-        or idea.named
-        or idea.type in ("framework", "case", "contrast", "checklist", "question")
-        or own_exercise(idea) is not None
-    )
-
-
 def _line(idea: Idea) -> bool:
-    """A one-line idea (a quotation, or one sentence with no name and no list): it goes with the
-    idea it supports, before or after it."""
+    """A one-line idea (a quotation, or one sentence with no name and no list): a bare claim a
+    quotation may illustrate, never a title's neighbour."""
     return idea.quote or (not idea.points and not idea.named and len(idea.sentences) == 1 and idea.type == "claim")
-
-
-def _size(idea: Idea) -> int:
-    return len(idea.sentences) + len(idea.points) + len(idea.coda) + (1 if idea.intro else 0)
 
 
 def groups_of(chapter: Chapter, lines_max: int = 0) -> list[list[Idea]]:
