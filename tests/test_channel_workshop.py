@@ -74,7 +74,7 @@ def test_guide_exercise_comes_from_the_note(root_kit: dict[str, bytes]) -> None:
     guide = root_kit["guide.md"].decode()
     exercise = guide.split("## 참가자 활동", 1)[1].split("## 토론 질문", 1)[0]
     assert "자가 점검" in exercise  # the root note's checklist, as a self-assessment
-    assert "- [ ] Self-Us-Now 구조로 스토리를 만들고 있는가?" in exercise
+    assert "- [ ] Self-Us-Now 구조로 스토리를 만들고 있나요?" in exercise  # a self-check said to the reader
     assert re.search(r"## 토론 질문\n\n1\. \S", guide) and "## 마무리" in guide
 
 
@@ -82,7 +82,7 @@ def test_book_without_checklist_turns_its_frameworks_into_questions() -> None:
     guide = next(o for o in render(EXAMPLE_VAULT, BOOK, ("workshop",)).outputs if o.path.endswith("-guide.md"))
     exercise = guide.content.decode().split("## 참가자 활동", 1)[1].split("## 토론 질문", 1)[0]
     assert "프레임워크 적용: '불확실한 상황에 대처하며 성과를 내는 원리'" in exercise
-    assert "- [ ] 손안의 새 : 지금 가진 자원에서부터 시작하라 — 내 일에서는" in exercise
+    assert "- [ ] 손안의 새 : 지금 가진 자원에서부터 시작하라\n" in exercise  # the question is asked once, in the intro
 
 
 def _sizes_that_fit(deck: Presentation) -> list[float]:

@@ -106,7 +106,7 @@ def test_a_lead_in_is_said_as_a_name_in_the_agenda() -> None:
     assert as_title("보이스를 찾는 순서") == "보이스를 찾는 순서"
     slides = _text(render(EXAMPLE_VAULT, LETTERS, ("workshop",)), "-slides.md", "workshop")
     agenda = slides.split("\n---\n")[2]
-    assert "- 구독자가 늘어나는 이유\n" in agenda and "이유는" not in agenda
+    assert "\n구독자가 늘어나는 이유\n" in agenda and "이유는" not in agenda  # the agenda: topic names, a line each
 
 
 def test_the_closing_question_is_never_the_hook_again() -> None:

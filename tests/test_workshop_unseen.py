@@ -56,14 +56,13 @@ def test_the_question_is_chosen_by_the_idea_type(kits: dict[str, tuple[str, str]
     slides = {s.split("\n## ", 1)[-1].split("\n", 1)[0]: s for s in marp_slides(deck)}
     checklist = slides["다음 팝업 체크리스트"]
     assert "건너뛰고 있는 항목" in checklist  # a checklist: which item do you skip
-    case = next(s for t, s in slides.items() if t.startswith("사례:"))
-    assert "가져올 한 가지" in case  # a case: what would you borrow
+    assert "가져올 한 가지" in slides["한 일"]  # a case: what would you borrow
     building = kits["building-in-public"][0]
     levels = next(s for s in marp_slides(building) if "## The Pieter Levels model" in s)
     assert "bring into your own work" in levels and "weakest" not in levels
     lecture = kits["강의-준비-메모"][0]
     exercise = next(s for s in marp_slides(lecture) if "한 줄로 쓰기" in s)
-    assert "지금 직접 해 보세요" in exercise and "동의" not in exercise
+    assert "## 실습" in exercise and "동의" not in exercise
 
 
 def test_speaker_notes_are_a_talk_track(kits: dict[str, tuple[str, str]]) -> None:
@@ -75,7 +74,8 @@ def test_speaker_notes_are_a_talk_track(kits: dict[str, tuple[str, str]]) -> Non
             notes = _notes(slide)
             assert not any("천천히 읽고" in ln or "Read the slide slowly" in ln for ln in notes), name
             if n + 1 < len(slides) and "## 오늘의 흐름" not in slide and "## Today's path" not in slide:
-                following = slides[n + 1].split("\n## ", 1)[1].split("\n", 1)[0]
+                visible = re.sub(r"<!--.*?-->", "", slides[n + 1], flags=re.S).strip()
+                following = visible.removeprefix("## ").split("\n", 1)[0]  # a statement slide: its first line
                 assert any(following in ln for ln in notes if ln.startswith(("다음 슬라이드", "Next slide"))), (
                     name,
                     notes,
@@ -91,8 +91,10 @@ def test_counts_come_from_the_rendered_deck(kits: dict[str, tuple[str, str]]) ->
         said = re.search(r"(\d+)개의 주제|(\d+) topics", slides[0])
         agenda = [s for s in slides if "## 오늘의 흐름" in s or "## Today's path" in s]
         if said:
-            items = re.findall(r"^- ", re.sub(r"<!--.*?-->", "", agenda[0], flags=re.S), re.M)
-            assert int(said.group(1) or said.group(2)) == len(items), name
+            lines = re.sub(r"<!--.*?-->", "", "\n".join(agenda), flags=re.S).splitlines()
+            items = [ln for ln in lines if ln.strip() and not ln.startswith("## ")]
+            assert items[-1] in ("실습", "Exercise"), name  # the agenda ends on the exercise
+            assert int(said.group(1) or said.group(2)) == len(items) - 1, name
         else:
             assert not agenda, name
         assert "1 topics" not in deck and "1개의 주제" not in deck, name
@@ -120,9 +122,10 @@ def test_every_idea_group_gets_a_slide_with_its_own_title(kits: dict[str, tuple[
     habits = slow.split("## Slow marketing rests on three habits", 1)[1].split("\n---", 1)[0]
     assert "Pick one channel" in habits  # the title sits over its own body
     book = kits["브랜드-보이스-책노트"][0]
-    assert "## 브랜드 보이스는 로고보다 먼저 기억된다\n" in book  # the chapter named after an idea titles its slide
+    statement = next(s for s in marp_slides(book) if "브랜드 보이스는 로고보다 먼저 기억된다." in s)
+    assert "## " not in statement  # one sentence alone is a statement slide, never padded with a neighbour
     cover = marp_slides(book)[0]
-    assert cover.count("브랜드의 목소리") == 1 + cover.count("<!--")  # the title slide says the title once
+    assert cover.count("브랜드의 목소리") == 1  # the title slide says the title once, never in a sentence of its note
 
 
 def test_the_guide_is_timed_by_its_content(kits: dict[str, tuple[str, str]]) -> None:
@@ -166,3 +169,74 @@ def test_a_deck_too_long_for_its_limit_keeps_every_chapter() -> None:
     assert len(ideas) <= 7
     chapters = {c.title for c in shape.chapters for i in c.ideas for s in ideas if i.id in s.insights}
     assert {"목표", "한 일", "배운 점", "다음 팝업 체크리스트"} <= chapters
+
+
+def _visible(slide: str) -> str:
+    return re.sub(r"<!--.*?-->", "", slide, flags=re.S)
+
+
+def _slide_with(deck: str, line: str) -> str:
+    agenda = ("## 오늘의 흐름", "## Today's path")
+    return next(_visible(s) for s in marp_slides(deck) if line in _visible(s) and not any(a in s for a in agenda))
+
+
+def test_a_slide_holds_one_idea(kits: dict[str, tuple[str, str]]) -> None:
+    """Never padded with a neighbouring idea: a lone claim gets a slide of its own; a quotation goes
+    with the claim it illustrates (across a heading too), a `그래서 …` with its premise."""
+    building = kits["building-in-public"][0]
+    assert "People trust" not in _slide_with(building, "Most products fail quietly")
+    assert "Show the kitchen" in _slide_with(building, "Sharing is not the same as promoting")
+    cafe = kits["카페-브랜딩-메모"][0]
+    assert "매일 오는 손님" not in _slide_with(cafe, "손님은 커피를 사러 오지만")
+    assert "그래서 우리는 의미로 선택받아야 한다" in _slide_with(cafe, "가격으로는 프랜차이즈를 이길 수 없다")
+    assert "카운터에서" not in _slide_with(cafe, "좋은 가게는 물건을 팔기 전에")
+    slow = kits["slow-marketing"][0]
+    passive = _slide_with(slow, "Slow is not the same as passive")
+    assert "Nobody remembers the campaign" in passive and "back catalogue" not in passive
+    assert "tasting day" in _visible(slow)  # a long claim with no short name is a statement slide, not dropped
+    letter = kits["뉴스레터-운영-메모"][0]
+    assert "발행 요일" not in _slide_with(letter, "카페 일지에 이미 다 있다")
+    assert "구독 취소가" not in _slide_with(letter, "만드는 사람의 하루가 담겨 있어서다")
+
+
+def _templates(question: str) -> str:
+    """A question without the claim it quotes (`'…' — 이 말에 …?` → `이 말에 …?`)."""
+    return question.rsplit(" — ", 1)[-1]
+
+
+def test_no_question_template_twice_in_a_deck(kits: dict[str, tuple[str, str]]) -> None:
+    """Slides, speaker notes and guide together: no template twice, no self-check in note register,
+    no front-matter title in a sentence; a guide question quotes the claim it is about."""
+    for name, (deck, guide) in kits.items():
+        asked = [_templates(q) for q in _questions(deck, guide)]
+        assert len(asked) == len(set(asked)), (name, asked)
+        title = re.search(r'^title: "?(.+?)"?$', deck, re.M)
+        assert title
+        notes = [ln for s in marp_slides(deck) for ln in _notes(s)]
+        assert not any(title.group(1) in ln for ln in notes), name
+        assert not any(title.group(1) in q for q in _questions(deck, guide)), name
+        for question in _questions(deck, guide):
+            assert not question.endswith("는가?"), (name, question)
+        activity = guide.split("## 참가자 활동", 1)[-1].split("## ", 1)[0]
+        assert "는가?" not in activity, name
+        discussion = re.split(r"^## (?:토론 질문|Discussion questions)", guide, flags=re.M)[1].split("\n## ")[0]
+        for question in re.findall(r"^\d+\. (.+)$", discussion, re.M):
+            assert "슬라이드" not in question and "(slide" not in question, (name, question)
+    cafe_guide = kits["카페-브랜딩-메모"][1]
+    assert "'가격으로는 프랜차이즈를 이길 수 없다.' — " in cafe_guide  # the claim it asks about, quoted
+    popup = kits["팝업스토어-프로젝트"]
+    assert "정했나요?" in popup[0] and "정했나요?" in popup[1]  # `~했는가?` said to the reader
+
+
+def test_every_deck_ends_with_its_exercise_and_a_debrief(kits: dict[str, tuple[str, str]]) -> None:
+    """The spec's shape: title, agenda, ideas, exercise, debrief; the note's own exercise is the
+    exercise slide (once), else one built from its checklist or framework."""
+    for name, (deck, _) in kits.items():
+        titles = [re.findall(r"^## (.+)$", _visible(s), re.M) for s in marp_slides(deck)]
+        assert titles[-2] in (["실습"], ["Exercise"]) and titles[-1] in (["마무리"], ["Debrief"]), (name, titles[-2:])
+        assert re.search(r"^- \S", _visible(marp_slides(deck)[-1]), re.M), name  # the debrief's prompts
+    lecture = kits["강의-준비-메모"][0]
+    assert _visible(marp_slides(lecture)[-2]).count("한 줄로 쓰기 (5분)") == 1
+    assert _visible(lecture).count("한 줄로 쓰기") == 1  # the note's exercise is run once
+    cafe = _visible(marp_slides(kits["카페-브랜딩-메모"][0])[-2])
+    assert "'동네 카페가 살아남는 방법'" in cafe  # built from the note's framework

@@ -136,40 +136,88 @@ def _narrative(idea: Idea) -> bool:
     return bool(said) and sum(bool(PAST.search(t)) for t in said) * 2 >= len(said)
 
 
-def ask(idea: Idea, title: str, labels: dict[str, Any], here: bool = True) -> str:
-    """The question a facilitator asks about an idea, chosen by what the idea is: the note's own
-    question as it is; a checklist → which item one skips; an exercise → do it now; a framework →
-    which part is weakest; a case → what one would borrow; a contrast → which side one is on; a
-    claim → agree, with an example; a fact → the similar situation at work. `here`: asked beside
-    the slide (the question points at it); otherwise the framework or case is named, when it has a
-    name of its own (never a heading or a generic section name)."""
-    own = [s for s in (*idea.sentences, *(p.text for p in idea.points)) if korean.ending(s) == "question"]
-    if own and not idea.quote and idea.type != "checklist":
-        return plain(own[0])
-    exercise_ = own_exercise(idea)
-    if exercise_:
-        return str(labels["question_exercise"]).format(task=exercise_[0])
-    name = korean.as_title(idea.name) if idea.named and idea.name and title == idea.name else ""
+def question_kind(idea: Idea) -> str:
+    """What kind of question an idea calls for, by what it is: a checklist → which item one skips;
+    a quotation → where it meets one's work; a contrast → which side one is on; a case → what one
+    would borrow; a list → which part is weakest; a fact → the similar situation; a claim → agree."""
     if idea.type == "checklist" or (idea.points and all(korean.ending(p.text) == "question" for p in idea.points)):
-        return str(labels["question_checklist"])
+        return "checklist"
     if idea.quote:
-        return str(labels["question_quote"])
+        return "quote"
     if idea.type == "contrast" or _labelled(idea):
-        return str(labels["question_contrast"])
+        return "contrast"
     if idea.type == "case" or _narrative(idea):
-        return (
-            str(labels["question_case"]).format(title=_quoted(name))
-            if name and not here
-            else str(labels["question_case_here"])
-        )
+        return "case"
     if len(idea.points) >= 2 and idea.type != "definition":
-        if name and not here:
-            return str(labels["question_framework"]).format(title=_quoted(name))
-        return str(labels["question_framework_here"])
+        return "framework"
     first = next((plain(s) for s in (*idea.sentences, *(p.text for p in idea.points))), "")
     if first and korean.ending(first) != "sentence":
-        return str(labels["question_fact"])
-    return str(labels["question_claim_here"])
+        return "fact"
+    return "claim"
+
+
+def own_question(idea: Idea) -> str:
+    """The question the idea itself asks (`왜 단골은 …?`), in the second person; "" when none."""
+    own = [s for s in (*idea.sentences, *(p.text for p in idea.points)) if korean.ending(s) == "question"]
+    return polite(plain(own[0])) if own and not idea.quote and idea.type != "checklist" else ""
+
+
+def polite(question: str) -> str:
+    """A self-check line in note register said to the reader: `~했는가?` → `~했나요?`,
+    `~인가?` → `~인가요?` (a question already polite, or not Korean, stays as it is)."""
+    q = question.rstrip()
+    if q.endswith("는가?"):
+        return q[: -len("는가?")] + "나요?"
+    if q.endswith("가?") and not q.endswith(("나요?", "가요?")) and korean.has_hangul(q):
+        return q[:-1] + "요?"
+    return question
+
+
+def answered(idea: Idea) -> str:
+    """The idea's question when the idea answers it itself (question first, then its answer): the
+    facilitator asks it before the answer is read out."""
+    own = own_question(idea)
+    said = [plain(s) for s in (*idea.sentences, *(p.text for p in idea.points))]
+    return own if own and said and polite(said[0]) == own and len(said) >= 2 else ""
+
+
+class Asker:
+    """Questions for one deck, slides and guide together: never the same question template twice,
+    never the same question twice."""
+
+    def __init__(self, labels: dict[str, Any]) -> None:
+        self.labels = labels
+        self.used: set[str] = set()
+
+    def ask(self, idea: Idea, title: str = "", here: bool = True, shown: Sequence[str] = ()) -> str:
+        """The question about an idea: its own question as it is (second person), else the first
+        unused template of its kind ("" when every one is used). Beside its slide (`here`) the
+        template points at the slide; in the guide it quotes the claim it is about."""
+        own = own_question(idea)
+        if own and (answered(idea) or bare(own) not in {bare(t) for t in shown}):  # never the slide's line again
+            if own in self.used:
+                return ""
+            self.used.add(own)
+            return own
+        for template in self.labels["questions"][question_kind(idea)]:
+            if template in self.used:
+                continue
+            self.used.add(template)
+            if here:
+                return str(template)
+            return str(self.labels["question_about"]).format(claim=_quoted(claim_of(idea, title)), question=template)
+        return ""
+
+
+def claim_of(idea: Idea, title: str) -> str:
+    """What a question about an idea quotes: its own name, a list's lead-in or slide title, else
+    its first sentence (a self-check in the second person)."""
+    if idea.named and idea.name:
+        return korean.as_title(idea.name)
+    if idea.points and (idea.intro or title):  # a list is named by its lead-in or its slide
+        return korean.as_title(idea.intro or title)
+    first = next((plain(s) for s in (*idea.sentences, *(p.text for p in idea.points))), "")
+    return polite(first.strip('"“”')) or title
 
 
 def _talk(
@@ -186,10 +234,15 @@ def _talk(
         hidden += [s for s in said if bare(s) not in shown and not EXERCISE.match(plain(s))]
         hidden += [c for p in idea.points for c in p.children if bare(c) not in shown]
     hidden = [h for h in dict.fromkeys(plain(h) for h in hidden) if not MINUTES.match(h)]
-    lines = [labels["talk_transition"].format(chapter=_quoted(chapter))] if chapter else []
+    new = chapter and bare(chapter) != bare(slot.title)  # a chapter named after its slide: the title says it
+    lines = [labels["talk_transition"].format(chapter=_quoted(chapter))] if new else []
+    first = next((i for i in ideas if answered(i)), None)
+    if first is not None and answered(first) == question:  # the slide answers its own question: ask it first
+        lines.append(labels["talk_ask_first"].format(question=question))
     if hidden:
         lines.append(labels["talk_more"].format(more=" / ".join(hidden[:4])))
-    lines.append(labels["talk_ask"].format(question=question))
+    if question and (first is None or answered(first) != question):
+        lines.append(labels["talk_ask"].format(question=question))
     lines.append(labels["talk_next"].format(title=_quoted(next_title)) if next_title else labels["talk_last"])
     return tuple(note_comment(line) for line in lines)
 
@@ -199,49 +252,36 @@ def _quoted(text: str) -> str:
     return f"“{text}”" if "'" in text else f"'{text}'"
 
 
-def _alone(idea: Idea) -> bool:
-    """An idea that takes a slide of its own (a list, a name, a question, an exercise)."""
-    if idea.quote:
-        return False
-    return (
-        bool(idea.points)
-        or idea.named
-        or idea.type in ("framework", "case", "contrast", "checklist", "question")
-        or own_exercise(idea) is not None
-    )
-
-
 def _line(idea: Idea) -> bool:
-    """A one-line idea (a quotation, or one sentence with no name and no list): it goes with the
-    idea it supports, before or after it."""
+    """A one-line idea (a quotation, or one sentence with no name and no list): a bare claim a
+    quotation may illustrate, never a title's neighbour."""
     return idea.quote or (not idea.points and not idea.named and len(idea.sentences) == 1 and idea.type == "claim")
 
 
-def _size(idea: Idea) -> int:
-    return len(idea.sentences) + len(idea.points) + len(idea.coda) + (1 if idea.intro else 0)
-
-
-def groups_of(chapter: Chapter, lines_max: int) -> list[list[Idea]]:
-    """The chapter's ideas as slide groups: an idea with a list, a name, a question or an exercise
-    alone; short claims side by side while they fit; a quote with the claim before it (a lone
-    quote opens the group after it)."""
+def groups_of(chapter: Chapter, lines_max: int = 0) -> list[list[Idea]]:
+    """The chapter's ideas as slide groups: one idea per slide, never padded with a neighbour; a
+    quotation goes with the one-line claim just before it (the claim it illustrates), else alone.
+    The note's own exercise is left out: it is the deck's exercise slide."""
     groups: list[list[Idea]] = []
     for idea in chapter.ideas:
-        if idea.score < MIN_SCORE:
+        if idea.score < MIN_SCORE or own_exercise(idea) is not None:
             continue
-        if groups:
-            last = groups[-1]
-            fits = sum(_size(i) for i in last) + _size(idea) <= lines_max
-            one_line = len(last) == 1 and _line(last[0]) and not _labelled(idea) and own_exercise(idea) is None
-            if fits and (one_line or (not _alone(idea) and not any(_alone(i) for i in last))):
-                last.append(idea)
-                continue
-            listed = any(i.points for i in last) or own_exercise(last[0]) is not None
-            if fits and _line(idea) and not listed and not any(_line(i) for i in last[1:]):
-                last.append(idea)
-                continue
+        if groups and _illustrated(groups[-1]) and (idea.quote or _concludes(idea)):
+            groups[-1].append(idea)  # the claim a quote illustrates; the premise of a `그래서 …`
+            continue
         groups.append([idea])
     return groups
+
+
+def _concludes(idea: Idea) -> bool:
+    """An idea that opens with a connective (`그래서 …`, `So …`): it is said with its premise."""
+    return bool(idea.sentences) and bool(CONNECTIVE.match(plain(idea.sentences[0])))
+
+
+def _illustrated(group: Sequence[Idea]) -> bool:
+    """Whether a quotation that follows the group illustrates it: the group is one bare claim of
+    one sentence (`Sharing is not the same as promoting.`), with no quote yet."""
+    return len(group) == 1 and _line(group[0]) and not group[0].quote
 
 
 def _chapter_name(chapter: Chapter) -> str:
@@ -279,32 +319,29 @@ def _leans(title: str) -> bool:
 def plan(
     outline: Outline, spec: ChannelSpec, options: dict[str, Any], labels: dict[str, Any], settings: Any
 ) -> list[Plan]:
-    """A deck that covers every chapter of the note: the agenda (the chapters the slides cover), a
-    slide per idea group of each chapter (its own title, whole lines, lead-ins with their lists, a
-    talk track in the notes), the note's own exercise as a slide of its own."""
+    """A deck in the spec's shape: the agenda, one slide per idea of each chapter (its own title,
+    whole lines, lead-ins with their lists, a talk track in the notes), then the exercise slide
+    (the note's own exercise, else one built from its checklist or framework) and the debrief."""
     limits = spec.limits
     lines_max = int(limits["max_lines_per_slide"]) - 1
     budget = int(limits["slide_chars"])
-    room = max(1, int(limits["max_slides"]) - 2)
+    room = max(1, int(limits["max_slides"]) - 4)  # the agenda, the exercise and the debrief
     hook = bare(outline.hook) if outline.hook else ""
-    drafts: list[tuple[Chapter, Slot, list[Idea]]] = []
-    titles: set[str] = set()
+    placed: list[tuple[Chapter, list[Idea]]] = []
     for chapter in (c for c in outline.chapters if c.ideas):
-        waiting: list[Idea] = []  # short claims with nothing to title them: they open the next slide
         for group in groups_of(chapter, lines_max):
             if len(group) == 1 and group[0].quote and bare(" ".join(group[0].sentences)) == hook:
                 continue  # the title slide says it
-            joined = [*waiting, *group]
-            opens = not _labelled(group[0]) and own_exercise(group[0]) is None
-            named = bare(_chapter_name(chapter))
-            lines = sum(_size(i) - (bool(i.intro) and bare(i.intro) == named) for i in joined)
-            if waiting and opens and lines <= lines_max:  # the list's lead-in is the slide's title
-                group = joined
-            made = _group_slots(group, chapter, lines_max, budget, labels, titles)
-            waiting = list(group) if not made and not any(_alone(i) for i in group) else []
-            for slot in made:
-                titles.add(slot.title)
-                drafts.append((chapter, slot, group))
+            if len(group) == 1 and group[0].quote and placed and _illustrated(placed[-1][1]):
+                placed[-1] = (placed[-1][0], [*placed[-1][1], group[0]])  # the claim it illustrates, across a heading
+                continue
+            placed.append((chapter, group))
+    drafts: list[tuple[Chapter, Slot, list[Idea]]] = []
+    titles: set[str] = set()
+    for chapter, group in placed:
+        for slot in _group_slots(group, chapter, lines_max, budget, labels, titles):
+            titles.add(slot.title)
+            drafts.append((chapter, slot, group))
     while len(drafts) > room:  # too many for the deck: the weakest slide of the fullest chapter goes
         counts: dict[int, int] = {}
         for c, _, _ in drafts:
@@ -314,32 +351,80 @@ def plan(
             key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
         )
         drafts.pop(weakest)
+    closing = _closing_slots(outline, labels, lines_max, [s for _, s, _ in drafts])
     chapters: list[Chapter] = list(dict.fromkeys(c for c, _, _ in drafts))
-    names = {id(c): _chapter_name(c) or next(s.title for k, s, _ in drafts if k is c) for c in chapters}
+    names = {id(c): _chapter_name(c) for c in chapters}
+    topics: list[str] = []
+    for chapter, slot, _ in drafts:  # a chapter by its name; one without a name by its slides' titles
+        topics.append(names[id(chapter)] or slot.title)
+    stated = {bare(t) for _, slot, _ in drafts if not slot.title for t in slot.text}  # a statement says it whole
+    agenda = [t for t in dict.fromkeys(topics) if t and bare(t) not in stated]
     slots: list[Slot] = []
-    agenda = list(dict.fromkeys(names[id(c)] for c in chapters))
     if len(agenda) >= 2:
+        agenda.append(closing[0].title)
         pages = [agenda[n : n + lines_max] for n in range(0, len(agenda), lines_max)]
         for n, page in enumerate(pages, 1):
             name = labels["agenda"] if len(pages) == 1 else labels["agenda_page"].format(n=n, total=len(pages))
             slots.append(Slot("agenda", name, (), tuple(page)))
     seen: set[int] = set()
+    asker = Asker(labels)
     for n, (chapter, slot, group) in enumerate(drafts):
-        opens = id(chapter) not in seen and len(agenda) >= 2
+        opens = id(chapter) not in seen and len(agenda) >= 2 and bool(names[id(chapter)]) and n > 0
         seen.add(id(chapter))
-        next_title = drafts[n + 1][1].title if n + 1 < len(drafts) else ""
+        after = drafts[n + 1][1] if n + 1 < len(drafts) else closing[0]
+        next_title = after.title or next(
+            iter(korean.sentences(" ".join(after.text))), ""
+        )  # a statement: its first sentence
         lead = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
-        question = ask(lead, slot.title, labels)
+        question = asker.ask(lead, slot.title, shown=(*slot.text, *slot.points))
         notes = _talk(group, slot, names[id(chapter)] if opens else "", next_title, question, labels)
         slots.append(replace(slot, notes=notes, figures=()))
         slots += figure_slots(slot, slot.title, labels)
-    return [Plan("workshop", "deck", tuple(slots))]
+    return [Plan("workshop", "deck", (*slots, *closing))]
+
+
+def _closing_slots(outline: Outline, labels: dict[str, Any], lines_max: int, shown: Sequence[Slot]) -> list[Slot]:
+    """The exercise slide and the debrief slide. The exercise: the note's own task (with its
+    minutes), else what to do (the intro) and the items no slide shows yet, whole lines; the
+    debrief: its prompts."""
+    intro, items, minutes = exercise(outline, labels)
+    own = next((i for i in outline.ideas if own_exercise(i)), None)
+    seen = {bare(polite(t)) for s in shown for t in (*s.text, *s.points)}
+    if own is not None:
+        text = (labels["exercise_line"].format(task=items[0], minutes=minutes) if minutes else items[0],)
+        points: tuple[str, ...] = ()
+    else:
+        text = (intro,)
+        points = tuple(i for i in items if bare(i) not in seen and len(i) <= LINE_CHARS * 2)
+        if (
+            len(points) < len(items) or len(points) > lines_max - 1
+        ):  # never half a list, nor one shown: the worksheet has it
+            points = ()
+    ids = (own.id,) if own is not None else ()
+    talk = labels["talk_exercise"] if own is None else f"{intro} {labels['talk_exercise']}"
+    exercise_notes = (
+        note_comment(talk),
+        note_comment(labels["talk_next"].format(title=_quoted(labels["debrief_title"]))),
+    )
+    prompts = tuple(labels["debrief_prompts"])[:lines_max]
+    return [
+        Slot("exercise", labels["exercise_title"], text, points, ids, notes=exercise_notes),
+        Slot("debrief", labels["debrief_title"], (), prompts, notes=(note_comment(labels["talk_debrief"]),)),
+    ]
 
 
 def _group_slots(
-    group: Sequence[Idea], chapter: Chapter, lines_max: int, budget: int, labels: dict[str, Any], titles: set[str]
+    group: Sequence[Idea],
+    chapter: Chapter,
+    lines_max: int,
+    budget: int,
+    labels: dict[str, Any],
+    titles: set[str],
+    statement: bool = False,
 ) -> list[Slot]:
-    """The slide (or slides) of one idea group; none when nothing whole fits."""
+    """The slide (or slides) of one idea group; none when nothing whole fits. An idea with no short
+    name of its own (a long claim, a question with its answer, a quotation) is a statement slide:
+    no title, its sentences whole (`statement`: so made, when its title would be its whole text)."""
     ids = tuple(i.id for i in group)
     first = group[0]
     exercise_ = own_exercise(first) if len(group) == 1 else None
@@ -347,7 +432,7 @@ def _group_slots(
         task, minutes = exercise_
         line = labels["exercise_line"].format(task=task, minutes=minutes) if minutes else task
         return [Slot("idea", labels["exercise_title"], (line,), (), ids)]
-    title = _group_title(group, chapter, lines_max)
+    title = "" if statement else _group_title(group, chapter, lines_max)
     if _labelled(first) and len(group) == 1:  # lead-ins with their lists: whole, or one slide per lead-in
         lines = sum(1 + len(p.children) for p in first.points)
         if lines <= lines_max:
@@ -360,15 +445,9 @@ def _group_slots(
             head = f"{title}: {point.text}" if title and not point.text.startswith(title) else point.text
             out.append(Slot("idea", head, (), tuple(point.children[:lines_max]), ids))
         return out
-    if not title and first.type == "question":
-        title = labels["open_question"]
-    elif not title and all(i.quote for i in group):
-        title = labels["in_words"]
-    if title in titles:
+    if title and title in titles:
         said = next((bare(s) for i in group for s in i.sentences), "")
         title = said if said and said not in titles and len(said) <= TITLE_CHARS else ""
-    if not title:  # an idea with nothing to name its slide by is left to the other channels
-        return []
     text: list[str] = []
     points: list[str] = []
     numbered = False
@@ -390,6 +469,8 @@ def _group_slots(
             numbered = slot.numbered
         else:
             (points if points else text).extend(body)
+    if any(i.type == "checklist" for i in group):  # a self-check said to the reader: `~했나요?`
+        points = [polite(p) for p in points]
     sub: tuple[tuple[str, ...], ...] = ()
     kids = {p.text: p.children for i in group for p in i.points}
     nested = len(text) + len(points) + sum(len(kids.get(p, ())) for p in points)
@@ -402,8 +483,8 @@ def _group_slots(
             text.pop()
     if not points and text and text[-1].endswith((":", "：")):  # a lead-in needs its list
         text.pop()
-    if not text and not points:
-        return []
+    if not text and not points:  # the title was the whole text: the text is the slide
+        return [] if statement or not title else _group_slots(group, chapter, lines_max, budget, labels, titles, True)
     return [
         Slot(
             "idea",
@@ -427,26 +508,28 @@ def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], 
         if own:
             task, minutes = own
             return labels["exercise_intro"].format(minutes=minutes or 10), [task], minutes
-    checklist = [plain(p.text) for i in outline.ideas if i.type == "checklist" for p in i.points]
+    checklist = [polite(plain(p.text)) for i in outline.ideas if i.type == "checklist" for p in i.points]
     if checklist:
         return labels["checklist_intro"], checklist, 0
     frameworks = sorted(
-        (i for i in outline.ideas if i.named and len(i.points) >= 2 and i.type in ("framework", "case", "contrast")),
+        (
+            i
+            for i in outline.ideas
+            if ((i.named and i.name) or i.intro) and len(i.points) >= 2 and i.type in ("framework", "case", "contrast")
+        ),
         key=lambda i: (-sum(bool(p.number) for p in i.points), -i.score, i.lines[0]),
     )
     if frameworks:
         best = frameworks[0]
         steps = [plain(p.text) for p in best.points][:6]
-        title = korean.as_title(best.name)
-        if STEPS.search(best.name) and all(korean.ending(s) == "sentence" for s in steps):
-            return labels["steps_intro"].format(title=title), [labels["steps_item"].format(step=s) for s in steps], 0
-        return (
-            labels["framework_intro"].format(title=title),
-            [labels["framework_claim_item" if _states(step) else "framework_item"].format(step=step) for step in steps],
-            0,
-        )
-    topics = [t for t in (_chapter_name(c) for c in outline.chapters[:3]) if t] or [outline.title]
-    return labels["apply_intro"], [labels["apply_item"].format(topic=t) for t in topics], 0
+        title = korean.as_title(best.name if best.named and best.name else best.intro)
+        if STEPS.search(title) and all(korean.ending(s) == "sentence" for s in steps):
+            return labels["steps_intro"].format(title=title), steps, 0
+        states = sum(_states(step) for step in steps) * 2 > len(steps)  # the question is asked once, in the intro
+        return labels["framework_claim_intro" if states else "framework_intro"].format(title=title), steps, 0
+    topics = [t for t in (_chapter_name(c) for c in outline.chapters[:3]) if t]
+    topics = topics or [korean.as_title(i.name) for i in outline.ideas if i.named and i.name][:3]
+    return (labels["apply_intro"], topics, 0) if topics else (labels["apply_any"], [labels["apply_any_item"]], 0)
 
 
 IMPERATIVE = re.compile(r"(하라|세요|시오|자|라)[.!]?$")
@@ -458,25 +541,34 @@ def _states(step: str) -> bool:
     return korean.ending(step) == "sentence" and not IMPERATIVE.search(step.strip())
 
 
-def questions(outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 3) -> list[str]:
-    """Discussion questions: the note's own question, then the questions of its strongest slides
-    (a question that points at its slide says which slide)."""
+def questions(
+    outline: Outline, deck: Plan, labels: dict[str, Any], most: int = 3, shown: Sequence[str] = ()
+) -> list[str]:
+    """Discussion questions: the note's own question, then questions about its strongest slides,
+    each quoting the claim it is about; never a template or a question the slides' notes or the
+    activity (`shown`) already use."""
     ideas = {i.id: i for i in outline.ideas}
-    numbered = [(n, s) for n, s in enumerate(deck.slots, 2) if s.role == "idea" and s.insights]
-    ranked = sorted(numbered, key=lambda x: -ideas[x[1].insights[0]].score)
-    asked: list[str] = []
+    said = "\n".join([*(n for s in deck.slots for n in s.notes), *shown])
+    asker = Asker(labels)
+    asker.used |= {t for kind in labels["questions"].values() for t in kind if t in said}
+    own = polite(plain(outline.question)) if _own_question(outline) else ""
+    found = [own] if own and own not in said else []
+    asker.used |= {own} if own else set()
+    ranked = sorted(
+        (s for s in deck.slots if s.role == "idea" and s.insights), key=lambda s: -ideas[s.insights[0]].score
+    )
     heard: set[str] = set()
-    for n, slot in ranked:
+    for slot in ranked:
         idea = ideas[slot.insights[0]]
-        named = ask(idea, slot.title, labels, here=False)
-        here = ask(idea, slot.title, labels)
-        if idea.id in heard:  # an idea over two slides is asked about once
+        if idea.id in heard or len(found) >= most:  # an idea over two slides is asked about once
             continue
         heard.add(idea.id)
-        asked.append(named if named != here else f"{labels['slide_ref'].format(n=n)} {here}")
-    own = [outline.question] if _own_question(outline) else []
-    found = list(dict.fromkeys([*own, *asked]))[:most]
-    return found or [outline.question or str(labels["question_fallback"]).format(title=outline.title)]
+        if own_question(idea) and own_question(idea) in said:
+            continue
+        question = asker.ask(idea, slot.title, here=False)
+        if question:
+            found.append(question)
+    return found or [str(labels["question_fallback"])]
 
 
 def _own_question(outline: Outline) -> bool:
@@ -497,17 +589,23 @@ def run_of_show(
     exactly to `total`."""
     pause = 10 if total >= int(deck_limits["break_from_minutes"]) else 0
     where = {i.id: c for c in outline.chapters for i in c.ideas}
-    chapters: list[tuple[str, list[int]]] = []
+    chapters: list[tuple[str, list[int]]] = []  # a block per named chapter; per titled slide when unnamed
     keys: list[int] = []
     for n, slot in enumerate(deck.slots, 1):
         if slot.role in ("idea", "figure") and slot.insights:
             found = where.get(slot.insights[0])
-            key = id(found)
-            if not keys or keys[-1] != key:
-                name = (_chapter_name(found) if found else "") or slot.title
-                chapters.append((name, []))
+            named = _chapter_name(found) if found else ""
+            key = id(found) if named else n
+            if not keys or (keys[-1] != key and (named or (slot.title and chapters[-1][0]))):
+                chapters.append((named or slot.title, []))
                 keys.append(key)
+            elif (
+                not named and slot.title and not chapters[-1][0]
+            ):  # a block opened by a statement: named by its first title
+                chapters[-1] = (slot.title, chapters[-1][1])
+                keys[-1] = key
             chapters[-1][1].append(n)
+    chapters = [(name or labels["block_statements"], numbers) for name, numbers in chapters]
 
     def weight(n: int) -> float:
         slot = deck.slots[n - 1]
@@ -537,9 +635,11 @@ def run_of_show(
 
     def block(key: str, minutes_: int, **fields: str) -> tuple[str, int, str, str, str]:
         say = labels[f"say_{key}"].format(**fields)
+        key = key.removesuffix("_plain")
         return (labels[f"block_{key}"], minutes_, say, labels[f"do_{key}"], labels[f"materials_{key}"])
 
-    rows = [block("opening", opening, title=outline.title)]
+    asked = polite(plain(outline.question)) if _own_question(outline) else ""
+    rows = [block("opening", opening, question=asked) if asked else block("opening_plain", opening)]
     half = sum(chapter_minutes) / 2
     done = 0
     for (chapter, numbers), m in zip(chapters, chapter_minutes, strict=True):
@@ -587,6 +687,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
             for point, sub in zip(slot.points, slot.sub, strict=True):
                 lines += [point, *(f"– {c}" for c in sub)]
                 marked += [f"- {point}", *(f"  - {c}" for c in sub)]
+        if (not slot.title and not slot.points) or slot.role == "agenda":  # a statement, or topic names: lines
+            marked = [f"{ln}\n" for ln in lines]
         figure = slot.figures[0].block if slot.figures else None
         slide: dict[str, Any] = {"title": slot.title, "lines": marked, "bullets": lines, "notes": notes}
         slides.append({**slide, "figure": figure})
@@ -614,9 +716,9 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "blocks": run_of_show(total, deck, outline, labels, spec.limits, own_minutes),
         "exercise_intro": intro,
         "exercise": items,
-        "questions": questions(outline, deck, labels),
+        "questions": questions(outline, deck, labels, shown=items),
         "total_minutes": total,
-        "opening_note": note_comment(_opening(outline.title, deck, labels)),
+        "opening_note": note_comment(_opening(deck, labels)),
     }
 
 
@@ -631,12 +733,13 @@ def _byline(outline: Outline) -> str:
     return f"『{work}』" if outline.book and bare(work) not in bare(outline.title) else ""
 
 
-def _opening(title: str, deck: Plan, labels: dict[str, Any]) -> str:
-    """The title slide's note: how many topics the deck walks through, counted from its agenda."""
-    topics = sum(len(s.points) for s in deck.slots if s.role == "agenda")
+def _opening(deck: Plan, labels: dict[str, Any]) -> str:
+    """The title slide's note: how many topics the deck walks through, counted from its agenda
+    (the exercise, its last line, left out); never the note's title in a sentence."""
+    topics = sum(len(s.points) for s in deck.slots if s.role == "agenda") - 1
     if topics < 2:
-        return str(labels["opening_note_one"]).format(title=title)
-    return str(labels["opening_note"]).format(title=title, count=topics)
+        return str(labels["opening_note_one"])
+    return str(labels["opening_note"]).format(count=topics)
 
 
 def case_run_of_show(total: int, labels: dict[str, Any] | None = None, break_from: int = 90) -> list[dict[str, Any]]:
@@ -728,6 +831,13 @@ def _bullets(slide: dict[str, Any]) -> tuple[str, ...]:
     return tuple(spoken(line.removeprefix("- ")) for line in slide["lines"])
 
 
+def _deck_slide(slide: dict[str, Any], files: dict[str, Any]) -> DeckSlide:
+    """A slide of the PPTX; a statement slide (no title) sets its first sentence in the title box."""
+    lines = _bullets(slide)
+    title, lines = (slide["title"], lines) if slide["title"] or not lines else (lines[0], lines[1:])
+    return DeckSlide(title, lines, slide["notes"] or title, slide.get("figure"), files)
+
+
 def deck_pptx(ctx: dict[str, Any]) -> bytes:
     """Builder: the same slides as the Marp deck, as an editable PPTX."""
     title = ctx.get("deck_title") or ctx["note"]["title"]
@@ -736,8 +846,6 @@ def deck_pptx(ctx: dict[str, Any]) -> bytes:
     opening = ctx.get("opening_note") or title
     cover = DeckSlide(title, (byline,) if byline else (), opening)
     files = {f"images/{i['name']}": i["file"] for i in ctx.get("images", ())}
-    body = tuple(
-        DeckSlide(s["title"], _bullets(s), s["notes"] or s["title"], s.get("figure"), files) for s in ctx["slides"]
-    )
+    body = tuple(_deck_slide(s, files) for s in ctx["slides"])
     modified = datetime.fromisoformat(ctx["note"]["lastmod"])
     return build_deck((cover, *body), ctx["options"]["pptx_font"], title, modified)
