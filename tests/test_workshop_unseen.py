@@ -13,15 +13,16 @@ from tests.conftest import EXAMPLE_VAULT, ROOT
 from tests.helpers import render
 
 NOTES = ROOT / "tests" / "fixtures" / "insights"
-NAMES = sorted(p.stem for p in NOTES.glob("*.md"))
+NAMES = sorted(p.stem for p in NOTES.glob("*.md") if p.stem != "강의-준비-메모")  # too little left: no deck
+OWN_EXERCISE = ROOT / "tests" / "fixtures" / "workshop" / "note-with-its-own-exercise.md"
 HEADINGS = ("목표", "한 일", "잘된 점", "아쉬운 점", "내 생각", "배운 점")
 
 
 @pytest.fixture(scope="module")
 def kits() -> dict[str, tuple[str, str]]:
     out = {}
-    for name in NAMES:
-        result = render(EXAMPLE_VAULT, str(NOTES / f"{name}.md"), ("workshop",))
+    for name, path in [*((n, NOTES / f"{n}.md") for n in NAMES), ("lecture", OWN_EXERCISE)]:
+        result = render(EXAMPLE_VAULT, str(path), ("workshop",))
         failed = [(o.path, r.rule, r.message) for o in result.outputs for r in o.lint if not r.ok]
         assert failed == [], failed
         text = {o.path.rsplit("-", 1)[-1]: o.content.decode() for o in result.outputs if o.path.endswith(".md")}
@@ -60,7 +61,7 @@ def test_the_question_is_chosen_by_the_idea_type(kits: dict[str, tuple[str, str]
     building = kits["building-in-public"][0]
     levels = next(s for s in marp_slides(building) if "## The Pieter Levels model" in s)
     assert "bring into your own work" in levels and "weakest" not in levels
-    lecture = kits["강의-준비-메모"][0]
+    lecture = kits["lecture"][0]
     exercise = next(s for s in marp_slides(lecture) if "한 줄로 쓰기" in s)
     assert "## 실습" in exercise and "동의" not in exercise
 
@@ -133,9 +134,9 @@ def test_the_guide_is_timed_by_its_content(kits: dict[str, tuple[str, str]]) -> 
         found = re.findall(r"^\| \d+(?:분| min) \| (\d+)(?:분| min) \| ([^|]+) \| ([^|]+) \|", guide, re.M)
         return [(int(m), b.strip(), say) for m, b, say in found]
 
-    lecture = rows(kits["강의-준비-메모"][1])
+    lecture = rows(kits["lecture"][1])
     assert ("참가자 활동", 5) in [(b, m) for m, b, _ in lecture]  # the note's own 5-minute exercise
-    assert "한 줄로 쓰기" in kits["강의-준비-메모"][1].split("## 참가자 활동", 1)[1]
+    assert "한 줄로 쓰기" in kits["lecture"][1].split("## 참가자 활동", 1)[1]
     popup = rows(kits["팝업스토어-프로젝트"][1])
     blocks = {b: m for m, b, _ in popup}
     assert blocks["한 일"] > blocks["목표"]  # three slides take longer than one
@@ -235,8 +236,17 @@ def test_every_deck_ends_with_its_exercise_and_a_debrief(kits: dict[str, tuple[s
         titles = [re.findall(r"^## (.+)$", _visible(s), re.M) for s in marp_slides(deck)]
         assert titles[-2] in (["실습"], ["Exercise"]) and titles[-1] in (["마무리"], ["Debrief"]), (name, titles[-2:])
         assert re.search(r"^- \S", _visible(marp_slides(deck)[-1]), re.M), name  # the debrief's prompts
-    lecture = kits["강의-준비-메모"][0]
+    lecture = kits["lecture"][0]
     assert _visible(marp_slides(lecture)[-2]).count("한 줄로 쓰기 (5분)") == 1
     assert _visible(lecture).count("한 줄로 쓰기") == 1  # the note's exercise is run once
     cafe = _visible(marp_slides(kits["카페-브랜딩-메모"][0])[-2])
     assert "'동네 카페가 살아남는 방법'" in cafe  # built from the note's framework
+
+
+def test_a_memo_left_with_too_few_ideas_gets_no_deck() -> None:
+    """강의-준비-메모 is mostly her own logistics (tests/test_logistics.py): one idea slide is no
+    workshop, so the channel is skipped with one line, not padded to 90 minutes."""
+    result = render(EXAMPLE_VAULT, str(NOTES / "강의-준비-메모.md"), ("workshop",))
+    assert not [o for o in result.outputs if "workshop" in o.path]
+    said = " ".join(d.message for d in result.diagnostics)
+    assert "a workshop needs 3" in said, said

@@ -14,7 +14,7 @@ from typing import Any
 from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import BACKREF, NUMBER, Figure, Idea, bare, plain
 from tasks.compose.outline import CONNECTIVE, Chapter, Outline, idea_title
-from tasks.compose.plan import Plan, Slot, idea_slot
+from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot
 from tasks.model import Block
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS, Story
@@ -351,6 +351,8 @@ def plan(
             key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
         )
         drafts.pop(weakest)
+    if len(drafts) < int(limits.get("min_ideas", 1)):
+        raise TooLittle(f"{len(drafts)} idea slide(s), a workshop needs {limits['min_ideas']}")
     closing = _closing_slots(outline, labels, lines_max, [s for _, s, _ in drafts])
     chapters: list[Chapter] = list(dict.fromkeys(c for c, _, _ in drafts))
     names = {id(c): _chapter_name(c) for c in chapters}
