@@ -58,7 +58,9 @@ def test_core_order_puts_the_framework_the_thesis_and_a_case_first() -> None:
     """카페: the survival list, then 의미가치 after the premise it points back to; one-liners last."""
     order = _order("카페-브랜딩-메모.md")
     assert order[0] == "동네 카페가 살아남는 방법은"
-    assert order[1:3] == ["가격으로는 프랜차이즈를 이길 수 없다.", "그래서 우리는 의미로 선택받아야 한다. 사용가치 말고 의미가치."]
+    premise, thesis = order[1:3]
+    assert premise == "가격으로는 프랜차이즈를 이길 수 없다."
+    assert thesis == "그래서 우리는 의미로 선택받아야 한다. 사용가치 말고 의미가치."
     assert order[-1] == "손님은 커피를 사러 오지만 기억하는 건 매장의 분위기다."  # a one-line claim fills last
     slow = _order("slow-marketing.md")
     assert slow[0] == "Slow marketing rests on three habits"
@@ -93,7 +95,9 @@ def test_the_subjects_idea_is_no_takeaway(letters: dict[str, dict[str, str]]) ->
             assert not letter["body"].replace("\n", " ").count(sentence) > 1, (name, sentence)
 
 
-FILLER = re.compile(r"이번 호에서는|길어 올린|좋은 하루|Have a good day|Read on for|gathers what I took|고맙습니다|Thank you")
+FILLER = re.compile(
+    r"이번 호에서는|길어 올린|좋은 하루|Have a good day|Read on for|gathers what I took|고맙습니다|Thank you"
+)
 
 
 def test_the_preheader_is_never_filler_nor_the_title(letters: dict[str, dict[str, str]]) -> None:
