@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tasks.compose.outline import outline
-from tasks.compose.plan import core_order, main_root
 from tasks.compose.stage import note_language
 from tests.conftest import EXAMPLE_VAULT, ROOT
 from tests.helpers import pipeline, render
@@ -49,6 +48,8 @@ def carousels() -> dict[str, str]:
 
 
 def _order(name: str) -> list[str]:
+    from tasks.compose.plan import core_order
+
     parsed, _, _, insights, _ = pipeline(EXAMPLE_VAULT, str(NOTES / name))
     read = outline(parsed, insights, note_language(parsed))
     return [" ".join(i.sentences) or i.name or i.intro for i in core_order(read)]
@@ -71,6 +72,8 @@ def test_core_order_puts_the_framework_the_thesis_and_a_case_first() -> None:
 
 
 def test_main_root_is_the_root_most_ideas_carry() -> None:
+    from tasks.compose.plan import main_root
+
     parsed, _, _, insights, _ = pipeline(EXAMPLE_VAULT, str(NOTES / "카페-브랜딩-메모.md"))
     assert main_root(outline(parsed, insights, note_language(parsed)).ideas) == "의미가치"
 
@@ -119,3 +122,44 @@ def test_a_note_that_quotes_no_one_has_no_quote(letters: dict[str, dict[str, str
     popup = letters["팝업스토어-프로젝트"]
     assert "<blockquote>" not in popup["html"] and not re.search(r"^> ", popup["body"], re.M)
     assert "> 좋은 가게는 물건을 팔기 전에 이야기를 판다." in letters["카페-브랜딩-메모"]["body"]
+
+
+def _slides(carousel: str) -> list[tuple[str, str]]:
+    """(heading, body) of each slide."""
+    body = carousel.split("\n---\n", 1)[1]
+    parts = re.split(r"^(## Slide \d+ \(\w+\).*)$", body, flags=re.M)[1:]
+    return [(parts[n], re.sub(r"^alt: .*$", "", parts[n + 1], flags=re.M).strip()) for n in range(0, len(parts), 2)]
+
+
+def test_the_carousel_keeps_the_notes_core(carousels: dict[str, str]) -> None:
+    """slow-marketing's carousel had no "three habits" (its list was longer than a slide), while five
+    one-liners filled the space; 카페's thesis kept its premise."""
+    slow = carousels["slow-marketing"]
+    assert "Slow marketing rests on three habits:\n\n1. Pick one channel and stay there." in slow
+    assert "The Seth Godin test" in slow
+    cafe = carousels["카페-브랜딩-메모"]
+    assert "가격으로는 프랜차이즈를 이길 수 없다.\n그래서 우리는 의미로 선택받아야 한다." in cafe
+    for name, carousel in carousels.items():
+        slides = _slides(carousel)
+        assert 5 <= len(slides) <= 10, name
+        assert "(cover)" in slides[0][0] and "(cta)" in slides[-1][0], name
+
+
+def test_a_question_stays_with_its_answer_and_the_closing_says_nothing_twice(carousels: dict[str, str]) -> None:
+    """slow's closing asked `Why does slow marketing feel so hard?` with its answer nowhere; 강의's
+    closing asked the question slide 5 had just answered; bip's cover asked a question slide 6
+    answered four slides later with no question on it."""
+    for name, carousel in carousels.items():
+        slides = _slides(carousel)
+        cta_title = slides[-1][0].split(": ", 1)[-1]
+        before = "\n".join(h + "\n" + b for h, b in slides[:-1])
+        assert cta_title not in before, (name, cta_title)
+    slow = carousels["slow-marketing"]
+    assert "Why does slow marketing feel so hard?\nBecause we measure it" in slow
+    assert "(cta): Who would miss you if you stopped?" in slow
+    bip = _slides(carousels["building-in-public"])
+    assert "What do you do when the process is boring?" in bip[0][0]
+    assert bip[0][1].startswith("Record it anyway")  # the answer under the question, on the cover
+    assert not any("Record it anyway" in b for _, b in bip[1:])
+    letters = _slides(carousels["뉴스레터-운영-메모"])
+    assert "물건 소개가 아니라 만드는 사람의 하루가 담겨 있어서다." in letters[-1][1]  # the question over its answer
