@@ -13,7 +13,7 @@ from typing import Any
 from tasks.builders.carousel import Slide, find_font, slide_image
 from tasks.compose.ideas import NUMBER, Idea, bare, is_lead_in, plain, point_line
 from tasks.compose.outline import Outline, idea_title
-from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, core_order, idea_slot, premise_of
+from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, core_order, idea_slot, premises
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
 from tasks.nlp import korean
@@ -130,7 +130,8 @@ def _paragraph(idea: Idea, hook: str, question: str = "", longest: int = 220) ->
 def caption_paragraphs(outline: Outline, ids: set[str], hook: str, most: int, question: str = "") -> list[Slot]:
     """Up to `most` paragraphs from the carousel's strongest ideas, in the note's order."""
     ideas = sorted((i for i in outline.ideas if i.id in ids), key=lambda i: -i.score)
-    followers = {p.id: i for i in outline.ideas if (p := premise_of(outline, i)) is not None}
+    before = premises(outline)
+    followers = {p.id: i for i in outline.ideas if (p := before.get(i.id)) is not None}
     ideas = [_with_follower(i, followers.get(i.id)) for i in ideas]
     made = [(i, text) for i in ideas if (text := _paragraph(i, hook, question))]
     if not made:  # the carousel's ideas are lists and long passages: the note's other whole ideas

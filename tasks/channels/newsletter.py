@@ -16,7 +16,7 @@ from tasks.builders.email import build_eml
 from tasks.channels.blog import source_lines
 from tasks.compose.ideas import BACKREF, CONTEXT_CALLOUTS, Figure, Idea, bare, is_lead_in, plain, says_something
 from tasks.compose.outline import CONNECTIVE, GENERIC_TITLES, Outline
-from tasks.compose.plan import Plan, Slot, TooLittle, core_order, idea_slot, premise_of
+from tasks.compose.plan import Plan, Slot, TooLittle, core_order, idea_slot, premises
 from tasks.model import Block, Insight
 from tasks.nlp import korean
 from tasks.nlp.korean import as_title, has_hangul
@@ -346,25 +346,29 @@ def takeaways_of(
             return False
         return keep_subject or idea.id != subject_id
 
+    before = premises(outline)
+
     def strict(idea: Idea) -> bool:  # a whole, strong idea that needs nothing before it
-        alone = _connects(idea) and premise_of(outline, idea) is None
+        alone = _connects(idea) and idea.id not in before
         return usable(idea) and idea.score >= WEAK and _whole(idea) and not alone
 
     first = core_order(outline, strict)
-    order = [*first, *(i for i in core_order(outline, usable) if i not in first)]  # strict first, then the rest
-    premises = {p.id: i for i in order if (p := premise_of(outline, i)) is not None and p in order}
+    strict_ids = {i.id for i in first}
+    order = [*first, *(i for i in core_order(outline, usable) if i.id not in strict_ids)]  # strict first, then the rest
+    listed = {i.id for i in order}
+    premises_ = {p.id: i for i in order if (p := before.get(i.id)) is not None and p.id in listed}
 
     chosen: list[tuple[Idea, Slot]] = []
     taken: set[str] = set()
     for idea in order:
         if len(chosen) >= count or idea.id in taken:
             continue
-        follower = premises.get(idea.id)
-        premise = premise_of(outline, idea)
+        follower = premises_.get(idea.id)
+        premise = before.get(idea.id)
         pair: tuple[Idea, ...] = (idea,)
         if follower is not None and follower.id not in taken:  # a premise and what it leads to: one takeaway
             pair = (idea, follower)
-        elif premise is not None and premise in order and premise.id not in taken:
+        elif premise is not None and premise.id in listed and premise.id not in taken:
             pair = (premise, idea)
         slot = takeaway(_joined(*pair) if len(pair) == 2 else idea, budget)
         if slot is None and len(pair) == 2:

@@ -210,20 +210,24 @@ def main_root(ideas: Sequence[Idea]) -> str:
     return max(count, key=lambda r: (count[r], strength[r]))
 
 
+def premises(outline: Outline) -> dict[str, Idea]:
+    """Insight id → the idea right before it in the note, for every idea that opens by pointing
+    back (`그래서 …`, `이게 …`, `So …`) to that idea (a few sentences, no list, same section); one
+    pass over the note."""
+    out: dict[str, Idea] = {}
+    for before, idea in zip(outline.ideas, outline.ideas[1:], strict=False):
+        first = idea.sentences[0] if idea.sentences else ""
+        if not first or not (CONNECTIVE.match(first) or BACKREF.match(first)):
+            continue
+        if before.section != idea.section or before.points or before.quote or not before.sentences:
+            continue
+        out[idea.id] = before
+    return out
+
+
 def premise_of(outline: Outline, idea: Idea) -> Idea | None:
-    """The idea right before `idea` in the note when `idea` opens by pointing back (`그래서 …`,
-    `이게 …`, `So …`) and that idea is what it points at (a few sentences, no list, same section)."""
-    first = idea.sentences[0] if idea.sentences else ""
-    if not first or not (CONNECTIVE.match(first) or BACKREF.match(first)):
-        return None
-    order = list(outline.ideas)
-    at = next((n for n, i in enumerate(order) if i.id == idea.id), -1)
-    if at <= 0:
-        return None
-    before = order[at - 1]
-    if before.section != idea.section or before.points or before.quote or not before.sentences:
-        return None
-    return before
+    """The idea `idea` points back to (`premises`), or None."""
+    return premises(outline).get(idea.id)
 
 
 def _single_line(idea: Idea) -> bool:
@@ -278,17 +282,21 @@ def core_order(outline: Outline, usable: Callable[[Idea], bool] = lambda i: True
         key=lambda i: (-i.root_strength, -i.score, i.lines[0]),
     )
     order: list[Idea] = []
+    added: set[str] = set()
+    before = premises(outline)
 
     def add(idea: Idea) -> None:
-        if idea in order:
+        if idea.id in added:
             return
-        premise = premise_of(outline, idea)
-        if premise is not None and premise not in order and usable(premise):
+        premise = before.get(idea.id)
+        if premise is not None and premise.id not in added and usable(premise):
             order.append(premise)
+            added.add(premise.id)
         order.append(idea)
+        added.add(idea.id)
 
     for group in (frameworks, theses, cases):  # the first of each not placed yet
-        for idea in group[:1] if group is not cases else [next((c for c in cases if c not in order), None)]:
+        for idea in group[:1] if group is not cases else [next((c for c in cases if c.id not in added), None)]:
             if idea is not None:
                 add(idea)
     for idea in sorted(strongest, key=lambda i: (_self_check(i), _single_line(i))):  # stable: strongest first
@@ -304,12 +312,17 @@ def core_order(outline: Outline, usable: Callable[[Idea], bool] = lambda i: True
             first.append(idea)
             seen.add(key)
     # a premise stays right before the idea that points back to it
+    before = premises(outline)
+    follower = {p.id: i for i, p in ((i, before.get(i.id)) for i in order) if p is not None}
     out: list[Idea] = []
+    placed: set[str] = set()
     for idea in [*first, *later]:
-        if idea in out:
+        if idea.id in placed:
             continue
-        follower = next((f for f in ideas if premise_of(outline, f) is idea and f in order), None)
         out.append(idea)
-        if follower is not None and follower not in out:
-            out.append(follower)
+        placed.add(idea.id)
+        after = follower.get(idea.id)
+        if after is not None and after.id not in placed:
+            out.append(after)
+            placed.add(after.id)
     return tuple(out)
