@@ -178,6 +178,10 @@ def _questions(outline: Outline) -> list[str]:
     return [q for q in dict.fromkeys([outline.question, *own]) if q and not dangles(q)]
 
 
+QUESTION_MAX = 100
+"""A closing question longer than this (one that quotes a 2,000-character title) is not asked."""
+
+
 def _answered(outline: Outline) -> dict[str, Idea]:
     """Questions the note answers (a sentence followed by another in its idea), each with its idea:
     the question and its answer are one unit, never a closing question on their own."""
@@ -199,7 +203,7 @@ def _ask(
     answer no slide says become the closing; else the reader is asked (`ask`). No line is said twice."""
     answered = _answered(outline)
     shown = {line for s in ideas for line in _lines(s)} | {bare(hook)}
-    asked = [q for q in _questions(outline) if bare(q) != bare(hook)]
+    asked = [q for q in _questions(outline) if bare(q) != bare(hook) and len(q) <= QUESTION_MAX]
     for question in (q for q in asked if bare(q) not in answered):
         alone = [s for s in ideas if _lines(s) == [bare(question)]]
         if alone and len(ideas) - len(alone) >= least:
@@ -225,7 +229,7 @@ def _ask(
         answer = tuple(plain(t) for t in idea.sentences[at + 1 :])
         if answer and sum(len(t) for t in answer) <= budget:
             return question, ideas, Slot("cta", question, (*answer, save), (), (idea.id,))
-    fallback = [q for q in (*asked, outline.question, ask) if q and bare(q) not in answered and bare(q) not in shown]
+    fallback = [q for q in (*asked, ask) if q and bare(q) not in answered and bare(q) not in shown]
     question = fallback[0] if fallback else ask or outline.question
     return question, ideas, Slot("cta", question, (save,))
 
@@ -256,7 +260,8 @@ def _cover(outline: Outline, hook: str, ideas: list[Slot], labels: dict[str, Any
     """The hook in large type over the rest of its idea, else over the book (or the note's title); a note
     without a hook line opens on its title over its first idea's name."""
     sub = labels["carousel_book"].format(work=outline.attribution.work) if outline.book else outline.title
-    if rest := cover_rest(outline, hook):
+    said = {i for s in ideas for i in s.insights}
+    if (rest := cover_rest(outline, hook)) and not (outline.hooks and outline.hooks[0].id in said):
         return Slot("cover", hook, rest, (), (outline.hooks[0].id,) if outline.hooks else ())
     ids = (outline.hooks[0].id,) if outline.hooks else ()
     if not hook or bare(hook) == bare(outline.title):
@@ -348,12 +353,17 @@ def _lines(slot: Slot) -> list[str]:
 
 
 def _slides(
-    outline: Outline, ideas: tuple[Idea, ...], budget: int, hook: str = "", wide: dict[str, int] | None = None
+    outline: Outline,
+    ideas: tuple[Idea, ...],
+    budget: int,
+    hook: str = "",
+    wide: dict[str, int] | None = None,
+    whole_cover: bool = True,
 ) -> list[Slot]:
     """One slide per idea, each saying something on its own: the cover's line is not said again, a
     title names its own body, a line that leans on the one before joins its neighbour's slide or is
     left out, a list is shown whole with its nested lines or not at all (`wide`: a larger budget for
-    some ideas, the note's top framework)."""
+    some ideas, the note's top framework; `whole_cover`: the cover says the hook's whole idea)."""
     hook = hook or outline.hook
     slides: list[Slot] = []
     previous: dict[str, Idea] = {b.id: a for a, b in zip(outline.ideas, outline.ideas[1:], strict=False)}
@@ -362,7 +372,7 @@ def _slides(
     for idea in ideas:
         if (idea.sentences and META.match(plain(idea.sentences[0]))) or _logistics(idea):
             continue  # the author's note about the note, or to herself
-        if cover_rest(outline, hook) and idea.sentences and bare(idea.sentences[0]) == bare(hook):
+        if whole_cover and cover_rest(outline, hook) and idea.sentences and bare(idea.sentences[0]) == bare(hook):
             continue  # the cover says the whole idea
         idea = _without(idea, hook)
         if not idea.sentences and not idea.points:
@@ -419,13 +429,13 @@ def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]
     least, most, series = int(limits["min_ideas"]), int(limits["max_ideas"]), int(options["series"])
     fill = int(limits.get("fill_ideas", most)) * series
     slides: list[Slot] = []
-    for floor in (1.0, 0.3):
+    for floor, whole_cover in ((1.0, True), (0.3, True), (0.3, False)):  # a short note keeps its hook's idea
         order = core_order(outline, partial(_usable, outline=outline, least=floor))
         rank = {idea.id: n for n, idea in enumerate(order)}
         top = next((i for i in order if i.type == "framework" and i.points), None)
         wide = {top.id: int(limits.get("framework_body_max_chars", budget))} if top is not None else {}
         candidates = sorted(order[: most * series * 3], key=lambda i: i.lines[0])
-        made = _slides(outline, tuple(candidates), budget, wide=wide)
+        made = _slides(outline, tuple(candidates), budget, wide=wide, whole_cover=whole_cover)
         made.sort(key=lambda s: min(rank.get(i, len(rank)) for i in s.insights))
         ideas = {i.id: i for i in order}
         slides = []

@@ -337,14 +337,14 @@ def takeaways_of(
     failure, then longer ideas, one-line claims last, each `##` section once before any twice.
     Ideas that point back with no premise, the note's opening context, weak lines and plans that
     are not whole sentences come last. The subject's idea is no takeaway (the subject and the
-    preheader say it) unless `keep_subject` (a short note needs it); nor is an idea that only says
-    the subject again (`subject`)."""
+    preheader say it) unless it shows more than sentences (a list, a table, code) or `keep_subject`
+    (a short note needs it); nor is an idea that only says the subject again (`subject`)."""
     opening = _opening(outline)
 
     def usable(idea: Idea) -> bool:
         if not _usable(idea, opening) or _only_says(idea, subject):
             return False
-        return keep_subject or idea.id != subject_id
+        return keep_subject or idea.id != subject_id or bool(idea.points or idea.figures)
 
     before = premises(outline)
 
