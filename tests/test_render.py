@@ -72,8 +72,9 @@ def test_html_outputs_escape_note_text(vault: Path) -> None:
     )
     outputs = {o.path: o.content.decode() for o in render(vault, "hostile.md", ("newsletter",)).outputs}
     html, txt = outputs["newsletter/hostile.html"], outputs["newsletter/hostile.txt"]
-    assert "<script>" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
-    assert "<script>alert(1)</script> & 제목" in txt and "&lt;" not in txt  # plain text is not HTML-escaped
+    assert "<script>" not in html and "<img src=x" not in html and "<b>" not in html
+    assert "&amp; 기호" in html  # the note's `&` escaped (the preheader never names the note's title)
+    assert "& 기호" in txt and "&amp;" not in txt and "&lt;" not in txt  # plain text is not HTML-escaped
 
 
 def test_user_override_replaces_one_block(vault: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from tasks.builders.carousel import Slide, find_font, slide_image
 from tasks.compose.ideas import NUMBER, Idea, bare, is_lead_in, plain, point_line
 from tasks.compose.outline import Outline, idea_title
-from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, idea_slot, pick
+from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, core_order, idea_slot, premises
 from tasks.lint.rules import particle_start
 from tasks.model import Insight
 from tasks.nlp import korean
@@ -130,12 +130,23 @@ def _paragraph(idea: Idea, hook: str, question: str = "", longest: int = 220) ->
 def caption_paragraphs(outline: Outline, ids: set[str], hook: str, most: int, question: str = "") -> list[Slot]:
     """Up to `most` paragraphs from the carousel's strongest ideas, in the note's order."""
     ideas = sorted((i for i in outline.ideas if i.id in ids), key=lambda i: -i.score)
+    before = premises(outline)
+    followers = {p.id: i for i in outline.ideas if (p := before.get(i.id)) is not None}
+    ideas = [_with_follower(i, followers.get(i.id)) for i in ideas]
     made = [(i, text) for i in ideas if (text := _paragraph(i, hook, question))]
     if not made:  # the carousel's ideas are lists and long passages: the note's other whole ideas
         others = sorted(outline.ideas, key=lambda i: -i.score)
         made = [(i, text) for i in others if (text := _paragraph(i, hook, question, 400))]
     chosen = sorted(made[:most], key=lambda t: t[0].lines[0])
     return [Slot("paragraph", "", (text,), (), (i.id,)) for i, text in chosen]
+
+
+def _with_follower(idea: Idea, follower: Idea | None) -> Idea:
+    """A premise said with the idea that points back to it (`가격으로는 … 없다.` + `그래서 …`): a
+    premise never stands alone in a caption."""
+    if follower is None or idea.points or idea.coda or follower.points or follower.coda:
+        return idea
+    return replace(idea, sentences=(*idea.sentences, *follower.sentences))
 
 
 def caption_hook(outline: Outline, hook: str, limit: int) -> str:
@@ -149,28 +160,55 @@ def caption_hook(outline: Outline, hook: str, limit: int) -> str:
 
 
 def _questions(outline: Outline) -> list[str]:
-    """The note's closing question first, then the note's other questions (not quotations)."""
-    own = [
-        plain(s)
-        for idea in outline.ideas
-        if not idea.quote
-        for s in (*idea.sentences, *(p.text for p in idea.points))
-        if 8 <= len(plain(s)) <= 80 and plain(s).endswith(("?", "？"))
-    ]
+    """The note's closing question first, then the note's other questions (not quotations); a
+    question said after a colon (`He calls it …: who would miss you if you stopped?`) also on its own."""
+    own: list[str] = []
+    for idea in outline.ideas:
+        if idea.quote:
+            continue
+        for s in (*idea.sentences, *(p.text for p in idea.points)):
+            line = plain(s)
+            if not line.endswith(("?", "？")):
+                continue
+            if 8 <= len(line) <= 80:
+                own.append(line)
+            clause = re.split(r":\s+", line)[-1]
+            if clause != line and 8 <= len(clause) <= 80:
+                own.append(clause[0].upper() + clause[1:])
     return [q for q in dict.fromkeys([outline.question, *own]) if q and not dangles(q)]
 
 
-def _ask(outline: Outline, hook: str, ideas: list[Slot], least: int, save: str) -> tuple[str, list[Slot], Slot]:
-    """The closing question, the idea slides and the closing slide. The closing asks a question no slide
-    says; or one a slide says alone (that slide is left out); or the slide that says it moves to the end
-    and becomes the closing (the question over its answer, a checklist under its name), so no line is
-    said twice."""
-    asked = [q for q in _questions(outline) if bare(q) != bare(hook)]
-    for question in asked:
+QUESTION_MAX = 100
+"""A closing question longer than this (one that quotes a 2,000-character title) is not asked."""
+
+
+def _answered(outline: Outline) -> dict[str, Idea]:
+    """Questions the note answers (a sentence followed by another in its idea), each with its idea:
+    the question and its answer are one unit, never a closing question on their own."""
+    out: dict[str, Idea] = {}
+    for idea in outline.ideas:
+        for s in idea.sentences[:-1]:
+            if plain(s).endswith(("?", "？")):
+                out[bare(s)] = idea
+    return out
+
+
+def _ask(
+    outline: Outline, hook: str, ideas: list[Slot], least: int, save: str, budget: int = 150, ask: str = ""
+) -> tuple[str, list[Slot], Slot]:
+    """The closing question, the idea slides and the closing slide. A question the note answers is
+    never asked alone: it stays over its answer. The closing asks a question the note leaves open
+    that no slide says; or one a slide says alone (that slide is left out); or the slide that says
+    a question over its answer moves to the end and becomes the closing; or a question and its
+    answer no slide says become the closing; else the reader is asked (`ask`). No line is said twice."""
+    answered = _answered(outline)
+    shown = {line for s in ideas for line in _lines(s)} | {bare(hook)}
+    asked = [q for q in _questions(outline) if bare(q) != bare(hook) and len(q) <= QUESTION_MAX]
+    for question in (q for q in asked if bare(q) not in answered):
         alone = [s for s in ideas if _lines(s) == [bare(question)]]
         if alone and len(ideas) - len(alone) >= least:
             return question, [s for s in ideas if s not in alone], Slot("cta", question, (save,))
-        if not any(bare(question) in _lines(s) for s in ideas):
+        if bare(question) not in shown:
             return question, ideas, Slot("cta", question, (save,))
     for question in asked:
         holder = next((s for s in ideas if bare(question) in _lines(s)), None)
@@ -179,11 +217,20 @@ def _ask(outline: Outline, hook: str, ideas: list[Slot], least: int, save: str) 
         title, text = holder.title, list(holder.text)
         if not title and text:
             title, text = text[0], text[1:]
-        if not title:
+        if not title or (bare(question) in answered and not text):
             continue
         closing = replace(holder, role="cta", title=title, text=(*text, save))
         return question, [s for s in ideas if s is not holder], closing
-    question = asked[0] if asked else outline.question
+    for question in asked:  # a question and its answer that no slide says: the closing says both
+        idea = answered.get(bare(question))
+        if idea is None or any(bare(t) in shown for t in idea.sentences):
+            continue
+        at = next(n for n, t in enumerate(idea.sentences) if bare(t) == bare(question))
+        answer = tuple(plain(t) for t in idea.sentences[at + 1 :])
+        if answer and sum(len(t) for t in answer) <= budget:
+            return question, ideas, Slot("cta", question, (*answer, save), (), (idea.id,))
+    fallback = [q for q in (*asked, ask) if q and bare(q) not in answered and bare(q) not in shown]
+    question = fallback[0] if fallback else ask or outline.question
     return question, ideas, Slot("cta", question, (save,))
 
 
@@ -194,10 +241,28 @@ def _alt(number: int, total: int, slide: Slot) -> str:
     return f"{number}/{total}. " + " ".join(line for line in lines if line)
 
 
+COVER_REST_CHARS = 100
+"""The rest of the hook's idea goes under the hook on the cover when it is this short."""
+
+
+def cover_rest(outline: Outline, hook: str) -> tuple[str, ...]:
+    """The sentences that finish the hook's idea (`Every post is also an archive entry.` → `In a
+    year, the back catalogue does the selling.`; a question → its answer), said under the hook on
+    the cover so no slide says them away from it; () when the idea has a list or is too long."""
+    idea = next((i for i in outline.ideas if i.sentences and bare(i.sentences[0]) == bare(hook)), None)
+    if idea is None or idea.points or idea.coda or idea.quote or len(idea.sentences) < 2:
+        return ()
+    rest = tuple(plain(t) for t in idea.sentences[1:])
+    return rest if sum(len(t) for t in rest) <= COVER_REST_CHARS else ()
+
+
 def _cover(outline: Outline, hook: str, ideas: list[Slot], labels: dict[str, Any]) -> Slot:
-    """The hook in large type over the book (or the note's title); a note without a hook line opens on its
-    title over its first idea's name."""
+    """The hook in large type over the rest of its idea, else over the book (or the note's title); a note
+    without a hook line opens on its title over its first idea's name."""
     sub = labels["carousel_book"].format(work=outline.attribution.work) if outline.book else outline.title
+    said = {i for s in ideas for i in s.insights}
+    if (rest := cover_rest(outline, hook)) and not (outline.hooks and outline.hooks[0].id in said):
+        return Slot("cover", hook, rest, (), (outline.hooks[0].id,) if outline.hooks else ())
     ids = (outline.hooks[0].id,) if outline.hooks else ()
     if not hook or bare(hook) == bare(outline.title):
         first = next((s.title or s.text[0] for s in ideas if s.title or s.text), "")
@@ -287,29 +352,43 @@ def _lines(slot: Slot) -> list[str]:
     return [bare(t) for t in (slot.title, *slot.text, *slot.points, *(c for sub in slot.sub for c in sub)) if t]
 
 
-def _slides(outline: Outline, ideas: tuple[Idea, ...], budget: int, hook: str = "") -> list[Slot]:
+def _slides(
+    outline: Outline,
+    ideas: tuple[Idea, ...],
+    budget: int,
+    hook: str = "",
+    wide: dict[str, int] | None = None,
+    whole_cover: bool = True,
+) -> list[Slot]:
     """One slide per idea, each saying something on its own: the cover's line is not said again, a
     title names its own body, a line that leans on the one before joins its neighbour's slide or is
-    left out, a list is shown whole with its nested lines or not at all."""
+    left out, a list is shown whole with its nested lines or not at all (`wide`: a larger budget for
+    some ideas, the note's top framework; `whole_cover`: the cover says the hook's whole idea)."""
     hook = hook or outline.hook
     slides: list[Slot] = []
     previous: dict[str, Idea] = {b.id: a for a, b in zip(outline.ideas, outline.ideas[1:], strict=False)}
     titles: set[str] = {bare(outline.question)}  # the closing slide asks it
+    answers_hook = {i.id for i in outline.ideas if any(bare(t) == bare(hook) for t in i.sentences[1:])}
     for idea in ideas:
         if (idea.sentences and META.match(plain(idea.sentences[0]))) or _logistics(idea):
             continue  # the author's note about the note, or to herself
+        if whole_cover and cover_rest(outline, hook) and idea.sentences and bare(idea.sentences[0]) == bare(hook):
+            continue  # the cover says the whole idea
         idea = _without(idea, hook)
         if not idea.sentences and not idea.points:
             continue  # the cover said all of it
+        if idea.id in answers_hook and not idea.points and all(plain(t).endswith(("?", "？")) for t in idea.sentences):
+            continue  # a question whose answer is the cover: never asked away from it
         title = _own_title(idea, outline)
         if bare(title) in titles or bare(title) == bare(hook):  # the cover or the closing says it
             title = ""
-        slot = idea_slot(idea, "idea", title, budget, max_points=5)
+        room = (wide or {}).get(idea.id, budget)
+        slot = idea_slot(idea, "idea", title, room, max_points=5)
         if slot is None or (not slot.points and sum(len(t) for t in slot.text) < 12):
             continue  # nothing, or a body too short to say anything under its title (`5분.`)
         if slot.points and _numbered(idea) and len(slot.points) < len(idea.points):
             continue  # `… works for three reasons` over two of them: a numbered list is shown whole or not at all
-        slot = _with_children(slot, idea, budget)
+        slot = _with_children(slot, idea, room)
         if slot is None:
             continue
         first = slot.title or (slot.text[0] if slot.text else slot.points[0])
@@ -342,12 +421,30 @@ def _numbered(idea: Idea) -> bool:
 
 def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]) -> list[list[Slot]]:
     """The idea slides of each carousel: `min_ideas`–`max_ideas` per carousel, at most `series`
-    carousels; the strong ideas first, the note's other whole ideas when a short note needs them."""
+    carousels, filled in the order of `core_order` (the note's top framework - with a wider
+    budget, its list shown whole - its thesis, a case, then longer ideas); a one-line claim fills
+    a slide only while the carousel has fewer than `fill_ideas`; the note's other whole ideas when
+    a short note needs them."""
     budget = int(limits["slide_body_max_chars"])
     least, most, series = int(limits["min_ideas"]), int(limits["max_ideas"]), int(options["series"])
+    fill = int(limits.get("fill_ideas", most)) * series
     slides: list[Slot] = []
-    for floor in (1.0, 0.3):
-        slides = _slides(outline, pick(outline, most * series, partial(_usable, outline=outline, least=floor)), budget)
+    for floor, whole_cover in ((1.0, True), (0.3, True), (0.3, False)):  # a short note keeps its hook's idea
+        order = core_order(outline, partial(_usable, outline=outline, least=floor))
+        rank = {idea.id: n for n, idea in enumerate(order)}
+        top = next((i for i in order if i.type == "framework" and i.points), None)
+        wide = {top.id: int(limits.get("framework_body_max_chars", budget))} if top is not None else {}
+        candidates = sorted(order[: most * series * 3], key=lambda i: i.lines[0])
+        made = _slides(outline, tuple(candidates), budget, wide=wide, whole_cover=whole_cover)
+        made.sort(key=lambda s: min(rank.get(i, len(rank)) for i in s.insights))
+        ideas = {i.id: i for i in order}
+        slides = []
+        for slot in made:
+            single = all(_single(ideas[i]) for i in slot.insights if i in ideas)
+            if len(slides) >= most * series or (single and len(slides) >= fill):
+                continue
+            slides.append(slot)
+        slides.sort(key=lambda s: min(ideas[i].lines[0] for i in s.insights if i in ideas))
         if len(slides) >= least:
             break
     if len(slides) < least:
@@ -355,6 +452,11 @@ def _carousels(outline: Outline, limits: dict[str, Any], options: dict[str, Any]
     count = max(1, min(series, len(slides) // least, -(-len(slides) // most)))
     size = -(-len(slides) // count)
     return [slides[i : i + size] for i in range(0, len(slides), size)]
+
+
+def _single(idea: Idea) -> bool:
+    """A one-line claim: no name, no list, one sentence (a quotation is not one)."""
+    return not idea.points and not idea.named and not idea.quote and len(idea.sentences) <= 1
 
 
 def plan(
@@ -369,7 +471,19 @@ def plan(
         ids = {i for s in ideas for i in s.insights}
         lines = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True) if i.id in ids or n == 1]
         hook, hook_id = next(((h, i) for h, i in lines if len(h) <= int(limits["hook_chars"])), (outline.title, ""))
-        question, ideas, cta = _ask(outline, hook, ideas, int(limits["min_ideas"]), labels["carousel_cta"])
+        question, ideas, cta = _ask(
+            outline,
+            hook,
+            ideas,
+            int(limits["min_ideas"]),
+            labels["carousel_cta"],
+            int(limits["slide_body_max_chars"]),
+            labels.get("carousel_ask", ""),
+        )
+        if bare(question) in _answered(outline):  # the closing says it with its answer: ask the reader
+            shown = {line for s in (*ideas, cta) for line in _lines(s)} | {bare(hook)}
+            asked = [q for q in _questions(outline) if bare(q) not in _answered(outline) and bare(q) not in shown]
+            question = next(iter(asked), labels.get("carousel_ask", "") or question)
         ids = {i for s in (*ideas, cta) for i in s.insights}
         opening = caption_hook(outline, hook, int(limits["hook_chars"]))
         paragraphs = caption_paragraphs(outline, ids, hook, int(limits["caption_max_paragraphs"]) - 1, question)

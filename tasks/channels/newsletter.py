@@ -6,6 +6,7 @@ A process log becomes a "this week in the making" issue instead: `prepare_story`
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import takewhile
 from typing import Any
@@ -15,7 +16,7 @@ from tasks.builders.email import build_eml
 from tasks.channels.blog import source_lines
 from tasks.compose.ideas import BACKREF, CONTEXT_CALLOUTS, Figure, Idea, bare, is_lead_in, plain, says_something
 from tasks.compose.outline import CONNECTIVE, GENERIC_TITLES, Outline
-from tasks.compose.plan import Plan, Slot, TooLittle, chapter_of, idea_slot
+from tasks.compose.plan import Plan, Slot, TooLittle, core_order, idea_slot, premises
 from tasks.model import Block, Insight
 from tasks.nlp import korean
 from tasks.nlp.korean import as_title, has_hangul
@@ -90,6 +91,61 @@ def preheader_pieces(outline: Outline, letter: Plan) -> list[str]:
     return [t for t in dict.fromkeys(whole) if bare(t) != said]
 
 
+def preview_lines(outline: Outline, letter: Plan) -> list[str]:
+    """What else the preheader may say, in the letter's order: the first finished sentence of each
+    takeaway and of the quote, a whole statement that stands alone: never a list item, a line that
+    points back, the note's title or the subject again."""
+    said = {bare(letter.role("subject")[0].text[0]), bare(outline.title)}
+    out: list[str] = []
+    for slot in letter.role("takeaway"):
+        line = _opening_run([plain(t) for t in slot.text])
+        if line and bare(line) not in said:
+            out.append(line)
+            said.add(bare(line))
+    for slot in letter.role("quote"):  # a quotation whole, when it ends as a sentence
+        line = " ".join(plain(t) for t in slot.text)
+        if FINISHED.search(line):
+            out.append(line)
+    return out
+
+
+def _opening_run(sentences: list[str]) -> str:
+    """The first finished sentence with the ones that point back to it (`가격으로는 … 없다. 그래서
+    …`) and a question with its answer: a premise never stands without its conclusion; "" when
+    the first is no finished sentence or itself points back."""
+    if not sentences or not (FINISHED.search(sentences[0]) and _finished(sentences[0])):
+        return ""
+    if _connects_line(sentences[0]):
+        return ""
+    run = [sentences[0]]
+    for sentence in sentences[1:]:
+        if not _connects_line(sentence) and not run[-1].endswith(("?", "？")):  # a question keeps its answer
+            break
+        run.append(sentence)
+    return " ".join(run)
+
+
+def letter_preheader(pieces: list[str], low: int, high: int, title: str = "", more: Sequence[str] = ()) -> str:
+    """The preheader: whole sentences that complete the subject (`pieces`, in order, as many as
+    fit), then whole sentences of the letter (`more`, in order, any that help), `low`–`high`
+    characters when they can be; else the longest such text within `high`: shorter whole
+    sentences, never template filler, a sign-off or the note's title (`title`)."""
+    own = [p for p in dict.fromkeys(pieces) if p and len(p) <= high and bare(p) != bare(title)]
+    extra = [p for p in dict.fromkeys(more) if p and len(p) <= high and p not in own and bare(p) != bare(title)]
+    extra = extra[:8]
+    best: tuple[int, int, str] = (-1, -1, "")
+    for k in range(len(own), -1, -1):
+        head = own[:k]
+        for mask in range(1 << len(extra)):
+            text = " ".join([*head, *(p for n, p in enumerate(extra) if mask >> n & 1)])
+            if len(text) > high:
+                continue
+            if low <= len(text):
+                return text
+            best = max(best, (k, len(text), text))  # the subject's own continuation first, then length
+    return best[2]
+
+
 def quote_after(outline: Outline, takeaways: tuple[Slot, ...], quote: Slot | None) -> int:
     """Index of the takeaway the quote stands under: the one whose idea comes right before the
     quote in the note (the claim the quote supports); -1 (after the last takeaway) otherwise."""
@@ -102,18 +158,10 @@ def quote_after(outline: Outline, takeaways: tuple[Slot, ...], quote: Slot | Non
     return next((n for n, s in enumerate(takeaways) if before >= 0 and order[before] in s.insights), -1)
 
 
-def letter_preheader(pieces: list[str], low: int, high: int, title: str = "") -> str:
-    """The preheader: whole punctuated sentences of the letter (`pieces`, in order, as many as
-    fit), then whole invitation sentences, `low`–`high` characters; never a label or a lead-in
-    glued to a sentence."""
-    for k in range(len(pieces), -1, -1):
-        head = pieces[:k]
-        if len(" ".join(head)) > high:
-            continue
-        text = fit_preheader(head, low, high, title)
-        if low <= len(text) <= high:
-            return text
-    return fit_preheader(pieces[:1], low, high, title)
+def _invitation(outline: Outline) -> str:
+    """The last resort of a preheader when the letter has no whole sentence short enough: the
+    invitation to reply (never the note's title or a sign-off)."""
+    return FILLERS_KO[2] if outline.lang == "ko" else FILLERS_EN[2]
 
 
 def footer(options: dict[str, Any]) -> dict[str, Any]:
@@ -186,8 +234,9 @@ def _connects(idea: Idea) -> bool:
 
 
 def _finished(sentence: str) -> bool:
-    """A sentence the author finished: a statement or a question, not a line ending in a noun."""
-    return korean.ending(sentence) in ("sentence", "question")
+    """A sentence the author finished: a statement or a question, not a line ending in a noun
+    (a nominal sentence `… 만드는 것.` is finished)."""
+    return korean.ending(sentence) in ("sentence", "question") or plain(sentence).endswith(("것.", "것이다."))
 
 
 def _connects_line(line: str) -> bool:
@@ -280,32 +329,70 @@ def takeaway(idea: Idea, budget: int) -> Slot | None:
     )
 
 
-def takeaways_of(outline: Outline, subject_id: str, count: int, budget: int, subject: str = "") -> list[Slot]:
-    """`count` takeaways, in the note's order: the subject's idea (the letter develops its subject),
-    then the strongest whole ideas, one per chapter while chapters last; ideas that open by
-    pointing back, the note's opening context and plans that are not whole sentences come last.
-    An idea that only says the subject again (`subject`) is no takeaway: the subject line said it."""
+def takeaways_of(
+    outline: Outline, subject_id: str, count: int, budget: int, subject: str = "", keep_subject: bool = True
+) -> list[Slot]:
+    """`count` takeaways, in the note's order, filled in the order of `core_order`: the note's top
+    framework, its thesis (with the premise it points back to, as one takeaway), one case or
+    failure, then longer ideas, one-line claims last, each `##` section once before any twice.
+    Ideas that point back with no premise, the note's opening context, weak lines and plans that
+    are not whole sentences come last. The subject's idea is no takeaway (the subject and the
+    preheader say it) unless it shows more than sentences (a list, a table, code) or `keep_subject`
+    (a short note needs it); nor is an idea that only says the subject again (`subject`)."""
     opening = _opening(outline)
-    where = {i.id: c for c in outline.chapters for i in c.ideas}
-    usable = [i for i in outline.ideas if _usable(i, opening) and not _only_says(i, subject)]
 
-    def rank(idea: Idea) -> tuple[bool, bool, bool, bool, float]:
-        return (idea.id != subject_id, _connects(idea), idea.score < WEAK, not _whole(idea), -_weight(idea))
+    def usable(idea: Idea) -> bool:
+        if not _usable(idea, opening) or _only_says(idea, subject):
+            return False
+        return keep_subject or idea.id != subject_id or bool(idea.points or idea.figures)
+
+    before = premises(outline)
+
+    def strict(idea: Idea) -> bool:  # a whole, strong idea that needs nothing before it
+        alone = _connects(idea) and idea.id not in before
+        return usable(idea) and idea.score >= WEAK and _whole(idea) and not alone
+
+    first = core_order(outline, strict)
+    strict_ids = {i.id for i in first}
+    order = [*first, *(i for i in core_order(outline, usable) if i.id not in strict_ids)]  # strict first, then the rest
+    listed = {i.id for i in order}
+    premises_ = {p.id: i for i in order if (p := before.get(i.id)) is not None and p.id in listed}
 
     chosen: list[tuple[Idea, Slot]] = []
-    for spread in (True, False):  # strong ideas of other chapters first, then the best of the rest
-        for idea in sorted(usable, key=rank):
-            if len(chosen) >= count or any(idea.id == c.id for c, _ in chosen):
-                continue
-            chapter = where.get(idea.id) or chapter_of(outline, idea)
-            if spread and chosen and _weight(idea) < STRONG:
-                continue
-            if spread and any((where.get(c.id) or chapter_of(outline, c)) is chapter for c, _ in chosen):
-                continue
-            slot = takeaway(idea, budget)
-            if slot is not None:
-                chosen.append((idea, slot))
+    taken: set[str] = set()
+    for idea in order:
+        if len(chosen) >= count or idea.id in taken:
+            continue
+        follower = premises_.get(idea.id)
+        premise = before.get(idea.id)
+        pair: tuple[Idea, ...] = (idea,)
+        if follower is not None and follower.id not in taken:  # a premise and what it leads to: one takeaway
+            pair = (idea, follower)
+        elif premise is not None and premise.id in listed and premise.id not in taken:
+            pair = (premise, idea)
+        slot = takeaway(_joined(*pair) if len(pair) == 2 else idea, budget)
+        if slot is None and len(pair) == 2:
+            if _connects(idea):
+                continue  # `그래서 …` never stands without its premise
+            pair, slot = (idea,), takeaway(idea, budget)
+        if slot is None:
+            continue
+        ids = tuple(i.id for i in pair)
+        unit = _joined(*pair) if len(pair) == 2 else idea
+        chosen.append((unit, replace(slot, insights=ids)))
+        taken.update(ids)
     return [s for _, s in sorted(chosen, key=lambda c: c[0].lines[0])]
+
+
+def _joined(premise: Idea, idea: Idea) -> Idea:
+    """An idea that points back (`그래서 …`) said after its premise, as one idea."""
+    return replace(
+        idea,
+        sentences=(*premise.sentences, *idea.sentences),
+        name="",
+        named=False,
+        lines=(premise.lines[0], idea.lines[1]),
+    )
 
 
 def _only_says(idea: Idea, line: str) -> bool:
@@ -318,32 +405,13 @@ def _only_says(idea: Idea, line: str) -> bool:
 
 
 def _quote(outline: Outline, said: set[str], used: set[str], most: int) -> Slot | None:
-    """The letter's quote: the note's strongest quotation not used yet, whole; else its strongest
-    whole line not yet said (an idea of one sentence, never the setup of a two-sentence idea)."""
+    """The letter's quote: the note's strongest quotation not used yet, whole; None when the note
+    quotes no one (a line of the author's, a result such as `… 60장을 넘었다.`, is no quotation)."""
     quotes = sorted((i for i in outline.ideas if i.quote and i.id not in used), key=lambda i: -i.score)
     for idea in quotes:
         text = " ".join(idea.sentences)
         if idea.sentences and not idea.points and len(text) <= most and bare(text) not in said:
             return Slot("quote", "", tuple(idea.sentences), (), (idea.id,))
-    opening = _opening(outline)
-    lines = sorted(
-        (i for i in outline.ideas if i.id not in used and _usable(i, opening) and not _connects(i)),
-        key=lambda i: -i.score,
-    )
-    for strict in (True, False):  # a whole short idea: finished statements first, then any that says something
-        for idea in lines:
-            text = " ".join(plain(t) for t in idea.sentences)
-            if not idea.sentences or idea.points or idea.coda or len(text) > most or bare(text) in said:
-                continue
-            if all(korean.ending(t) == "sentence" if strict else says_something(t) for t in idea.sentences):
-                return Slot("quote", "", tuple(plain(t) for t in idea.sentences), (), (idea.id,))
-    # a note of lists only: its strongest line not yet said, from an idea the letter does not show
-    strongest = sorted((i for i in outline.ideas if i.id not in used), key=lambda i: -i.score)[:CANDIDATES]
-    for idea in strongest:
-        for t in (*idea.sentences, *(p.text for p in idea.points)):
-            line = plain(t)
-            if len(line) <= most and bare(line) not in said and says_something(line) and not _connects_line(line):
-                return Slot("quote", "", (line,), (), (idea.id,))
     return None
 
 
@@ -359,15 +427,17 @@ def plan(
     subject, subject_id = candidates[0] if candidates else (fallback, "")
     count, budget = int(limits["takeaways"]), int(limits["takeaway_max_chars"])
     quote_slot: Slot | None = None
-    # An idea that only says the subject is no takeaway, unless a short note then has no quote left.
-    for again in (subject, ""):
-        takeaways = takeaways_of(outline, subject_id, count, budget, again)
+    quoted = any(i.quote for i in outline.ideas)
+    # The subject's idea is no takeaway, unless a short note then has too few (or no quote left);
+    # an idea that only says the subject is none either, unless the note then has too few.
+    for keep, again in ((False, subject), (True, subject), (True, "")):
+        takeaways = takeaways_of(outline, subject_id, count, budget, again, keep_subject=keep)
         if len(takeaways) < count:
             continue
         used = {i for s in takeaways for i in s.insights}
         said = {bare(t) for s in takeaways for t in (*s.text, *s.points, s.title)} | {bare(subject)}
         quote_slot = _quote(outline, said, used, int(limits["quote_max_chars"]))
-        if quote_slot is not None:
+        if quote_slot is not None or not quoted:
             break
     if len(takeaways) < count:
         raise TooLittle(f"{len(takeaways)} whole idea(s) for takeaways, a letter needs {count}")
@@ -406,7 +476,8 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "insights": [i for i in ctx["insights"] if i.id in used],
         "items": takeaways,
         "subject": subject,
-        "preheader": letter_preheader(pieces, low, high, ctx["outline"].title),
+        "preheader": letter_preheader(pieces, low, high, ctx["outline"].title, preview_lines(ctx["outline"], letter))
+        or _invitation(ctx["outline"]),
         "greeting": letter.role("greeting")[0].text[0],
         "takeaways": takeaways,
         "quote": quote,
