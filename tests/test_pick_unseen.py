@@ -17,7 +17,9 @@ from tests.conftest import EXAMPLE_VAULT, ROOT
 from tests.helpers import pipeline, render
 
 NOTES = ROOT / "tests" / "fixtures" / "insights"
-ALL = sorted(NOTES.glob("*.md"))
+ALL = sorted(p for p in NOTES.glob("*.md") if p.stem != "강의-준비-메모")
+"""Every labelled note but the lecture memo, which has too little left after its logistics for a
+letter or a carousel (tests/test_logistics.py)."""
 
 
 def _outputs(note: Path, channel: str) -> dict[str, str]:
@@ -92,8 +94,11 @@ def test_the_letter_keeps_the_notes_core(letters: dict[str, dict[str, str]]) -> 
 
 
 def test_the_subjects_idea_is_no_takeaway(letters: dict[str, dict[str, str]]) -> None:
+    """Unless the idea carries more than its sentences (a list, a table), which the letter would lose."""
     for name, letter in letters.items():
-        assert letter["subject"] not in letter["body"], name
+        if letter["subject"] in letter["body"]:
+            after = letter["body"].split(letter["subject"], 1)[1].split("\n\n", 1)[0]
+            assert re.search(r"^\s*(- |\d+\. |\|)", after, re.M), name
         for sentence in re.split(r"(?<=[.!?])\s+", letter["preheader"]):
             assert not letter["body"].replace("\n", " ").count(sentence) > 1, (name, sentence)
 
@@ -163,3 +168,17 @@ def test_a_question_stays_with_its_answer_and_the_closing_says_nothing_twice(car
     assert not any("Record it anyway" in b for _, b in bip[1:])
     letters = _slides(carousels["뉴스레터-운영-메모"])
     assert "물건 소개가 아니라 만드는 사람의 하루가 담겨 있어서다." in letters[-1][1]  # the question over its answer
+
+
+def test_a_musing_is_not_the_question_to_the_reader() -> None:
+    """굳이-하는-일들에-대하여 ends a paragraph on `…지갑에 넣어 두셨을까.`: the author thinking
+    aloud, with a full stop. The caption asks the reader a real question instead, never one that
+    quotes the note's title."""
+    from tasks.compose.outline import question_of
+
+    result = render(EXAMPLE_VAULT, str(NOTES / "굳이-하는-일들에-대하여.md"), ("instagram",))
+    caption = next(o.content.decode() for o in result.outputs if o.path.endswith("caption.txt"))
+    asked = [ln for ln in caption.splitlines() if ln.rstrip().endswith("?")]
+    assert asked and "넣어 두셨을까" not in asked[-1] and "굳이 하는 일들에 대하여" not in asked[-1]
+    assert not [(o.path, r.rule) for o in result.outputs for r in o.lint if not r.ok]
+    assert question_of((), "손글씨 영수증", "ko") == "여러분의 일에서는 어떤 모습인가요?"

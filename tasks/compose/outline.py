@@ -9,7 +9,6 @@ Every channel's plan is chosen from this outline, so all channels tell the same 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +50,11 @@ CREDIT = re.compile(
     re.IGNORECASE,
 )
 """A line of the note saying where its ideas come from: kept in the sources, never lost."""
-CONNECTIVE = re.compile(r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|but|so|and)\b", re.I)
+CONNECTIVE = re.compile(
+    r"^(그래서|하지만|그러나|따라서|결국|그렇기|그리고|또한|즉|반대로|물론|근데|그런데|그러니까|그러면|그럼|그렇지만|게다가"
+    r"|but|so|and)\b",
+    re.I,
+)
 BY_AUTHOR = re.compile(r"^(.+?)\s+[-–—]\s+([가-힣]{2,4}(?:\s*(?:외|지음))?|[A-Z][\w.'’]+(?:\s+[A-Z][\w.'’]+){1,2})$")
 """A note title `Book - Author` (`브랜드의 목소리 - 한정우`, `Show Your Work - Austin Kleon`): a person's
 name after the dash, not a subtitle."""
@@ -389,15 +392,19 @@ def _object_particle(word: str) -> str:
     return "은" if (ord(last) - 0xAC00) % 28 else "는"
 
 
-def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
+def question_of(ideas: Sequence[Idea], hook: str, lang: str) -> str:
     """A question to the reader: the note's own when it addresses the reader, else one built
-    from the hook's quoted term (`당신의 '왜'는 무엇인가요?`), else the note's own, else a plain one."""
+    from the hook's quoted term (`당신의 '왜'는 무엇인가요?`), else the note's own, else a plain one.
+    The note's own is asked with its question mark: a musing that ends on a full stop
+    (`그분이 지갑에 넣어 두셨을까.`) is the author thinking aloud, not a question to the reader. The
+    plain one never quotes the note's title (`'굳이 하는 일들에 대하여'를 어떤 모습인가요?`)."""
     own = [
         plain(s)
         for idea in ideas
         if not idea.quote
         for s in (*idea.sentences, *(p.text for p in idea.points))
         if ASKS.search(s)
+        and plain(s).rstrip().endswith(("?", "？"))
         and 8 <= len(plain(s)) <= 80
         and korean.ending(plain(s)) == "question"
         and bare(s) != bare(hook)  # the hook already asks it: the closing asks something else
@@ -405,9 +412,8 @@ def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
     direct = [q for q in own if re.search(r"당신|여러분|you\b|your\b", q, re.I)]
     if direct:
         return direct[0]
-    title = re.sub(r"\s+", " ", "".join(c for c in title if unicodedata.category(c) not in ("So", "Sk", "Cf"))).strip()
     if lang == "en":
-        return own[0] if own else f"What does '{title}' look like in your own work?"
+        return own[0] if own else "How does this look in your own work?"
     terms = [next(g for g in m if g) for m in QUOTED.findall(hook)]
     terms = [t for t in terms if not t.endswith(" ")]
     if terms:
@@ -415,7 +421,7 @@ def question_of(ideas: Sequence[Idea], hook: str, title: str, lang: str) -> str:
         return f"당신의 '{term}'{_object_particle(term)} 무엇인가요?"
     if own:
         return own[0]
-    return f"여러분의 일에서 '{title}'{_object_particle(title)} 어떤 모습인가요?"
+    return "여러분의 일에서는 어떤 모습인가요?"
 
 
 def attribution(parsed: ParsedNote) -> Attribution:
@@ -484,7 +490,7 @@ def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outli
         hooks=tuple(s[2] for s in scored),
         hook_lines=tuple(s[1] for s in scored),
         closing=_closing(ideas, hook),
-        question=question_of(ideas, hook_line, title, lang),
+        question=question_of(ideas, hook_line, lang),
         attribution=credit,
         callout_titles=callout_titles(parsed, ideas),
         logistics=aside,
