@@ -23,7 +23,7 @@ from tasks.compose.ideas import (
     says_something,
     split_sentences,
 )
-from tasks.compose.outline import CONNECTIVE, Chapter, Outline
+from tasks.compose.outline import CONNECTIVE, NOTE_TO_SELF, Chapter, Outline, leans, stands_alone
 from tasks.compose.plan import Plan, Slot
 from tasks.nlp import korean
 from tasks.process.story import KIND_LABELS
@@ -179,6 +179,7 @@ def description(
             or not sentences
             or CONNECTIVE.match(sentences[0])
             or BACKREF.match(sentences[0])
+            or not stands_alone(sentences[0])
             or is_lead_in(sentences[0])
             or any(bare(t) in said for t in sentences)
         ):
@@ -277,8 +278,24 @@ def plan(
         kept.add(outline.ideas[-1].id)
     headings = {bare(c.title) for c in outline.chapters if c.title}
     hooks = [(h, i.id) for h, i in zip(outline.hook_lines, outline.hooks, strict=True)]
-    fits = ((h, i) for h, i in hooks if i not in kept and bare(h) not in headings)
-    lead, lead_id = next(fits, hooks[0] if hooks else ("", ""))
+    # The lead is a unit that stands alone: a whole paragraph or bullet of at most LEAD_SENTENCES
+    # sentences, which the body can lose without a hole (no sentence after it leans on it).
+    units = {i.id for i in outline.ideas if _lead_unit(outline, i)}
+    fits = [(h, i) for h, i in hooks if i not in kept and bare(h) not in headings]
+    lead, lead_id = next((f for f in fits if f[1] in units), ("", ""))
+    if not lead:  # no hook is such a unit: the note's first one that says something opens the post
+        lead, lead_id = next(
+            (
+                (plain(t), i.id)
+                for i in outline.ideas
+                if i.id in units and i.id not in kept
+                for t in i.sentences
+                if says_something(t)
+            ),
+            ("", ""),
+        )
+    if not lead:
+        lead, lead_id = next(iter(fits), hooks[0] if hooks else ("", ""))
     if not lead:  # no line stops a reader: the first whole sentence opens the post
         first = next(
             (
@@ -302,10 +319,15 @@ def plan(
     # What follows the closing idea in its own section (`> [!question] 아직 모르는 것` after the
     # checklist) closes the post with it, rather than staying behind alone under that section's heading.
     after = list(own.ideas[own.ideas.index(closing) + 1 :]) if own is not None and closing is not None else []
+    # A closing that leans on the idea before it (`그래서 …`, `이건 …`) takes that premise along.
+    premise: list[Idea] = []
+    if own is not None and closing is not None and not last and closing.sentences and leans(closing.sentences[0]):
+        at = own.ideas.index(closing)
+        premise = [i for i in own.ideas[max(0, at - 1) : at] if i.id != lead_id]
     for chapter in outline.chapters:
         if last and chapter is own:
             break
-        ideas = [i for i in chapter.ideas if i is not closing and i not in after]
+        ideas = [i for i in chapter.ideas if i is not closing and i not in after and i not in premise]
         body = _body(ideas, chapter, said_once, titles)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
@@ -322,6 +344,7 @@ def plan(
         named = made is not None and bool(made.title) and closing.callout and not closing.named
         heading = made.title if named and made is not None else labels["post_closing"]
         slots.append(Slot("section", heading, (), (), (), level=2, notes=CLOSING))
+        slots += _body(premise, Chapter("", 2, tuple(premise), False), said_once, titles)
         if made is not None:
             slots.append(replace(made, title="") if named else made)
         slots += _body(after, Chapter("", 2, tuple(after), False), said_once, titles)
@@ -346,9 +369,33 @@ CLOSING = ("closing",)
 the `blog-shape` check looks for when it is the note's own (`다음 기수 체크리스트`) rather than `마치며`."""
 LEAD_NOT_LAST_MIN = 4
 """Ideas a note needs before its last idea is kept for the end rather than the lead."""
-LEAD_SENTENCES = 2
+LEAD_SENTENCES = 3
 """Sentences of one idea the lead may take whole (`Every post is also an archive entry. In a year,
 the back catalogue does the selling.`): the lead never leaves half an idea behind in the body."""
+
+
+def _lead_unit(outline: Outline, idea: Idea) -> bool:
+    """Whether an idea can open the post whole and leave no hole behind: a paragraph or bullet of at most
+    LEAD_SENTENCES sentences and nothing else (no list, label, figure or callout title), whose first
+    sentence leans on nothing, that is no note to herself, and that the next idea of its section does
+    not lean on (`토요일 … 7명.` before `나머지는 …`; a claim before `하지만 … 반론도 있었음`)."""
+    if (
+        not idea.sentences
+        or len(idea.sentences) > LEAD_SENTENCES
+        or idea.points
+        or idea.coda
+        or idea.figures
+        or idea.named
+        or idea.intro
+        or idea.callout in ASIDE_CALLOUTS
+        or idea.id in dict(outline.callout_titles)
+        or not stands_alone(idea.sentences[0])
+        or any(NOTE_TO_SELF.search(plain(t)) for t in idea.sentences)
+    ):
+        return False
+    at = outline.ideas.index(idea) if idea in outline.ideas else -1
+    after = outline.ideas[at + 1] if 0 <= at < len(outline.ideas) - 1 else None
+    return not (after is not None and after.path == idea.path and after.sentences and leans(after.sentences[0]))
 
 
 def _whole_lead(outline: Outline, lead: str, lead_id: str) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -360,7 +407,7 @@ def _whole_lead(outline: Outline, lead: str, lead_id: str) -> tuple[tuple[str, .
     if (
         idea is not None
         and 1 < len(idea.sentences) <= LEAD_SENTENCES
-        and not (idea.points or idea.coda or idea.figures or idea.named or idea.quote)
+        and not (idea.points or idea.coda or idea.figures or idea.named)
         and lead in (plain(t) for t in idea.sentences)
     ):
         whole = tuple(plain(t) for t in idea.sentences)

@@ -13,7 +13,7 @@ from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import BACKREF, NUMBER, Figure, Idea, bare, plain
-from tasks.compose.outline import CONNECTIVE, Chapter, Outline, idea_title
+from tasks.compose.outline import CONNECTIVE, Chapter, Outline, idea_title, leans, stands_alone
 from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot
 from tasks.model import Block
 from tasks.nlp import korean
@@ -263,14 +263,27 @@ def groups_of(chapter: Chapter, lines_max: int = 0) -> list[list[Idea]]:
     quotation goes with the one-line claim just before it (the claim it illustrates), else alone.
     The note's own exercise is left out: it is the deck's exercise slide."""
     groups: list[list[Idea]] = []
+    shown = False  # whether the idea before this one is on a slide
     for idea in chapter.ideas:
         if idea.score < MIN_SCORE or own_exercise(idea) is not None:
+            shown = False
             continue
         if groups and _illustrated(groups[-1]) and (idea.quote or _concludes(idea)):
             groups[-1].append(idea)  # the claim a quote illustrates; the premise of a `그래서 …`
             continue
+        if _leaning(idea) and idea is not chapter.ideas[0]:
+            # `나머지는 …`, `그래서 …`: on the slide of the idea it leans on, or on none (never alone)
+            if groups and shown:
+                groups[-1].append(idea)
+            continue
         groups.append([idea])
+        shown = True
     return groups
+
+
+def _leaning(idea: Idea) -> bool:
+    """An idea that opens on a sentence needing the one before it (`나머지는 …`, `하지만 …`, `그건 …`)."""
+    return bool(idea.sentences) and not idea.quote and leans(idea.sentences[0])
 
 
 def _concludes(idea: Idea) -> bool:
@@ -313,7 +326,7 @@ def _group_title(group: Sequence[Idea], chapter: Chapter, lines_max: int) -> str
 
 def _leans(title: str) -> bool:
     """A line that leans on the one before it (`그래서 …`, `이게 …`, `He …`): never a title."""
-    return bool(CONNECTIVE.match(plain(title)) or BACKREF.match(plain(title)))
+    return bool(CONNECTIVE.match(plain(title)) or BACKREF.match(plain(title))) or not stands_alone(title)
 
 
 def plan(
@@ -350,7 +363,8 @@ def plan(
             range(len(drafts)),
             key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
         )
-        drafts.pop(weakest)
+        gone = drafts[weakest][2]
+        drafts = [d for d in drafts if d[2] is not gone]  # a premise never goes without what leans on it
     if len(drafts) < int(limits.get("min_ideas", 1)):
         raise TooLittle(f"{len(drafts)} idea slide(s), a workshop needs {limits['min_ideas']}")
     closing = _closing_slots(outline, labels, lines_max, [s for _, s, _ in drafts])
@@ -377,6 +391,7 @@ def plan(
         next_title = after.title or next(
             iter(korean.sentences(" ".join(after.text))), ""
         )  # a statement: its first sentence
+        group = [i for i in group if i.id in slot.insights] or group  # a premise's slide and its continuation
         lead = next((i for i in group if i.named), None) or next((i for i in group if not _line(i)), group[0])
         question = asker.ask(lead, slot.title, shown=(*slot.text, *slot.points))
         notes = _talk(group, slot, names[id(chapter)] if opens else "", next_title, question, labels)
@@ -427,6 +442,9 @@ def _group_slots(
     """The slide (or slides) of one idea group; none when nothing whole fits. An idea with no short
     name of its own (a long claim, a question with its answer, a quotation) is a statement slide:
     no title, its sentences whole (`statement`: so made, when its title would be its whole text)."""
+    lean = [i for i in group[1:] if _leaning(i) and not _illustrated(group[:1])]
+    if lean and not statement:
+        return _with_premise([i for i in group if i not in lean], lean, chapter, lines_max, budget, labels, titles)
     ids = tuple(i.id for i in group)
     first = group[0]
     exercise_ = own_exercise(first) if len(group) == 1 else None
@@ -449,7 +467,7 @@ def _group_slots(
         return out
     if title and title in titles:
         said = next((bare(s) for i in group for s in i.sentences), "")
-        title = said if said and said not in titles and len(said) <= TITLE_CHARS else ""
+        title = said if said and said not in titles and len(said) <= TITLE_CHARS and not _leans(said) else ""
     text: list[str] = []
     points: list[str] = []
     numbered = False
@@ -499,6 +517,36 @@ def _group_slots(
             figures=tuple(figures),
         )
     ]
+
+
+def _with_premise(
+    base: list[Idea],
+    lean: list[Idea],
+    chapter: Chapter,
+    lines_max: int,
+    budget: int,
+    labels: dict[str, Any],
+    titles: set[str],
+) -> list[Slot]:
+    """The slides of ideas that lean on the one before (`나머지는 …`, `세 개 다 결국 …`): their lines on
+    the premise's slide when they fit under its text (never numbered into its list), else a slide of
+    their own under the premise's title, right after it. Never without the premise: none when it has none."""
+    head = _group_slots(base, chapter, lines_max, budget, labels, titles)
+    if not head:
+        return []
+    last = head[-1]
+    lines = [t for i in lean for t in (*i.sentences, *(p.text for p in i.points), *i.coda)]
+    whole = not any(i.figures or i.quote or any(p.children for p in i.points) for i in lean)
+    if whole and not last.points and not last.figures and len(last.text) + len(lines) <= lines_max:
+        head[-1] = replace(last, text=(*last.text, *lines), insights=(*last.insights, *(i.id for i in lean)))
+        return head
+    name = last.title or next((bare(t) for t in last.text if len(bare(t)) <= TITLE_CHARS), "")
+    if not name:
+        return head
+    for idea in lean:
+        for slot in _group_slots([idea], chapter, lines_max, budget, labels, titles, True):
+            head.append(replace(slot, title=labels.get("continued_title", "{title}").format(title=name)))
+    return head
 
 
 def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], int]:
@@ -702,7 +750,7 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     asked = outline.question if _own_question(outline) else ""
     scores = {i.id: i.score for i in outline.ideas}
     hooks = [t for t, i in zip(outline.hook_lines, outline.hooks, strict=False) if scores.get(i.id, 0) >= MIN_SCORE]
-    candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t)]
+    candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t) and stands_alone(t)]
     subtitle = next(iter(candidates), "") or labels["deck_subtitle"].format(minutes=total)
     author = outline.attribution.author
     if outline.book and author and author not in subtitle and author not in outline.title:

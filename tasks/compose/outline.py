@@ -55,6 +55,36 @@ CONNECTIVE = re.compile(
     r"|but|so|and)\b",
     re.I,
 )
+POINTING = re.compile(
+    r"^그\s|^(그래도|그러니|그러다가?|however|also|나머지|그건|그게|그걸|그것|그거|그런|그렇게|그때"
+    r"|이런|이렇게|저런|둘 다|셋 다|세 개 다|두 개 다|모두 다"
+    r"|them|they|those|it|its|that's|this is)(?=[\s,.:은는이가을를도에의]|$)",
+    re.I,
+)
+"""Openings that point at what was said before (`나머지는 …`, `그건 …`, `Most of them …` aside: only the
+opening counts): the sentence needs the one before it."""
+NOTE_TO_SELF = re.compile(
+    r"^((a\s+)?(question|note|reminder|to-?do)\s+(for|to)\s+(me|myself)|나(한테|에게)\s*(묻는|던지는)?\s*질문|메모해\s*둘\s*것)\s*[:：]"
+    r"|\bre-?read\b|다시 읽(었|음|은|고)",
+    re.I,
+)
+"""A line the author writes to herself (`Question for me: …`) or about her reading (`Re-read it after the
+panel`): never a hook or a lead."""
+
+
+def leans(sentence: str) -> bool:
+    """Whether a sentence needs the one before it: it opens with a connective (`근데`, `그래서`, `But`) or
+    points back (`나머지는`, `그건`, `This`, `them`)."""
+    text = plain(sentence).lstrip("\"“'‘(")
+    return bool(CONNECTIVE.match(text) or BACKREF.match(text) or POINTING.match(text))
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence can open something on its own: it leans on nothing before it and is no note
+    the author writes to herself."""
+    return not leans(sentence) and not NOTE_TO_SELF.search(plain(sentence))
+
+
 BY_AUTHOR = re.compile(r"^(.+?)\s+[-–—]\s+([가-힣]{2,4}(?:\s*(?:외|지음))?|[A-Z][\w.'’]+(?:\s+[A-Z][\w.'’]+){1,2})$")
 """A note title `Book - Author` (`브랜드의 목소리 - 한정우`, `Show Your Work - Austin Kleon`): a person's
 name after the dash, not a subtitle."""
@@ -322,7 +352,7 @@ def hook_score(sentence: str, idea: Idea, title: str = "") -> float:
     """How well a sentence stops a reader: a contrast, a claim about people, short and whole."""
     text = plain(sentence)
     n = len(text)
-    if n < 10 or n > 90 or CONNECTIVE.match(text) or BACKREF.match(text):
+    if n < 10 or n > 90 or not stands_alone(text):
         return -9.0
     end = korean.ending(text)
     if end not in ("sentence", "question") and not idea.quote:
@@ -350,7 +380,12 @@ def _hooks(ideas: Sequence[Idea], title: str = "") -> list[tuple[float, str, Ide
     for n, idea in enumerate(ideas):
         if idea.callout in ASIDE_CALLOUTS:  # a reference or context box is never the lead
             continue
-        for sentence in idea.sentences[:2]:
+        # Only an idea's first sentence: a later one continues it (`하루에 백 장 가까이 되니 …`,
+        # `Most of the reach comes from them`). A question whose answer is a list or a paragraph is no
+        # hook: its answer would be shown far from it.
+        if _answered_away(idea):
+            continue
+        for sentence in idea.sentences[:1]:
             score = hook_score(sentence, idea, title) + (0.4 if n < 3 else 0.0)  # the note's opening sets its theme
             if score > 0:
                 scored.append((score, plain(sentence), idea))
@@ -362,6 +397,19 @@ def _hooks(ideas: Sequence[Idea], title: str = "") -> list[tuple[float, str, Ide
             seen.add(item[1])
             out.append(item)
     return out
+
+
+HOOK_ANSWER_SENTENCES = 2
+"""Sentences a question-led idea may have for its question to be a hook (the question and a one-sentence
+answer travel together)."""
+
+
+def _answered_away(idea: Idea) -> bool:
+    """An idea that opens with a question and answers it at length (a list, a coda, more sentences)."""
+    first = plain(idea.sentences[0]) if idea.sentences else ""
+    if korean.ending(first) != "question":
+        return False
+    return bool(idea.points or idea.coda or len(idea.sentences) > HOOK_ANSWER_SENTENCES)
 
 
 def _closing(ideas: Sequence[Idea], hook: Idea | None) -> Idea | None:
