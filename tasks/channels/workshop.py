@@ -13,7 +13,7 @@ from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
 from tasks.compose.ideas import BACKREF, NUMBER, Figure, Idea, bare, plain
-from tasks.compose.outline import CONNECTIVE, Chapter, Outline, idea_title, leans, stands_alone
+from tasks.compose.outline import CONNECTIVE, PLAIN_QUESTIONS, Chapter, Outline, idea_title, leans, stands_alone
 from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot
 from tasks.model import Block
 from tasks.nlp import korean
@@ -363,8 +363,9 @@ def plan(
             range(len(drafts)),
             key=lambda n: (-counts[id(drafts[n][0])], max(i.score for i in drafts[n][2]), -n),
         )
-        gone = drafts[weakest][2]
-        drafts = [d for d in drafts if d[2] is not gone]  # a premise never goes without what leans on it
+        gone = drafts.pop(weakest)
+        while weakest < len(drafts) and drafts[weakest][2] is gone[2] and _continues(drafts[weakest][1], labels):
+            drafts.pop(weakest)  # a premise never goes without the slide that leans on it
     if len(drafts) < int(limits.get("min_ideas", 1)):
         raise TooLittle(f"{len(drafts)} idea slide(s), a workshop needs {limits['min_ideas']}")
     closing = _closing_slots(outline, labels, lines_max, [s for _, s, _ in drafts])
@@ -549,6 +550,12 @@ def _with_premise(
     return head
 
 
+def _continues(slot: Slot, labels: dict[str, Any]) -> bool:
+    """A slide that goes on from the one before it (`… (이어서)`)."""
+    head, _, tail = labels.get("continued_title", "{title}").partition("{title}")
+    return bool(tail or head) and slot.title.startswith(head) and slot.title.endswith(tail)
+
+
 def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], int]:
     """The participant exercise and its minutes (0: sized by the run of show): the note's own
     exercise when it sets one, else its checklist as a yes/no self-check, else its best
@@ -625,7 +632,7 @@ def _own_question(outline: Outline) -> bool:
     """Whether the outline's question is one the note asks its readers: not a template about its
     title, nor an item of the author's own checklist."""
     question = plain(outline.question)
-    if not question or f"'{outline.title}'" in question:
+    if not question or f"'{outline.title}'" in question or question in PLAIN_QUESTIONS.values():
         return False
     return not any(plain(p.text) == question for i in outline.ideas if i.type == "checklist" for p in i.points)
 

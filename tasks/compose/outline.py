@@ -72,6 +72,10 @@ NOTE_TO_SELF = re.compile(
 panel`): never a hook or a lead."""
 
 
+PLAIN_QUESTIONS = {"ko": "여러분의 일에서는 어떤 모습인가요?", "en": "How does this look in your own work?"}
+"""The question asked when the note gives none of its own: a template, never the note's own question."""
+
+
 def leans(sentence: str) -> bool:
     """Whether a sentence needs the one before it: it opens with a connective (`근데`, `그래서`, `But`) or
     points back (`나머지는`, `그건`, `This`, `them`)."""
@@ -461,7 +465,7 @@ def question_of(ideas: Sequence[Idea], hook: str, lang: str) -> str:
     if direct:
         return direct[0]
     if lang == "en":
-        return own[0] if own else "How does this look in your own work?"
+        return own[0] if own else PLAIN_QUESTIONS["en"]
     terms = [next(g for g in m if g) for m in QUOTED.findall(hook)]
     terms = [t for t in terms if not t.endswith(" ")]
     if terms:
@@ -469,7 +473,7 @@ def question_of(ideas: Sequence[Idea], hook: str, lang: str) -> str:
         return f"당신의 '{term}'{_object_particle(term)} 무엇인가요?"
     if own:
         return own[0]
-    return "여러분의 일에서는 어떤 모습인가요?"
+    return PLAIN_QUESTIONS["ko"]
 
 
 def attribution(parsed: ParsedNote) -> Attribution:
