@@ -6,7 +6,6 @@ connective or a pointing word is shown with the one it leans on (blog sections, 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -159,28 +158,3 @@ def test_no_slide_shows_a_leaning_sentence_without_its_premise(name: str) -> Non
         assert here or continued, (name, first, title)
     subtitle = deck.split("\n# ", 1)[1].split("\n\n", 2)[1].strip()
     assert stands_alone(subtitle), (name, subtitle)
-
-
-def test_a_closing_that_leans_takes_its_premise_along(tmp_path: Path) -> None:
-    """A note's closing claim that opens on `그래서` is said in the closing section after the line it
-    follows from, not at the end of the post alone."""
-    vault = tmp_path / "vault"
-    (vault / ".obsidian").mkdir(parents=True)
-    note = vault / "memo.md"
-    note.write_text(
-        "# 단골 메모\n\n## 관찰\n\n"
-        "- 손님은 가격보다 이유를 먼저 묻는다. 왜 이 원두인지 물어본 손님이 다시 왔다.\n"
-        "- 같은 원두라도 고른 이유를 적어 두면 더 오래 팔린다.\n"
-        "- 그래서 메뉴판에는 가격보다 고른 이유를 먼저 적어야 한다.\n\n"
-        "## 다른 생각\n\n- 포장은 단순할수록 기억에 남는다. 색은 두 가지면 충분하다.\n"
-        "- 계절 메뉴는 세 가지를 넘기지 않는다. 고르는 데 지치지 않게.\n",
-        encoding="utf-8",
-    )
-    result = render(vault, str(note), ("blog",))
-    body = next(o.content.decode() for o in result.outputs if o.path.endswith(".md")).split("\n---\n", 1)[1]
-    flat = plain(body)
-    if "그래서 메뉴판에는" in flat:
-        premise = "같은 원두라도 고른 이유를 적어 두면"
-        assert premise in flat and flat.index(premise) < flat.index("그래서 메뉴판에는")
-        between = flat[flat.index(premise) : flat.index("그래서 메뉴판에는")]
-        assert "##" not in between

@@ -319,15 +319,10 @@ def plan(
     # What follows the closing idea in its own section (`> [!question] 아직 모르는 것` after the
     # checklist) closes the post with it, rather than staying behind alone under that section's heading.
     after = list(own.ideas[own.ideas.index(closing) + 1 :]) if own is not None and closing is not None else []
-    # A closing that leans on the idea before it (`그래서 …`, `이건 …`) takes that premise along.
-    premise: list[Idea] = []
-    if own is not None and closing is not None and not last and closing.sentences and leans(closing.sentences[0]):
-        at = own.ideas.index(closing)
-        premise = [i for i in own.ideas[max(0, at - 1) : at] if i.id != lead_id]
     for chapter in outline.chapters:
         if last and chapter is own:
             break
-        ideas = [i for i in chapter.ideas if i is not closing and i not in after and i not in premise]
+        ideas = [i for i in chapter.ideas if i is not closing and i not in after]
         body = _body(ideas, chapter, said_once, titles)
         if body or not chapter.ideas:  # a heading with no ideas of its own heads the chapters below it
             slots.append(Slot("section", chapter.title, (), (), (), level=chapter.level if chapter.title else 0))
@@ -344,7 +339,6 @@ def plan(
         named = made is not None and bool(made.title) and closing.callout and not closing.named
         heading = made.title if named and made is not None else labels["post_closing"]
         slots.append(Slot("section", heading, (), (), (), level=2, notes=CLOSING))
-        slots += _body(premise, Chapter("", 2, tuple(premise), False), said_once, titles)
         if made is not None:
             slots.append(replace(made, title="") if named else made)
         slots += _body(after, Chapter("", 2, tuple(after), False), said_once, titles)
