@@ -194,3 +194,16 @@ def test_the_deck_names_the_books_author_under_its_title_never_after_a_question(
     cover = slides.split("\n---\n", 1)[1].split("<!--", 1)[0]
     assert "# 브랜드가 되어 간다는 것\n\n강민호\n" in cover
     assert "? · " not in slides
+
+
+def test_a_name_in_brackets_is_no_author_in_the_authors_own_note(tmp_path: Path) -> None:
+    """`# 프로세스 공유 (Process Sharing)` with a `process-sharing` tag: an English gloss, not an author
+    (it came out as `- Process Sharing, “프로세스 공유”`)."""
+    vault, note = _vault(
+        tmp_path,
+        "root.md",
+        "---\ntags: [root, process-sharing]\n---\n\n# 프로세스 공유 (Process Sharing)\n\n"
+        "- 과정을 보여주면 손님이 먼저 말을 건다. 그래서 과정은 숨기지 않는다.\n",
+    )
+    credit = attribution(pipeline(vault, note)[0])
+    assert (credit.author, credit.piece) == ("", "")

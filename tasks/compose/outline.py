@@ -464,7 +464,7 @@ def attribution(parsed: ParsedNote) -> Attribution:
         author = by.group(2).strip()  # title `브랜드가 되어 간다는 것`, H1 `브랜드가 되어 간다는 것 - 강민호`
     if not author:
         about_source = book or bool(({shown.lower()} | tags) & SOURCE_KINDS)
-        author, piece, year = _title_author(parsed, tags, about_source, h1)
+        author, piece, year = _title_author(parsed, about_source, h1)
         if book and piece:  # `Show Your Work (Austin Kleon)`: the book, then its author
             work = work if meta.get("book") or meta.get("work") else piece
             piece = ""
@@ -501,10 +501,10 @@ def attribution(parsed: ParsedNote) -> Attribution:
     )
 
 
-def _title_author(parsed: ParsedNote, tags: set[str], source_note: bool, h1: str) -> tuple[str, str, str]:
+def _title_author(parsed: ParsedNote, source_note: bool, h1: str) -> tuple[str, str, str]:
     """(author, work, year) from a title `Title (Author)` or an opening `Author's 2008 essay.`, when it is
-    clear: the note files itself as a source (`source: article`, a book) or its tags name the person
-    (`kevin-kelly`). ("", "", "") otherwise: a note never credits a guessed name."""
+    clear: the note files itself as a source (`source: article`, a book) or its opening names the same
+    person (`Kevin Kelly's 2008 essay.`). ("", "", "") otherwise: a note never credits a guessed name."""
     opening = next(
         (plain(b.text) for s in parsed.sections for b in s.blocks if b.kind == "paragraph" and b.text.strip()), ""
     )
@@ -512,9 +512,8 @@ def _title_author(parsed: ParsedNote, tags: set[str], source_note: bool, h1: str
     said_who = (said.group("who") or said.group("kwho") or "") if said else ""
     said_year = (said.group("year") or said.group("kyear") or "") if said else ""
 
-    def clear(name: str) -> bool:
-        slug = re.sub(r"\s+", "-", name.strip().lower())
-        return source_note or slug in tags or slug.replace("-", "") in tags or name == said_who
+    def clear(name: str) -> bool:  # a tag alone is not enough: `프로세스 공유 (Process Sharing)` names no one
+        return source_note or name == said_who
 
     for title in dict.fromkeys((clean_title(parsed.title), h1)):
         by = PAREN_AUTHOR.match(title)
