@@ -358,6 +358,8 @@ def plan(
     return [Plan("blog", "post", tuple(slots))]
 
 
+SPEAKER = re.compile(r"[\"”’」』]\s*[-–—―]\s*\S.{0,40}$")
+"""A quotation that names its speaker after a dash (`"…" - 양조장 대표`)."""
 CLOSING = ("closing",)
 """The `notes` of the closing section's slot: the post's header records its name (`closing:`), which
 the `blog-shape` check looks for when it is the note's own (`다음 기수 체크리스트`) rather than `마치며`."""
@@ -415,6 +417,11 @@ def source_lines(outline: Outline) -> list[str]:
     lines = list(credit.credit)
     if credit.work:
         lines.append(f"『{credit.work}』" + (f", {credit.author}" if credit.author else ""))
+    elif credit.piece:  # an essay or article: `Kevin Kelly, “1,000 True Fans” (2008)`
+        piece = f"「{credit.piece}」" if re.search('["“”]', credit.piece) else f"“{credit.piece}”"
+        lines.append(
+            (f"{credit.author}, " if credit.author else "") + piece + (f" ({credit.year})" if credit.year else "")
+        )
     elif credit.author and not any(credit.author in line for line in lines):
         lines.append(credit.author)
     titles = dict(credit.titles)
@@ -479,6 +486,15 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         "insights": [i for i in ctx["insights"] if i.id in used],
         "post": blocks(post),
         "source_line": f"『{outline.attribution.work}』" if outline.book else "",
+        # The book is credited under a quotation the note marks as one (`>`, "…") and, in a book note,
+        # under its `####` highlights (quotations from the book: spec/vault.md); never under one that
+        # names its speaker already, nor under a `####` pull-quote of the author's own note.
+        "cited": [
+            i.id
+            for i in outline.ideas
+            if (i.cited or (outline.book and i.quote))
+            and not SPEAKER.search(plain(i.sentences[-1] if i.sentences else ""))
+        ],
         "lead": lead,
         "description": about,
         "reading_minutes": minutes,

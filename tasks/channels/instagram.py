@@ -60,6 +60,14 @@ FILING_TAGS = frozenset(
         "projects",
     }
 )
+# Tags that say what kind of note it is (`#article`, `#메모`), not what it is about: never a hashtag.
+NOTE_KINDS = frozenset(
+    (  # noqa: SIM905 - one readable block of words
+        "article articles essay essays memo memos seminar seminars consulting booknotes bookreview talks "
+        "talk lecture review journal diary processlog todo todos 메모 에세이 독서 독서노트 독서기록 서평 "
+        "후기 강연 세미나 할일 투두 컨설팅 프로젝트 회고 일기 일지 아티클"
+    ).split()
+)
 
 
 HEX = re.compile(r"^[0-9a-fA-F]{3}$|^[0-9a-fA-F]{6}$")
@@ -85,7 +93,13 @@ def choose_hashtags(outline: Outline, note_tags: list[str], brand: str, limit: i
     nouns = [p for p in noun_phrases(" ".join(outline.hook_lines[:3])) if len(p) <= 10]
     brand_tags = brand.split()
     picked = [plain_tag(t) for t in (*brand_tags[:1], *own[:2], *roots, *own[2:], *brand_tags[1:], *nouns)]
-    return list(dict.fromkeys(t for t in picked if t))[:limit]
+    return list(dict.fromkeys(t for t in picked if t and not _kind_tag(t)))[:limit]
+
+
+def _kind_tag(tag: str) -> bool:
+    """Whether a hashtag names the note's kind (`article`, `book-notes`, `메모`) or its filing place."""
+    key = re.sub(r"[-_\s]", "", tag.lower())
+    return key in NOTE_KINDS or key in FILING_TAGS
 
 
 def _usable(idea: Idea, outline: Outline, least: float = 1.0) -> bool:

@@ -19,7 +19,7 @@ from tasks.compose.outline import CONNECTIVE, GENERIC_TITLES, Outline
 from tasks.compose.plan import Plan, Slot, TooLittle, core_order, idea_slot, premises
 from tasks.model import Block, Insight
 from tasks.nlp import korean
-from tasks.nlp.korean import as_title, has_hangul
+from tasks.nlp.korean import as_title, has_hangul, quote_title
 from tasks.process.story import Story
 from tasks.process.telling import says, story_context
 from tasks.render.channel import ChannelSpec
@@ -32,7 +32,7 @@ CANDIDATES = 60
 # Invitations added when the letter's own words are shorter than the preheader minimum; some
 # subset of them (in order) always lands in the 85–100 character window, whatever the title.
 FILLERS_KO = (
-    "이번 호에서는 '{title}'에서 길어 올린 생각을 정리했습니다.",
+    "이번 호에서는 {title}에서 길어 올린 생각을 정리했습니다.",
     "본문에서 자세히 읽어 보세요.",
     "읽고 떠오른 생각이 있다면 답장으로 들려주세요.",
     "오늘도 좋은 하루 보내세요.",
@@ -40,7 +40,7 @@ FILLERS_KO = (
     "고맙습니다.",
 )
 FILLERS_EN = (
-    "This letter gathers what I took from '{title}'.",
+    "This letter gathers what I took from {title}.",
     "Read on for the details.",
     "Reply and tell me what you think.",
     "Have a good day.",
@@ -61,7 +61,7 @@ def fit_preheader(parts: list[str], low: int, high: int, title: str = "") -> str
     when none does)."""
     fillers = FILLERS_KO if has_hangul(title + "".join(parts)) or not title else FILLERS_EN
     own = [p for p in parts if p and len(p) <= high]
-    extra = [f.format(title=title) for f in fillers]
+    extra = [f.format(title=quote_title(title)) for f in fillers]  # `“군산 책방 '느린오후'…”`: never nested
     extra = [p for p in extra if len(p) <= high]
     best = ""
     for head in (own, []):  # the letter's own words first; invitations alone only when they cannot fit

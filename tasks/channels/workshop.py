@@ -249,7 +249,7 @@ def _talk(
 
 def _quoted(text: str) -> str:
     """A title in quotes that never nest (`“저자가 든 예: '밤의 책방'”`)."""
-    return f"“{text}”" if "'" in text else f"'{text}'"
+    return korean.quote_title(text)
 
 
 def _line(idea: Idea) -> bool:
@@ -581,9 +581,13 @@ def exercise(outline: Outline, labels: dict[str, Any]) -> tuple[str, list[str], 
         steps = [plain(p.text) for p in best.points][:6]
         title = korean.as_title(best.name if best.named and best.name else best.intro)
         if STEPS.search(title) and all(korean.ending(s) == "sentence" for s in steps):
-            return labels["steps_intro"].format(title=title), steps, 0
+            return labels["steps_intro"].format(title=korean.quote_title(title)), steps, 0
         states = sum(_states(step) for step in steps) * 2 > len(steps)  # the question is asked once, in the intro
-        return labels["framework_claim_intro" if states else "framework_intro"].format(title=title), steps, 0
+        return (
+            labels["framework_claim_intro" if states else "framework_intro"].format(title=korean.quote_title(title)),
+            steps,
+            0,
+        )
     topics = [t for t in (_chapter_name(c) for c in outline.chapters[:3]) if t]
     topics = topics or [korean.as_title(i.name) for i in outline.ideas if i.named and i.name][:3]
     return (labels["apply_intro"], topics, 0) if topics else (labels["apply_any"], [labels["apply_any_item"]], 0)
@@ -632,7 +636,12 @@ def _own_question(outline: Outline) -> bool:
     """Whether the outline's question is one the note asks its readers: not a template about its
     title, nor an item of the author's own checklist."""
     question = plain(outline.question)
-    if not question or f"'{outline.title}'" in question or question in PLAIN_QUESTIONS.values():
+    if (
+        not question
+        or f"'{outline.title}'" in question
+        or korean.quote_title(outline.title) in question
+        or question in PLAIN_QUESTIONS.values()
+    ):
         return False
     return not any(plain(p.text) == question for i in outline.ideas if i.type == "checklist" for p in i.points)
 
@@ -759,9 +768,6 @@ def prepare(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
     hooks = [t for t, i in zip(outline.hook_lines, outline.hooks, strict=False) if scores.get(i.id, 0) >= MIN_SCORE]
     candidates = [t for t in (byline, asked, *hooks) if t and bare(t) not in shown and _balanced(t) and stands_alone(t)]
     subtitle = next(iter(candidates), "") or labels["deck_subtitle"].format(minutes=total)
-    author = outline.attribution.author
-    if outline.book and author and author not in subtitle and author not in outline.title:
-        subtitle = f"{subtitle} · {author}" if subtitle else author
     return {
         **ctx,
         "plan": deck,
@@ -785,9 +791,15 @@ def _balanced(text: str) -> bool:
 
 
 def _byline(outline: Outline) -> str:
-    """The book a note is about, under the deck's title (none when the title already names it)."""
-    work = outline.attribution.work
-    return f"『{work}』" if outline.book and bare(work) not in bare(outline.title) else ""
+    """The book a note is about and its author, under the deck's title: `『Book』 · Author`, the author
+    alone when the title names the book already (never after a question: `…모습인가요? · 강민호`)."""
+    work, author = outline.attribution.work, outline.attribution.author
+    if not outline.book:
+        return ""
+    by = author if author and author not in outline.title else ""
+    if bare(work) in bare(outline.title):
+        return by
+    return f"『{work}』" + (f" · {by}" if by else "")
 
 
 def _opening(deck: Plan, labels: dict[str, Any]) -> str:
@@ -859,8 +871,11 @@ def prepare_story(ctx: dict[str, Any], spec: ChannelSpec) -> dict[str, Any]:
         timeline = [*timeline[: max_lines - 2], f"… 외 {len(timeline) - (max_lines - 2)}개 기록"]
     learned = [i for p in out["parts"] for i in p["insights"] if i.type == "learned"]
     failures = [i for p in out["parts"] for i in p["insights"] if i.type in ("failure", "pivot")]
-    questions = [f"'{i.title.removesuffix('…')}' — 여러분이라면 여기서 무엇을 바꾸겠어요?" for i in failures[:3]]
-    questions += [f"'{i.title.removesuffix('…')}' — 내 일에도 해당되나요?" for i in learned[:2]]
+    questions = [
+        f"{korean.quote_title(i.title.removesuffix('…'))} — 여러분이라면 여기서 무엇을 바꾸겠어요?"
+        for i in failures[:3]
+    ]
+    questions += [f"{korean.quote_title(i.title.removesuffix('…'))} — 내 일에도 해당되나요?" for i in learned[:2]]
     exercise = [
         "Self: 최근 내 프로젝트에서 넘어진 순간 하나를 날짜와 함께 적는다",
         "Self: 그 일을 왜 시작했는지 한 문장으로 적는다",

@@ -26,6 +26,8 @@ BACKREF = re.compile(
 )
 TAG_LINE = re.compile(r"^(#[^\s#]+\s*)+$")
 QUOTE_KINDS = frozenset({"quote", "heading", "callout"})
+QUOTE_MARKED = re.compile(r"^[\"“「『'‘].+[\"”」』'’][.!?]?(\s*[-–—―].{1,40})?$")
+"""A line wholly in quotation marks (maybe with its speaker after a dash): marked as a quotation."""
 SKIPPED = frozenset({"hr", "html", "code", "table", "image", "math", "footnote"})
 ASIDE_CALLOUTS = frozenset({"info", "tip", "note", "cite", "abstract", "summary", "todo", "example"})
 """Callouts that set a note's context or give a reference: never a post's lead or hook."""
@@ -110,6 +112,9 @@ class Idea:
     """The code, tables, images and math the idea carries (its insight's `blocks`), in order."""
     callout: str = ""
     """The callout type (`info`, `tip`, `note`, `cite`, `warning`…) when the idea is one callout; "" otherwise."""
+    cited: bool = False
+    """True when the note marks the text as someone else's words: a `>` quote or quote callout, or a
+    highlighted line in quotation marks. A `####` line of the author's own is a pull-quote, not cited."""
 
     @property
     def body(self) -> tuple[str, ...]:
@@ -387,6 +392,7 @@ def make_idea(insight: Insight, section_level: dict[str, int], note: NoteBlocks)
         score=0.0,
         figures=figures,
         callout=first.get("type") if first.kind == "callout" and len(groups) == 1 else "",
+        cited=quote and (first.kind != "heading" or bool(QUOTE_MARKED.match(first.text.strip()))),
     )
     if not idea.text.strip() and not figures:
         return None

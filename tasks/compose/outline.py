@@ -92,6 +92,26 @@ def stands_alone(sentence: str) -> bool:
 BY_AUTHOR = re.compile(r"^(.+?)\s+[-–—]\s+([가-힣]{2,4}(?:\s*(?:외|지음))?|[A-Z][\w.'’]+(?:\s+[A-Z][\w.'’]+){1,2})$")
 """A note title `Book - Author` (`브랜드의 목소리 - 한정우`, `Show Your Work - Austin Kleon`): a person's
 name after the dash, not a subtitle."""
+PAREN_AUTHOR = re.compile(r"^(.+?)\s*[(（]([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}|[가-힣]{2,4})[)）]$")
+"""A note title `Title (Author)` (`1,000 True Fans (Kevin Kelly)`): a person's name in the brackets,
+never a date or a place list (`로컬브랜드 포럼 후기 (11/14, 성수)`)."""
+CATEGORY = frozenset(
+    (  # noqa: SIM905 - one readable block of words
+        "article articles book books book-notes booknotes essay essays seminar seminars memo memos note notes "
+        "consulting project projects insights insight talk talks lecture podcast video web paper review "
+        "아티클 책 독서 에세이 메모 세미나 강연 후기 컨설팅 프로젝트"
+    ).split()
+)
+"""Front-matter `source:` values that say what kind of source a note has, never which one (`article`)."""
+SOURCE_KINDS = frozenset(
+    {"article", "articles", "paper", "papers", "podcast", "video", "talk", "talks", "lecture", "아티클", "칼럼"}
+)
+"""Kinds (a `source:` value or a tag) of a note written about someone else's work, not the author's own."""
+OWN_WORK = re.compile(
+    r"^(?P<who>[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+){1,3})['’]s\s+(?:(?P<year>\d{4})\s+)?(?:essay|article|post|book|talk)\b"
+    r"|^(?P<kwho>[가-힣]{2,4})의\s+(?:(?P<kyear>\d{4})년\s+)?(?:글|에세이|칼럼|아티클|책)\b"
+)
+"""A note's opening line naming its source's author (`Kevin Kelly's 2008 essay.`, `김하나의 글`)."""
 QUOTED = re.compile(r"'([^'\s][^']{0,11})'|‘([^’\s][^’]{0,11})’|\"([^\"\s][^\"]{0,11})\"|“([^”\s][^”]{0,11})”")
 
 
@@ -123,6 +143,10 @@ class Attribution:
     """The note's own lines that say where it comes from (`본 글은 … 논문을 읽고 정리한 글입니다`)."""
     titles: tuple[tuple[str, str], ...] = ()
     """(url, link text) for the cited pages the note names with a Markdown link."""
+    piece: str = ""
+    """Title of the essay or article a note is about (`1,000 True Fans (Kevin Kelly)`), not a book."""
+    year: str = ""
+    """The year the note gives for that work (`Kevin Kelly's 2008 essay`), "" when it gives none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,13 +461,6 @@ def _closing(ideas: Sequence[Idea], hook: Idea | None) -> Idea | None:
     return None
 
 
-def _object_particle(word: str) -> str:
-    last = word.rstrip("'’\"” ")[-1:] if word else ""
-    if not ("가" <= last <= "힣"):
-        return "은(는)"
-    return "은" if (ord(last) - 0xAC00) % 28 else "는"
-
-
 def question_of(ideas: Sequence[Idea], hook: str, lang: str) -> str:
     """A question to the reader: the note's own when it addresses the reader, else one built
     from the hook's quoted term (`당신의 '왜'는 무엇인가요?`), else the note's own, else a plain one.
@@ -470,7 +487,10 @@ def question_of(ideas: Sequence[Idea], hook: str, lang: str) -> str:
     terms = [t for t in terms if not t.endswith(" ")]
     if terms:
         term = terms[-1] if "아니라" in hook else terms[0]
-        return f"당신의 '{term}'{_object_particle(term)} 무엇인가요?"
+        topic = korean.particle(term, "은")
+        if topic is None:  # a Latin word (`'fans'`): asked without a particle, never `은(는)`
+            return f"당신의 일에서 '{term}'에 해당하는 것은 무엇인가요?"
+        return f"당신의 '{term}'{topic} 무엇인가요?"
     if own:
         return own[0]
     return PLAIN_QUESTIONS["ko"]
@@ -483,12 +503,23 @@ def attribution(parsed: ParsedNote) -> Attribution:
     source = str(meta.get("source", "") or "").strip()
     book = bool(tags & BOOK_TAGS) or "/books/" in f"/{parsed.note.path}" or source in ("book", "book-notes")
     shown = WIKILINK_TEXT.sub(lambda m: m.group(2) or m.group(1).rsplit("/", 1)[-1], source).strip()
-    named = shown if shown and not URL.match(shown) and shown not in ("book", "book-notes") else ""
+    category = shown.lower() in CATEGORY  # `source: article` says the kind, never which article
+    named = shown if shown and not URL.match(shown) and not category else ""
     work = str(meta.get("book") or meta.get("work") or "") or (clean_title(parsed.title) if book else "")
     author = str(meta.get("author") or meta.get("저자") or meta.get("authors") or "")
     by = BY_AUTHOR.match(work)
     if by and not author:  # `브랜드의 목소리 - 한정우`: the book, then its author (never inside 『』)
         work, author = by.group(1).strip(), by.group(2).strip()
+    piece, year = "", ""
+    h1 = next((clean_title(s.title) for s in parsed.sections if s.level == 1 and s.title), "")
+    if book and not author and (by := BY_AUTHOR.match(h1)) and bare(by.group(1)) == bare(work):
+        author = by.group(2).strip()  # title `브랜드가 되어 간다는 것`, H1 `브랜드가 되어 간다는 것 - 강민호`
+    if not author:
+        about_source = book or bool(({shown.lower()} | tags) & SOURCE_KINDS)
+        author, piece, year = _title_author(parsed, about_source, h1)
+        if book and piece:  # `Show Your Work (Austin Kleon)`: the book, then its author
+            work = work if meta.get("book") or meta.get("work") else piece
+            piece = ""
     urls: list[str] = []
     for key in ("url", "source_url", "link"):
         if isinstance(meta.get(key), str) and URL.match(str(meta[key])):
@@ -517,7 +548,33 @@ def attribution(parsed: ParsedNote) -> Attribution:
         unique,
         tuple(dict.fromkeys(credit)),
         tuple((u, titles[u]) for u in unique if u in titles),
+        piece if not work else "",
+        year,
     )
+
+
+def _title_author(parsed: ParsedNote, source_note: bool, h1: str) -> tuple[str, str, str]:
+    """(author, work, year) from a title `Title (Author)` or an opening `Author's 2008 essay.`, when it is
+    clear: the note files itself as a source (`source: article`, a book) or its opening names the same
+    person (`Kevin Kelly's 2008 essay.`). ("", "", "") otherwise: a note never credits a guessed name."""
+    opening = next(
+        (plain(b.text) for s in parsed.sections for b in s.blocks if b.kind == "paragraph" and b.text.strip()), ""
+    )
+    said = OWN_WORK.match(opening)
+    said_who = (said.group("who") or said.group("kwho") or "") if said else ""
+    said_year = (said.group("year") or said.group("kyear") or "") if said else ""
+
+    def clear(name: str) -> bool:  # a tag alone is not enough: `프로세스 공유 (Process Sharing)` names no one
+        return source_note or name == said_who
+
+    for title in dict.fromkeys((clean_title(parsed.title), h1)):
+        by = PAREN_AUTHOR.match(title)
+        if by and clear(by.group(2)):
+            who = by.group(2).strip()
+            return who, by.group(1).strip(), said_year if who == said_who else ""
+    if said_who and source_note:
+        return said_who, "", said_year
+    return "", "", ""
 
 
 def outline(parsed: ParsedNote, insights: Sequence[Insight], lang: str) -> Outline:

@@ -272,3 +272,56 @@ def noun_phrases(text: str) -> tuple[str, ...]:
             out.append("".join(run))
         run = []
     return tuple(dict.fromkeys(out))
+
+
+PARTICLES = {
+    "을": ("을", "를"), "를": ("을", "를"), "은": ("은", "는"), "는": ("은", "는"),
+    "이": ("이", "가"), "가": ("이", "가"), "과": ("과", "와"), "와": ("과", "와"),
+}  # fmt: skip
+"""A particle (either form) → its form after a final consonant, and after a vowel."""
+_CLOSERS = "'\"’”」』》〉)]}>.,!?… "
+_TRAILING_BRACKET = re.compile(r"\s*[(\[（][^()\[\]（）]*[)\]）]\s*$")
+_DIGIT_FINAL = {
+    "0": True, "1": True, "2": False, "3": True, "4": False,
+    "5": False, "6": True, "7": True, "8": True, "9": False,
+}  # fmt: skip
+"""Whether a number read in Sino-Korean ends on a consonant, by its last digit (영, 일, 이, 삼, 사,
+오, 육, 칠, 팔, 구; a last 0 is read 영/십/백/천/만, all closed)."""
+
+
+def final_consonant(word: str) -> bool | None:
+    """Whether `word` is read ending on a consonant (받침): its last Hangul syllable, looking through
+    closing quotes and brackets (`'느린오후'` → 후, `브랜드(Brand)` → 드); a number by how it is read
+    (`3` → 삼). None when that is not easy to tell (a Latin word: `fans`)."""
+    text = word
+    while True:
+        stripped = _TRAILING_BRACKET.sub("", text).rstrip(_CLOSERS)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    last = text[-1:] if text else ""
+    if "가" <= last <= "힣":
+        return (ord(last) - 0xAC00) % 28 != 0
+    if last in _DIGIT_FINAL:
+        return _DIGIT_FINAL[last]
+    return None
+
+
+def particle(word: str, form: str) -> str | None:
+    """The form of the particle `form` (`을`/`를`, `은`/`는`, `이`/`가`, `과`/`와`) that follows `word`,
+    never the hedge `을(를)`; None when the word's reading is unclear (rephrase without a particle)."""
+    closed, open_ = PARTICLES[form]
+    final = final_consonant(word)
+    if final is None:
+        return None
+    return closed if final else open_
+
+
+def quote_title(text: str) -> str:
+    """A title in quotation marks that never nest: `'…'`, or `“…”` when it holds a `'` itself
+    (`“군산 책방 '느린오후' 리브랜딩”`), or 「…」 when it holds both."""
+    if "'" not in text and "‘" not in text:
+        return f"'{text}'"
+    if '"' not in text and "“" not in text:
+        return f"“{text}”"
+    return f"「{text}」"
