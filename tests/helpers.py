@@ -50,6 +50,11 @@ def rendered(
 GOLDEN_ROOT = Path(__file__).resolve().parent / "golden"
 
 
+def output_text(result: RenderResult, suffix: str, channel: str) -> str:
+    """The text of the one output of `channel` whose path ends with `suffix`."""
+    return next(o.content.decode() for o in result.outputs if o.path.endswith(suffix) and o.channel == channel)
+
+
 def compare_golden(result: RenderResult, root: Path = GOLDEN_ROOT) -> None:
     """Compare text outputs with `root/<slug>/`; with OSMU_REGEN_GOLDEN=1 rewrite them first."""
     folder = root / result.slug

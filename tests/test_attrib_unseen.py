@@ -15,7 +15,7 @@ from tasks.compose.outline import attribution, question_of
 from tasks.model import RenderResult
 from tasks.nlp.korean import final_consonant, particle, quote_title
 from tests.conftest import EXAMPLE_VAULT, ROOT
-from tests.helpers import pipeline, render
+from tests.helpers import output_text, pipeline, render
 
 NOTES = ROOT / "tests" / "fixtures" / "insights"
 FANS = str(NOTES / "1000-true-fans.md")
@@ -25,10 +25,6 @@ FORUM = str(NOTES / "로컬브랜드-포럼-후기.md")
 GUNSAN = str(NOTES / "군산-책방-느린오후-리브랜딩.md")
 MEMO = str(NOTES / "12월-첫주-메모.md")
 HEDGE = re.compile(r"[을은이]\([를는가]\)|[를는가]\([을은이]\)")
-
-
-def _text(result: RenderResult, suffix: str, channel: str) -> str:
-    return next(o.content.decode() for o in result.outputs if o.path.endswith(suffix) and o.channel == channel)
 
 
 def _sources(text: str, heading: str) -> list[str]:
@@ -64,8 +60,8 @@ def fans() -> RenderResult:
 def test_an_article_note_credits_the_author_from_its_title_never_its_category(fans: RenderResult) -> None:
     """`title: 1,000 True Fans (Kevin Kelly)`, `source: article`, opening `Kevin Kelly's 2008 essay.`:
     the sources said `- article` (the front-matter kind) and never named Kevin Kelly."""
-    blog = _text(fans, ".md", "blog")
-    letter = _text(fans, ".txt", "newsletter")
+    blog = output_text(fans, ".md", "blog")
+    letter = output_text(fans, ".txt", "newsletter")
     for lines in (_sources(blog.split("\n---\n", 1)[1], "Sources"), _sources(letter, "Sources")):
         assert lines == ["- Kevin Kelly, “1,000 True Fans” (2008)"]
     assert "- article" not in blog.split("\n---\n", 1)[1] and "- article" not in letter
@@ -74,9 +70,9 @@ def test_an_article_note_credits_the_author_from_its_title_never_its_category(fa
 def test_a_book_note_takes_its_author_from_the_h1() -> None:
     """`title: 브랜드가 되어 간다는 것`, `# 브랜드가 되어 간다는 것 - 강민호`: the author was dropped."""
     result = render(EXAMPLE_VAULT, BOOK, ("blog", "newsletter"))
-    blog = _text(result, ".md", "blog").split("\n---\n", 1)[1]
+    blog = output_text(result, ".md", "blog").split("\n---\n", 1)[1]
     assert _sources(blog, "출처") == ["- 『브랜드가 되어 간다는 것』, 강민호"]
-    assert _sources(_text(result, ".txt", "newsletter"), "출처") == ["- 『브랜드가 되어 간다는 것』, 강민호"]
+    assert _sources(output_text(result, ".txt", "newsletter"), "출처") == ["- 『브랜드가 되어 간다는 것』, 강민호"]
 
 
 def test_the_book_is_credited_only_under_what_the_note_marks_as_a_quotation(tmp_path: Path) -> None:
@@ -91,7 +87,7 @@ def test_the_book_is_credited_only_under_what_the_note_marks_as_a_quotation(tmp_
         "> 손님은 말투로 가게를 기억한다.\n\n#### 간판보다 먼저 닿는 건 말 한마디다.\n\n"
         "- 말투를 정하면 직원이 바뀌어도 가게는 그대로 말한다. 그래서 말투는 문서로 남긴다.\n",
     )
-    text = _text(render(vault, note, ("blog",)), ".md", "blog")
+    text = output_text(render(vault, note, ("blog",)), ".md", "blog")
     assert "> 손님은 말투로 가게를 기억한다.\n>\n> — 『작은 가게의 말투』" in text
     highlight = "> 간판보다 먼저 닿는 건 말 한마디다."  # unless it is the lead (the title says it)
     assert highlight not in text or f"{highlight}\n>\n> — 『작은 가게의 말투』" in text
@@ -104,7 +100,7 @@ def test_the_book_is_credited_only_under_what_the_note_marks_as_a_quotation(tmp_
         "#### 나는 영수증부터 고쳐 보기로 했다.\n\n"
         "- 말투를 정하면 직원이 바뀌어도 가게는 그대로 말한다. 그래서 말투는 문서로 남긴다.\n",
     )
-    own = _text(render(vault, note, ("blog",)), ".md", "blog")
+    own = output_text(render(vault, note, ("blog",)), ".md", "blog")
     assert "나는 영수증부터 고쳐 보기로 했다" in own and "> — " not in own
 
 
@@ -120,7 +116,7 @@ def test_a_category_source_and_an_unclear_bracket_are_never_credited(tmp_path: P
     parsed = pipeline(vault, note)[0]
     credit = attribution(parsed)
     assert (credit.work, credit.author, credit.piece, credit.credit) == ("", "", "", ())
-    blog = _text(render(vault, note, ("blog",)), ".md", "blog")
+    blog = output_text(render(vault, note, ("blog",)), ".md", "blog")
     assert "## 출처" not in blog and "- essay" not in blog
 
 
@@ -193,14 +189,14 @@ KINDS = {"article", "essay", "memo", "seminar", "consulting", "project", "insigh
 @pytest.mark.parametrize("note", [FANS, BOOK, ESSAY, FORUM, GUNSAN, MEMO])
 def test_hashtags_never_name_the_kind_of_note(note: str) -> None:
     """`#article`, `#essay`, `#seminar`, `#consulting`, `#memo #할일`: the vault's note types."""
-    caption = _text(render(EXAMPLE_VAULT, note, ("instagram",)), "caption.txt", "instagram")
+    caption = output_text(render(EXAMPLE_VAULT, note, ("instagram",)), "caption.txt", "instagram")
     tags = {t.lower() for t in re.findall(r"#(\S+)", caption.strip().split("\n")[-1])}
     assert tags and not tags & KINDS, tags
 
 
 def test_the_deck_names_the_books_author_under_its_title_never_after_a_question() -> None:
     """The author read from the H1 went after the subtitle question: `…모습인가요? · 강민호`."""
-    slides = _text(render(EXAMPLE_VAULT, BOOK, ("workshop",)), "-slides.md", "workshop")
+    slides = output_text(render(EXAMPLE_VAULT, BOOK, ("workshop",)), "-slides.md", "workshop")
     cover = slides.split("\n---\n", 1)[1].split("<!--", 1)[0]
     assert "# 브랜드가 되어 간다는 것\n\n강민호\n" in cover
     assert "? · " not in slides

@@ -24,7 +24,7 @@ from tasks.lint.editorial import keeps_blocks
 from tasks.model import RenderResult
 from tasks.render.blocks import display_width
 from tests.chromium import chromium, screenshot
-from tests.helpers import pipeline, render
+from tests.helpers import output_text, pipeline, render
 
 TECH = f"{FIXTURE_FOLDER}/구조체-패딩과-메모리-정렬.md"
 ENGLISH = f"{FIXTURE_FOLDER}/note-formats-compared.md"
@@ -47,10 +47,6 @@ def results(vault: Path) -> dict[str, RenderResult]:
 
 def _files(result: RenderResult) -> dict[str, bytes]:
     return {o.path: o.content for o in result.outputs}
-
-
-def _text(result: RenderResult, suffix: str, channel: str) -> str:
-    return next(o.content.decode() for o in result.outputs if o.channel == channel and o.path.endswith(suffix))
 
 
 def test_parse_keeps_code_tables_images_math_footnotes_and_heading_levels(vault: Path) -> None:
@@ -92,12 +88,12 @@ def test_text_is_cleaned_control_characters_footnote_spaces_css_tags_and_aside_l
     assert "넣는다." in said and "놓인다." in said and "놓인다 ." not in said
     assert not any("000000" in t for t in parsed.tags)
     assert not any("000000" in w for i in insights for w in (*i.keywords, *i.hashtags))
-    caption = _text(results[TECH], "caption.txt", "instagram")
+    caption = output_text(results[TECH], "caption.txt", "instagram")
     assert "#000000" not in caption
-    post = _text(results[TECH], ".md", "blog")
+    post = output_text(results[TECH], ".md", "blog")
     lead = post.split("---\n", 2)[2].strip().split("\n\n")[0]
     assert "정리한 글" not in lead  # the info callout is never the lead
-    english = _text(results[ENGLISH], ".md", "blog").split("---\n", 2)[2].strip().split("\n\n")[0]
+    english = output_text(results[ENGLISH], ".md", "blog").split("---\n", 2)[2].strip().split("\n\n")[0]
     # not the note callout; an idea of two sentences is the lead whole (never half of it left behind)
     assert (
         english
@@ -107,7 +103,7 @@ def test_text_is_cleaned_control_characters_footnote_spaces_css_tags_and_aside_l
 
 def test_blog_markdown_keeps_every_block_and_copies_the_image(vault: Path, results: dict[str, RenderResult]) -> None:
     files = _files(results[TECH])
-    post = _text(results[TECH], ".md", "blog")
+    post = output_text(results[TECH], ".md", "blog")
     assert "```cpp\nstruct Loose {\n    char flag;    // 1 byte, then 7 bytes of padding" in post
     assert "| 구조체 | 필드 순서 | 크기 |\n| :--- | :--- | ---: |\n| Loose | char, double, char | 24 |" in post
     assert "![구조체 두 개의 메모리 배치](<images/메모리-배치도.png>)" in post
@@ -125,14 +121,14 @@ def test_blog_markdown_keeps_every_block_and_copies_the_image(vault: Path, resul
         assert f"- {line}" in sources
     credit = "본 글은 Drepper의 메모리 논문을 읽고 정리한 글입니다."
     assert post.count(credit) == 1 and credit not in sources  # the post says its credit line once, up front
-    english = _text(results[ENGLISH], ".md", "blog")
+    english = output_text(results[ENGLISH], ".md", "blog")
     assert (
         "| Format | Opens in 20 years | Links between notes | Export effort |\n| --- | :---: | :---: | --- |" in english
     )
 
 
 def test_naver_html_has_tables_code_and_images_with_inline_styles(results: dict[str, RenderResult]) -> None:
-    html = _text(results[TECH], ".naver.html", "blog")
+    html = output_text(results[TECH], ".naver.html", "blog")
     body = html.split("<body", 1)[1]
     assert '<code class="language-cpp">struct Loose {' in body and "<pre style=" in body
     assert re.search(r'<th style="[^"]*text-align: right;[^"]*">크기</th>', body)
@@ -143,7 +139,7 @@ def test_naver_html_has_tables_code_and_images_with_inline_styles(results: dict[
 
 
 def test_newsletter_shows_tables_code_and_linked_images_within_budget(results: dict[str, RenderResult]) -> None:
-    html = _text(results[LETTER], ".html", "newsletter")
+    html = output_text(results[LETTER], ".html", "newsletter")
     assert len(html.encode()) < 102_000
     assert re.search(r"<table style=\"border-collapse[^>]*>\s*<tbody><tr><th", html)
     assert "<pre style=" in html and 'for note in sorted(Path("50-daily").glob("*.md")):' in html
@@ -152,15 +148,15 @@ def test_newsletter_shows_tables_code_and_linked_images_within_budget(results: d
     )
     assert image and image.group(2) == "주별 기록 줄 수 막대그래프" and int(image.group(3)) <= 600
     assert "base64" not in html and "cid:" not in html  # linked, never embedded
-    text = _text(results[LETTER], ".txt", "newsletter")
+    text = output_text(results[LETTER], ".txt", "newsletter")
     rows = [ln for ln in text.splitlines() if ln.startswith(("주 ", "1주", "2주", "3주"))]
     assert len(rows) == 4
     ends = {display_width(row) for row in rows}  # right-aligned last column: every row ends at one column
     assert len(ends) == 1, rows
     assert "```\nfrom pathlib import Path" in text
-    mail = _text(results[TECH], ".txt", "newsletter")
+    mail = output_text(results[TECH], ".txt", "newsletter")
     assert "출처" in mail and "https://people.freebsd.org/~lstewart/articles/cpumemory.pdf" in mail
-    assert "출처" in _text(results[TECH], ".html", "newsletter")
+    assert "출처" in output_text(results[TECH], ".html", "newsletter")
 
 
 def test_workshop_deck_has_a_native_table_code_box_and_picture(results: dict[str, RenderResult]) -> None:
@@ -173,7 +169,7 @@ def test_workshop_deck_has_a_native_table_code_box_and_picture(results: dict[str
     code = next(s for s in shapes if s.has_text_frame and s.text_frame.text.startswith("struct Loose {"))
     assert code.text_frame.paragraphs[0].runs[0].font.name == "Consolas"
     assert all(Emu(s.left + s.width) <= deck.slide_width for s in shapes)
-    slides = _text(results[TECH], "-slides.md", "workshop")
+    slides = output_text(results[TECH], "-slides.md", "workshop")
     assert "```cpp\nstruct Loose {" in slides and "| :--- | :--- | ---: |" in slides
     assert "![구조체 두 개의 메모리 배치](<images/메모리-배치도.png>)" in slides
     assert "workshop/images/메모리-배치도.png" in files
@@ -195,12 +191,12 @@ def test_every_fixture_renders_in_every_channel_with_no_violation(results: dict[
 
 
 def test_a_post_that_lost_a_block_fails_keeps_blocks(results: dict[str, RenderResult]) -> None:
-    post = _text(results[TECH], ".md", "blog")
+    post = output_text(results[TECH], ".md", "blog")
     assert keeps_blocks(post, rule="keeps-blocks").ok
     without = re.sub(r"```cpp\n.*?\n```\n", "", post, flags=re.DOTALL)
     failed = keeps_blocks(without, rule="keeps-blocks")
     assert not failed.ok and "0 of 1 code" in failed.message
-    html = _text(results[TECH], ".naver.html", "blog")
+    html = output_text(results[TECH], ".naver.html", "blog")
     assert not keeps_blocks(re.sub(r"<img [^>]*>", "", html), rule="keeps-blocks").ok
 
 
