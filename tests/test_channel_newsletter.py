@@ -153,3 +153,26 @@ def test_readme_theme_example_extends_the_footer(vault: Path) -> None:
     mail = _newsletter(BOOK, vault, commercial=True)  # asserts every check passes
     html = mail["html"].decode()
     assert "매주 월요일 발송" in html and "수신거부" in html
+
+
+def test_a_folded_korean_subject_keeps_its_spaces() -> None:
+    """`policy.SMTP` folded `…이상하게 나한테도…` between two encoded words at the space and dropped it
+    (mail clients showed `이상하게나한테도`); the lint rule reads the subject back against the letter's."""
+    from tasks.builders.email import build_eml
+    from tasks.lint.rules import eml
+
+    subject = "손글씨를 쓰는 시간은 이상하게 나한테도 쉼이 된다."
+    html = f"<html><head><title>{subject}</title></head><body><p>본문</p></body></html>"
+    data = build_eml(
+        subject=subject, sender="IMI WORK", from_address="hello@example.com", text="본문", html=html,
+        day="2025-11-30", key="k",
+    )  # fmt: skip
+    assert b"\r\n =?utf-8?b?" in data  # folded over two lines
+    assert _message(data)["Subject"] == subject
+    assert eml(data, max_bytes=102_400, rule="eml").ok
+    wrong = html.replace(subject, subject.replace("이상하게 ", "이상하게"))
+    broken = build_eml(
+        subject=subject, sender="IMI WORK", from_address="hello@example.com", text="본문", html=wrong,
+        day="2025-11-30", key="k",
+    )  # fmt: skip
+    assert not eml(broken, max_bytes=102_400, rule="eml").ok

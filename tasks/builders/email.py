@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -44,6 +45,20 @@ WRITE_POLICY = policy.SMTP.clone(header_factory=_Headers())
 """How osmu writes a message: `policy.SMTP` (CRLF line ends), headers parsed once."""
 READ_POLICY = policy.default.clone(header_factory=_Headers())
 """How osmu reads a message back (the lint rule): `policy.default`, headers parsed once."""
+SUBJECT_SLOT = "osmu-subject-slot"
+"""What the message is built with as its Subject, replaced by the subject encoded by hand (`_subject`)."""
+
+
+def _subject(subject: str) -> bytes:
+    """The Subject header's value as bytes, folded without losing a space.
+
+    `policy.SMTP` folds a long non-ASCII subject between two encoded words at a space and drops that
+    space (RFC 2047: whitespace between encoded words is not part of the text), so mail clients
+    showed `이상하게나한테도`. `email.header.Header` keeps each space inside an encoded word.
+    """
+    if subject.isascii():
+        return subject.encode("ascii")
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n").encode("ascii")
 
 
 def build_eml(
@@ -63,7 +78,7 @@ def build_eml(
     subject, sender = " ".join(subject.split()), " ".join(sender.split())  # headers are one line
     digest = hashlib.sha256(f"{key}\n{subject}\n{text}\n{html}".encode()).hexdigest()
     msg = EmailMessage(policy=WRITE_POLICY)
-    msg["Subject"] = subject
+    msg["Subject"] = SUBJECT_SLOT if not subject.isascii() else subject
     user, _, domain = from_address.partition("@")
     msg["From"] = Address(display_name=sender, username=user, domain=domain or "localhost")
     msg["To"] = "undisclosed-recipients:;"
@@ -78,4 +93,8 @@ def build_eml(
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     msg.set_boundary(f"osmu-{digest[24:48]}")
-    return msg.as_bytes()
+    data = msg.as_bytes()
+    if subject.isascii():
+        return data
+    slot = f"Subject: {SUBJECT_SLOT}\r\n".encode("ascii")
+    return data.replace(slot, b"Subject: " + _subject(subject) + b"\r\n", 1)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import lru_cache
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -338,6 +339,10 @@ def eml(data: bytes, *, max_bytes: int, rule: str) -> LintResult:
         problems.append("not multipart/alternative with text and HTML")
     elif len(html.get_content().encode("utf-8")) > max_bytes:
         problems.append(f"HTML part over {max_bytes} bytes")
+    else:  # the subject a mail client shows is the letter's own (a fold never loses a space)
+        title = re.search(r"<title>(.*?)</title>", html.get_content(), re.S)
+        if title and msg["Subject"] and str(msg["Subject"]) != unescape(title.group(1)).strip():
+            problems.append(f"Subject {str(msg['Subject'])!r} is not the letter's {unescape(title.group(1)).strip()!r}")
     if html is not None and msg["X-Osmu-Commercial"] == "true":
         facts = _facts(html.get_content())
         sender = str(msg["From"].addresses[0].display_name) if msg["From"] else ""
