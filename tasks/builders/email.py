@@ -50,14 +50,12 @@ SUBJECT_SLOT = "osmu-subject-slot"
 
 
 def _subject(subject: str) -> bytes:
-    """The Subject header's value as bytes, folded without losing a space.
+    """A non-ASCII Subject header's value as bytes, folded without losing a space.
 
     `policy.SMTP` folds a long non-ASCII subject between two encoded words at a space and drops that
     space (RFC 2047: whitespace between encoded words is not part of the text), so mail clients
     showed `이상하게나한테도`. `email.header.Header` keeps each space inside an encoded word.
     """
-    if subject.isascii():
-        return subject.encode("ascii")
     return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n").encode("ascii")
 
 
@@ -78,7 +76,8 @@ def build_eml(
     subject, sender = " ".join(subject.split()), " ".join(sender.split())  # headers are one line
     digest = hashlib.sha256(f"{key}\n{subject}\n{text}\n{html}".encode()).hexdigest()
     msg = EmailMessage(policy=WRITE_POLICY)
-    msg["Subject"] = SUBJECT_SLOT if not subject.isascii() else subject
+    by_hand = not subject.isascii()  # an ASCII subject folds at its spaces and keeps them
+    msg["Subject"] = SUBJECT_SLOT if by_hand else subject
     user, _, domain = from_address.partition("@")
     msg["From"] = Address(display_name=sender, username=user, domain=domain or "localhost")
     msg["To"] = "undisclosed-recipients:;"
@@ -94,7 +93,7 @@ def build_eml(
     msg.add_alternative(html, subtype="html", charset="utf-8")
     msg.set_boundary(f"osmu-{digest[24:48]}")
     data = msg.as_bytes()
-    if subject.isascii():
+    if not by_hand:
         return data
     slot = f"Subject: {SUBJECT_SLOT}\r\n".encode("ascii")
     return data.replace(slot, b"Subject: " + _subject(subject) + b"\r\n", 1)

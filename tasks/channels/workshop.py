@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tasks.builders.deck import DeckSlide, build_deck
-from tasks.compose.ideas import BACKREF, NUMBER, Figure, Idea, bare, plain
+from tasks.compose.ideas import NUMBER, Figure, Idea, bare, plain
 from tasks.compose.outline import CONNECTIVE, PLAIN_QUESTIONS, Chapter, Outline, idea_title, leans, stands_alone
 from tasks.compose.plan import Plan, Slot, TooLittle, idea_slot
 from tasks.model import Block
@@ -327,7 +327,7 @@ def _group_title(group: Sequence[Idea], chapter: Chapter, lines_max: int) -> str
 
 def _leans(title: str) -> bool:
     """A line that leans on the one before it (`그래서 …`, `이게 …`, `He …`): never a title."""
-    return bool(CONNECTIVE.match(plain(title)) or BACKREF.match(plain(title))) or not stands_alone(title)
+    return not stands_alone(title)
 
 
 def plan(
